@@ -1,0 +1,170 @@
+"""Writes to users and teams: only administrators create and change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
+
+from .models import Role, Team, User
+from .policies import is_admin
+
+TEAM_FIELDS = ("name", "parent")
+USER_FIELDS = (
+    "username",
+    "display_name",
+    "email",
+    "team",
+    "role",
+    "is_active",
+    "language",
+    "time_zone",
+)
+
+
+def _require_admin(actor: User) -> None:
+    if not is_admin(actor):
+        raise PermissionDeniedError()
+
+
+def _team_path(team: Team) -> str:
+    parent_path = team.parent.path if team.parent_id else "/"
+    return f"{parent_path}{team.pk}/"
+
+
+@transaction.atomic
+def save_team(
+    *, actor: User, team: Team | None, data: dict[str, Any], version: int | None = None
+) -> Team:
+    _require_admin(actor)
+    unknown = set(data) - set(TEAM_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    creating = team is None
+    if creating:
+        team = Team()
+        before: dict[str, Any] = {}
+    else:
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        check_version(team, version)
+        before = audit.snapshot(team, TEAM_FIELDS)
+    old_path = team.path
+    for field, value in data.items():
+        setattr(team, field, value)
+    team.name = " ".join((team.name or "").split())
+    if team.parent_id and team.pk and (team.parent.path or "").startswith(team.path):
+        raise ValidationError({"parent": _("A team cannot be placed below itself.")})
+    team.full_clean(exclude=["version", "path"])
+    if not creating:
+        team.version = F("version") + 1
+    team.save()
+    team.refresh_from_db()
+    new_path = _team_path(team)
+    if new_path != old_path:
+        Team.objects.filter(pk=team.pk).update(path=new_path)
+        if not creating:
+            # Move the teams below along with it.
+            for child in Team.objects.filter(path__startswith=old_path).exclude(pk=team.pk):
+                Team.objects.filter(pk=child.pk).update(
+                    path=new_path + child.path[len(old_path) :]
+                )
+        team.path = new_path
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=team,
+        changes=audit.diff(before, audit.snapshot(team, TEAM_FIELDS)),
+    )
+    return team
+
+
+@transaction.atomic
+def delete_team(*, actor: User, team: Team) -> None:
+    _require_admin(actor)
+    if team.children.exists() or team.members.exists():
+        raise ValidationError(_("Move the members and the teams below this team first."))
+    audit.record(
+        actor=actor, action=AuditAction.DELETE, instance=team, changes={"name": [team.name, None]}
+    )
+    team.delete()
+
+
+@transaction.atomic
+def save_user(
+    *,
+    actor: User,
+    user: User | None,
+    data: dict[str, Any],
+    password: str | None = None,
+    version: int | None = None,
+) -> User:
+    _require_admin(actor)
+    unknown = set(data) - set(USER_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    creating = user is None
+    if creating:
+        user = User()
+        before: dict[str, Any] = {}
+        if not password:
+            raise ValidationError({"password": _("This field is required.")})
+    else:
+        user = User.objects.select_for_update().get(pk=user.pk)
+        check_version(user, version)
+        before = audit.snapshot(user, USER_FIELDS)
+        if user.pk == actor.pk and data.get("is_active") is False:
+            raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
+    for field, value in data.items():
+        setattr(user, field, value)
+    if user.role is None and creating:
+        user.role = Role.objects.filter(code="read-only").first()
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    user.full_clean(exclude=["version", "password", "last_login", "date_joined"])
+    if not creating:
+        user.version = F("version") + 1
+    user.save()
+    user.refresh_from_db()
+    changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if password and not creating:
+        changes["password"] = ["***", "***"]
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=user,
+        changes=changes,
+    )
+    return user
+
+
+@transaction.atomic
+def set_preferences(*, actor: User, language: str | None = None, time_zone: str | None = None):
+    """A user's own language and time zone."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = audit.snapshot(user, ("language", "time_zone"))
+    if language is not None:
+        user.language = language
+    if time_zone is not None:
+        user.time_zone = time_zone
+    user.full_clean(exclude=["version", "password", "last_login", "date_joined"])
+    user.save(update_fields=["language", "time_zone"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=user,
+        changes=audit.diff(before, audit.snapshot(user, ("language", "time_zone"))),
+    )
+    return user

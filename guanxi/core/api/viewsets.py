@@ -1,0 +1,69 @@
+"""The shape of every resource in the API: reads through a selector that takes the acting
+user, writes through services. A subclass names its selector and services; nothing here
+touches `Model.objects`."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from .permissions import ModulePermission
+
+
+class ServiceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [ModulePermission]
+    module: str | None = None
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    # Subclasses define these.
+    def select(self, user):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def create_record(self, *, actor, data):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update_record(self, *, actor, instance, data, version):  # pragma: no cover
+        raise NotImplementedError
+
+    def delete_record(self, *, actor, instance):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.select(self.request.user)
+
+    def output(self, instance, status_code=status.HTTP_200_OK):
+        instance = self.get_queryset().get(pk=instance.pk)
+        serializer = self.get_serializer(instance)
+        return Response(serializer.data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        instance = self.create_record(actor=request.user, data=data)
+        return self.output(instance, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "version" not in data:
+            raise ValidationError({"version": [_("Send the version of the record you edited.")]})
+        version = data.pop("version")
+        instance = self.update_record(
+            actor=request.user, instance=instance, data=data, version=version
+        )
+        return self.output(instance)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.delete_record(actor=request.user, instance=instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,86 @@
+"""Per-customer aggregates (orders, spend, last purchase, last contact), computed from the facts.
+
+One SQL statement serves a single customer (called by the order and interaction services in
+the same transaction as the fact) and a full rebuild (a job, and the demo seeder): the same code,
+so the incremental and the full result cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+_ORDERS_SQL = """
+UPDATE customers_customer SET
+    order_count = COALESCE(a.n, 0),
+    total_spent = COALESCE(a.total, 0),
+    average_order_value = CASE WHEN a.n > 0 THEN ROUND(a.total / a.n, 2) ELSE 0 END,
+    first_purchase_at = a.first_at,
+    last_purchase_at = a.last_at
+FROM (
+    SELECT c.id AS cid, o.n, o.total, o.first_at, o.last_at
+    FROM customers_customer c
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS n, SUM(total) AS total,
+               MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at
+        FROM sales_order
+        WHERE status NOT IN ('cancelled', 'refunded') {order_filter}
+        GROUP BY customer_id
+    ) o ON o.customer_id = c.id
+    {customer_filter}
+) a
+WHERE customers_customer.id = a.cid
+"""
+
+_INTERACTIONS_SQL = """
+UPDATE customers_customer SET
+    interaction_count = COALESCE(a.n, 0),
+    last_interaction_at = a.last_at
+FROM (
+    SELECT c.id AS cid, i.n, i.last_at
+    FROM customers_customer c
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS n, MAX(occurred_at) AS last_at
+        FROM interactions_interaction
+        WHERE 1 = 1 {order_filter}
+        GROUP BY customer_id
+    ) i ON i.customer_id = c.id
+    {customer_filter}
+) a
+WHERE customers_customer.id = a.cid
+"""
+
+
+def _run(sql: str, customer_ids: Iterable[int] | None) -> None:
+    params: list[int] = []
+    if customer_ids is None:
+        sql = sql.format(order_filter="", customer_filter="")
+    else:
+        ids = sorted({int(i) for i in customer_ids})
+        if not ids:
+            return
+        marks = ", ".join(["%s"] * len(ids))
+        sql = sql.format(
+            order_filter=f"AND customer_id IN ({marks})",
+            customer_filter=f"WHERE c.id IN ({marks})",
+        )
+        params = ids + ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def refresh_order_aggregates(customer_ids: Iterable[int] | None = None) -> None:
+    """Recompute order count, spend and first/last purchase (all customers when ids is None)."""
+    _run(_ORDERS_SQL, customer_ids)
+
+
+def refresh_interaction_aggregates(customer_ids: Iterable[int] | None = None) -> None:
+    """Recompute interaction count and last contact (all customers when ids is None)."""
+    _run(_INTERACTIONS_SQL, customer_ids)
+
+
+def refresh_all(customer_ids: Iterable[int] | None = None) -> None:
+    ids = None if customer_ids is None else list(customer_ids)
+    refresh_order_aggregates(ids)
+    refresh_interaction_aggregates(ids)

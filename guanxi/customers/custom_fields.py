@@ -1,0 +1,99 @@
+"""Validation of custom field values against their definitions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import AppliesTo, CustomFieldDefinition, CustomFieldType
+
+
+def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
+    kind = definition.field_type
+    if kind == CustomFieldType.TEXT:
+        if not isinstance(value, str):
+            raise ValidationError(_("Enter text."))
+        limit = definition.max_length or 1000
+        if len(value) > limit:
+            raise ValidationError(
+                _("Enter at most %(limit)d characters.") % {"limit": limit}
+            )
+        if definition.pattern and not re.fullmatch(definition.pattern, value):
+            raise ValidationError(_("This value does not have the expected form."))
+        return value
+    if kind == CustomFieldType.NUMBER:
+        if isinstance(value, bool):
+            raise ValidationError(_("Enter a number."))
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            raise ValidationError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValidationError(_("Enter a number."))
+        if definition.min_value is not None and number < definition.min_value:
+            raise ValidationError(
+                _("Enter a number of at least %(min)s.") % {"min": definition.min_value.normalize()}
+            )
+        if definition.max_value is not None and number > definition.max_value:
+            raise ValidationError(
+                _("Enter a number of at most %(max)s.") % {"max": definition.max_value.normalize()}
+            )
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == CustomFieldType.DATE:
+        try:
+            return dt.date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from None
+    if kind == CustomFieldType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValidationError(_("Enter true or false."))
+        return value
+    if kind == CustomFieldType.CHOICE:
+        if value not in definition.choices:
+            raise ValidationError(_("Choose one of the offered values."))
+        return value
+    if kind == CustomFieldType.MULTI_CHOICE:
+        if not isinstance(value, list) or any(v not in definition.choices for v in value):
+            raise ValidationError(_("Choose among the offered values."))
+        return list(dict.fromkeys(value))
+    raise ValidationError(_("Unknown field type."))
+
+
+def clean_custom_fields(values: Any, *, customer_kind: str) -> dict[str, Any]:
+    """Validated custom field values for a customer of `customer_kind`.
+
+    Raises ValidationError({"custom_fields.<key>": message}) naming each bad field.
+    """
+    if values in (None, ""):
+        values = {}
+    if not isinstance(values, dict):
+        raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
+    definitions = {
+        d.key: d
+        for d in CustomFieldDefinition.objects.filter(active=True)
+        if d.applies_to in (AppliesTo.ALL, customer_kind)
+    }
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key, value in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[key] = _("There is no such custom field.")
+            continue
+        if value in (None, "", []):
+            continue
+        try:
+            cleaned[key] = _clean_one(definition, value)
+        except ValidationError as exc:
+            errors[key] = exc.messages[0]
+    for key, definition in definitions.items():
+        if definition.required and key not in cleaned and key not in errors:
+            errors[key] = _("This field is required.")
+    if errors:
+        raise ValidationError({f"custom_fields.{key}": msg for key, msg in errors.items()})
+    return cleaned

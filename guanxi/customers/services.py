@@ -1,0 +1,774 @@
+"""Every write to customers, their contact points, addresses, contacts, shares, tags and custom
+field definitions. Services validate, normalise, check permissions, write the audit event, and
+run in one transaction; every entry point (API, web, import, job) calls them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum.cn import uscc
+
+from guanxi.accounts.models import Team, User
+from guanxi.accounts.policies import has_perm, is_admin
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
+
+from . import normalize
+from .custom_fields import clean_custom_fields
+from .models import (
+    PHONE_KINDS,
+    Address,
+    Contact,
+    ContactPoint,
+    ContactPointKind,
+    Customer,
+    CustomerKind,
+    CustomerShare,
+    CustomFieldDefinition,
+    Tag,
+)
+from .policies import assignable_owner_q, may
+
+# Fields a user may set on a customer; everything else is kept by the system.
+CUSTOMER_FIELDS = (
+    "kind",
+    "display_name",
+    "legal_name",
+    "short_name",
+    "aliases",
+    "external_id",
+    "credit_code",
+    "gender",
+    "birthday",
+    "occupation",
+    "interests",
+    "preferences",
+    "industry",
+    "region",
+    "source",
+    "grade",
+    "status",
+    "lifecycle_stage",
+    "value_tier",
+    "custom_fields",
+    "notes",
+    "owner",
+    "team",
+)
+RELATED_FIELDS = ("contact_points", "addresses", "tags")
+ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
+MAX_LIST_ITEMS = 20
+
+
+# --- validation helpers -----------------------------------------------------------------------
+
+
+def _clean_str_list(value: Any, field: str, *, max_len: int = 100) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError({field: _("Enter a list of texts.")})
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValidationError({field: _("Enter a list of texts.")})
+        text = normalize.clean_text(item)
+        if len(text) > max_len:
+            raise ValidationError(
+                {field: _("Each entry may have at most %(n)d characters.") % {"n": max_len}}
+            )
+        if text and text not in out:
+            out.append(text)
+    if len(out) > MAX_LIST_ITEMS:
+        raise ValidationError({field: _("Enter at most %(n)d entries.") % {"n": MAX_LIST_ITEMS}})
+    return out
+
+
+def _clean_credit_code(value: str) -> str:
+    code = normalize.clean_text(value).upper().replace(" ", "")
+    if not code:
+        return ""
+    if not uscc.is_valid(code):
+        raise ValidationError(
+            {
+                "credit_code": _(
+                    "“%(value)s” is not a valid unified social credit code (18 characters "
+                    "with a correct check digit)."
+                )
+                % {"value": value}
+            }
+        )
+    return code
+
+
+def _clean_contact_points(items: Any) -> list[ContactPoint]:
+    if items in (None, ""):
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise ValidationError({"contact_points": _("Enter a list of contact points.")})
+    if len(items) > MAX_LIST_ITEMS:
+        raise ValidationError(
+            {"contact_points": _("Enter at most %(n)d entries.") % {"n": MAX_LIST_ITEMS}}
+        )
+    errors: dict[str, str] = {}
+    points: list[ContactPoint] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"contact_points.{i}"] = _("Enter a contact point.")
+            continue
+        kind = item.get("kind") or ""
+        value = normalize.clean_text(str(item.get("value") or ""))
+        if kind not in ContactPointKind.values:
+            errors[f"contact_points.{i}.kind"] = _("Choose a valid kind of contact point.")
+            continue
+        if not value:
+            errors[f"contact_points.{i}.value"] = _("This field is required.")
+            continue
+        if len(value) > 200:
+            errors[f"contact_points.{i}.value"] = _("Enter at most 200 characters.")
+            continue
+        try:
+            if kind in PHONE_KINDS:
+                normalized = normalize.normalize_phone(value)
+            elif kind == ContactPointKind.EMAIL:
+                normalized = normalize.normalize_email(value)
+            else:
+                normalized = normalize.text_key(value)
+        except ValidationError as exc:
+            errors[f"contact_points.{i}.value"] = exc.messages[0]
+            continue
+        if (kind, normalized) in seen:
+            continue
+        seen.add((kind, normalized))
+        label = normalize.clean_text(str(item.get("label") or ""))[:50]
+        points.append(
+            ContactPoint(
+                kind=kind,
+                value=value,
+                normalized=normalized,
+                label=label,
+                is_primary=bool(item.get("is_primary")),
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    # At most one primary per kind; the first of a kind is primary when none is marked.
+    for kind in {p.kind for p in points}:
+        same = [p for p in points if p.kind == kind]
+        primary = next((p for p in same if p.is_primary), same[0])
+        for p in same:
+            p.is_primary = p is primary
+    return points
+
+
+def _clean_addresses(items: Any) -> list[Address]:
+    if items in (None, ""):
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise ValidationError({"addresses": _("Enter a list of addresses.")})
+    if len(items) > MAX_LIST_ITEMS:
+        raise ValidationError(
+            {"addresses": _("Enter at most %(n)d entries.") % {"n": MAX_LIST_ITEMS}}
+        )
+    errors: dict[str, str] = {}
+    out: list[Address] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"addresses.{i}"] = _("Enter an address.")
+            continue
+        unknown = set(item) - set(ADDRESS_FIELDS) - {"is_primary", "id"}
+        if unknown:
+            errors[f"addresses.{i}"] = _("Unknown fields: %(fields)s") % {
+                "fields": ", ".join(sorted(unknown))
+            }
+            continue
+        values = {k: normalize.clean_text(str(item.get(k) or "")) for k in ADDRESS_FIELDS}
+        values["country"] = (values["country"] or "CN").upper()
+        address = Address(**values, is_primary=bool(item.get("is_primary")))
+        try:
+            address.full_clean(exclude=["customer"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"addresses.{i}.{field}"] = messages[0]
+            continue
+        if address.country == "CN" and address.postcode and not (
+            address.postcode.isdigit() and len(address.postcode) == 6
+        ):
+            errors[f"addresses.{i}.postcode"] = _("A Chinese postcode has six digits.")
+            continue
+        out.append(address)
+    if errors:
+        raise ValidationError(errors)
+    if out and not any(a.is_primary for a in out):
+        out[0].is_primary = True
+    return out
+
+
+def _clean_tags(names: Any) -> list[Tag]:
+    cleaned = _clean_str_list(names, "tags", max_len=50)
+    tags = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    for name in cleaned:
+        if name not in tags:
+            tags[name] = Tag.objects.create(name=name)
+    return [tags[n] for n in cleaned]
+
+
+def _apply_keys(customer: Customer, points: list[ContactPoint] | None = None) -> None:
+    """Name key, pinyin and the search text from the names, aliases and contact points."""
+    names = [customer.display_name, customer.legal_name, customer.short_name, *customer.aliases]
+    names = [n for n in names if n]
+    if customer.kind == CustomerKind.ORGANISATION:
+        customer.name_key = normalize.org_name_key(customer.legal_name or customer.display_name)
+    else:
+        customer.name_key = normalize.text_key(customer.display_name)
+    customer.pinyin, customer.pinyin_initials = normalize.pinyin(customer.display_name)
+    parts = [normalize.text_key(n) for n in names]
+    for name in names[1:]:
+        full, initials = normalize.pinyin(name)
+        parts += [full, initials]
+    parts += [customer.pinyin, customer.pinyin_initials]
+    if points is None and customer.pk:
+        points = list(customer.contact_points.all())
+    for point in points or []:
+        if point.kind in PHONE_KINDS:
+            # National digits, so that part of a number finds it: "1381234" or "5678".
+            parts.append(point.normalized.split(";")[0].removeprefix("+86").lstrip("+"))
+        elif point.kind == ContactPointKind.EMAIL:
+            parts.append(point.normalized)
+    customer.search_text = "|".join(dict.fromkeys(p for p in parts if p))[:4000]
+
+
+def _validate_owner(actor: User, owner: User | None) -> None:
+    if owner is None:
+        return
+    if not User.objects.filter(assignable_owner_q(actor), pk=owner.pk).exists():
+        raise ValidationError({"owner": _("You cannot assign customers to this user.")})
+
+
+def _validate_team(actor: User, team: Team | None, owner: User | None) -> None:
+    if team is None or is_admin(actor):
+        return
+    allowed = {owner.team_id if owner else None, actor.team_id}
+    if team.pk not in allowed:
+        raise ValidationError({"team": _("Choose the owner's team or your own.")})
+
+
+def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
+    unknown = set(data) - set(CUSTOMER_FIELDS) - set(RELATED_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    for field in CUSTOMER_FIELDS:
+        if field in data:
+            setattr(customer, field, data[field])
+    for field in ("display_name", "legal_name", "short_name", "external_id", "occupation"):
+        setattr(customer, field, normalize.clean_text(getattr(customer, field) or ""))
+    for field in ("industry", "region", "source", "preferences", "notes"):
+        value = getattr(customer, field)
+        setattr(customer, field, (value or "").strip())
+    for field in ("gender", "value_tier"):
+        setattr(customer, field, getattr(customer, field) or "")
+    customer.aliases = _clean_str_list(customer.aliases, "aliases")
+    customer.interests = _clean_str_list(customer.interests, "interests", max_len=50)
+    customer.credit_code = _clean_credit_code(customer.credit_code or "")
+    if customer.kind == CustomerKind.ORGANISATION:
+        if customer.gender or customer.birthday:
+            raise ValidationError(
+                {"kind": _("An organisation has no gender or birthday.")}
+            )
+    if customer.birthday and customer.birthday > timezone.localdate():
+        raise ValidationError({"birthday": _("A birthday cannot be in the future.")})
+    if customer.birthday and customer.birthday < dt.date(1900, 1, 1):
+        raise ValidationError({"birthday": _("Enter a birthday after 1900.")})
+    if not customer.display_name:
+        customer.display_name = customer.legal_name or customer.short_name
+    customer.custom_fields = clean_custom_fields(
+        customer.custom_fields, customer_kind=customer.kind
+    )
+    customer.full_clean(
+        exclude=["owner", "team", "tags", "created_by", "deleted_by"], validate_unique=False
+    )
+
+
+def _related_snapshot(
+    points: list[ContactPoint], addresses: list[Address], tags: list[Tag]
+) -> dict[str, Any]:
+    return {
+        "contact_points": [f"{p.kind}:{p.value}" for p in points],
+        "addresses": [{f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)} for a in addresses],
+        "tags": sorted(t.name for t in tags),
+    }
+
+
+def _check_unique_credit_code(customer: Customer) -> None:
+    if not customer.credit_code:
+        return
+    clash = Customer.objects.filter(credit_code=customer.credit_code, deleted_at__isnull=True)
+    if customer.pk:
+        clash = clash.exclude(pk=customer.pk)
+    if clash.exists():
+        raise ValidationError(
+            {"credit_code": _("Another customer already has this unified social credit code.")}
+        )
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
+    if not may(actor, "create"):
+        raise PermissionDeniedError()
+    data = dict(data)
+    data.setdefault("owner", actor)
+    owner = data.get("owner")
+    _validate_owner(actor, owner)
+    if "team" not in data or data["team"] is None:
+        data["team"] = Team.objects.filter(pk=owner.team_id).first() if owner else actor.team
+    _validate_team(actor, data["team"], owner)
+    customer = Customer(created_by=actor)
+    points = _clean_contact_points(data.get("contact_points"))
+    addresses = _clean_addresses(data.get("addresses"))
+    _prepare(actor, customer, data)
+    _check_unique_credit_code(customer)
+    tags = _clean_tags(data.get("tags"))
+    _apply_keys(customer, points)
+    customer.save()
+    for p in points:
+        p.customer = customer
+    ContactPoint.objects.bulk_create(points)
+    for a in addresses:
+        a.customer = customer
+    Address.objects.bulk_create(addresses)
+    customer.tags.set(tags)
+    after = audit.snapshot(customer, CUSTOMER_FIELDS)
+    after.update(_related_snapshot(points, addresses, tags))
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=customer,
+        changes={k: [None, v] for k, v in after.items() if v not in (None, "", [], {})},
+        customer_id=customer.pk,
+    )
+    return customer
+
+
+def _locked(pk: int, *, deleted: bool = False) -> Customer:
+    qs = Customer.objects.select_for_update().filter(deleted_at__isnull=not deleted)
+    return qs.get(pk=pk)
+
+
+@transaction.atomic
+def update_customer(
+    *, actor: User, customer: Customer, data: dict[str, Any], version: int | None
+) -> Customer:
+    """Change a customer. `version` is the version the user edited; a stale one raises
+    ConflictError and changes nothing."""
+    locked = _locked(customer.pk)
+    check_version(locked, version)
+    if not may(actor, "change", locked):
+        raise PermissionDeniedError()
+    data = dict(data)
+    old_points = list(locked.contact_points.all())
+    old_addresses = list(locked.addresses.all())
+    old_tags = list(locked.tags.all())
+    before = audit.snapshot(locked, CUSTOMER_FIELDS)
+    before.update(_related_snapshot(old_points, old_addresses, old_tags))
+    if "owner" in data and data["owner"] != locked.owner:
+        _validate_owner(actor, data["owner"])
+        if "team" not in data and data["owner"] is not None:
+            data["team"] = Team.objects.filter(pk=data["owner"].team_id).first()
+    if "team" in data and data["team"] != locked.team:
+        _validate_team(actor, data["team"], data.get("owner", locked.owner))
+    points = (
+        _clean_contact_points(data["contact_points"]) if "contact_points" in data else old_points
+    )
+    addresses = _clean_addresses(data["addresses"]) if "addresses" in data else old_addresses
+    _prepare(actor, locked, data)
+    _check_unique_credit_code(locked)
+    tags = _clean_tags(data["tags"]) if "tags" in data else old_tags
+    _apply_keys(locked, points)
+    after = audit.snapshot(locked, CUSTOMER_FIELDS)
+    after.update(_related_snapshot(points, addresses, tags))
+    changes = audit.diff(before, after)
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    if "contact_points" in data:
+        locked.contact_points.all().delete()
+        for p in points:
+            p.pk = None
+            p.customer = locked
+        ContactPoint.objects.bulk_create(points)
+    if "addresses" in data:
+        locked.addresses.all().delete()
+        for a in addresses:
+            a.pk = None
+            a.customer = locked
+        Address.objects.bulk_create(addresses)
+    if "tags" in data:
+        locked.tags.set(tags)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.pk,
+    )
+    return locked
+
+
+@transaction.atomic
+def delete_customer(*, actor: User, customer: Customer, version: int | None = None) -> Customer:
+    """Move a customer to the recycle bin: hidden everywhere, restorable until purged."""
+    locked = _locked(customer.pk)
+    if version is not None:
+        check_version(locked, version)
+    if not may(actor, "delete", locked):
+        raise PermissionDeniedError()
+    now = timezone.now()
+    Customer.objects.filter(pk=locked.pk).update(
+        deleted_at=now, deleted_by=actor, version=F("version") + 1
+    )
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=locked,
+        changes={"deleted_at": [None, now.isoformat()]},
+        customer_id=locked.pk,
+    )
+    return locked
+
+
+@transaction.atomic
+def restore_customer(*, actor: User, customer: Customer) -> Customer:
+    locked = _locked(customer.pk, deleted=True)
+    if not may(actor, "delete", locked):
+        raise PermissionDeniedError()
+    if locked.credit_code:
+        _check_unique_credit_code(locked)
+    was = locked.deleted_at
+    Customer.objects.filter(pk=locked.pk).update(
+        deleted_at=None, deleted_by=None, version=F("version") + 1
+    )
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.RESTORE,
+        instance=locked,
+        changes={"deleted_at": [was.isoformat(), None]},
+        customer_id=locked.pk,
+    )
+    return locked
+
+
+def purge_recycle_bin(*, older_than_days: int | None = None, batch_size: int = 500) -> int:
+    """Delete for good the customers that have been in the recycle bin longer than the limit
+    (RECYCLE_BIN_DAYS). Each purge is audited. Returns how many were purged."""
+    days = settings.RECYCLE_BIN_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Customer.objects.filter(deleted_at__lt=cutoff).order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return purged
+            for customer in batch:
+                audit.record(
+                    actor=None,
+                    action=AuditAction.PURGE,
+                    instance=customer,
+                    changes={"display_name": [customer.display_name, None]},
+                    customer_id=customer.pk,
+                )
+            Customer.objects.filter(pk__in=[c.pk for c in batch]).delete()
+            purged += len(batch)
+
+
+@transaction.atomic
+def share_customer(
+    *,
+    actor: User,
+    customer: Customer,
+    user: User | None = None,
+    team: Team | None = None,
+    can_edit: bool = False,
+) -> CustomerShare:
+    if (user is None) == (team is None):
+        raise ValidationError(_("Share with either a user or a team."))
+    if not may(actor, "change", customer):
+        raise PermissionDeniedError()
+    share, _created = CustomerShare.objects.update_or_create(
+        customer=customer, user=user, team=team, defaults={"can_edit": can_edit}
+    )
+    target = f"user:{user.pk}" if user else f"team:{team.pk}"
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=customer,
+        changes={"shared_with": [None, target]},
+        customer_id=customer.pk,
+    )
+    return share
+
+
+@transaction.atomic
+def unshare_customer(
+    *, actor: User, customer: Customer, user: User | None = None, team: Team | None = None
+) -> None:
+    if not may(actor, "change", customer):
+        raise PermissionDeniedError()
+    deleted, _rows = CustomerShare.objects.filter(
+        Q(customer=customer) & (Q(user=user) if user else Q(team=team))
+    ).delete()
+    if deleted:
+        target = f"user:{user.pk}" if user else f"team:{team.pk}"
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=customer,
+            changes={"shared_with": [target, None]},
+            customer_id=customer.pk,
+        )
+
+
+# --- contacts of organisations ----------------------------------------------------------------
+
+CONTACT_FIELDS = ("organisation", "name", "title", "role", "mobile", "email", "notes", "is_primary")
+
+
+def _prepare_contact(contact: Contact, data: dict[str, Any]) -> None:
+    unknown = set(data) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    for field in CONTACT_FIELDS:
+        if field in data:
+            setattr(contact, field, data[field])
+    contact.name = normalize.clean_text(contact.name or "")
+    contact.title = normalize.clean_text(contact.title or "")
+    contact.mobile = normalize.clean_text(contact.mobile or "")
+    contact.email = normalize.clean_text(contact.email or "")
+    errors: dict[str, str] = {}
+    try:
+        contact.mobile_normalized = (
+            normalize.normalize_phone(contact.mobile) if contact.mobile else ""
+        )
+    except ValidationError as exc:
+        errors["mobile"] = exc.messages[0]
+    try:
+        contact.email_normalized = normalize.normalize_email(contact.email) if contact.email else ""
+    except ValidationError as exc:
+        errors["email"] = exc.messages[0]
+    if contact.organisation_id and contact.organisation.kind != CustomerKind.ORGANISATION:
+        errors["organisation"] = _("Contacts belong to organisations, not to people.")
+    if errors:
+        raise ValidationError(errors)
+    contact.full_clean(exclude=["organisation"], validate_unique=False)
+
+
+@transaction.atomic
+def create_contact(*, actor: User, data: dict[str, Any]) -> Contact:
+    organisation = data.get("organisation")
+    if organisation is None:
+        raise ValidationError({"organisation": _("This field is required.")})
+    if not (has_perm(actor, "contacts", "create") and may(actor, "change", organisation)):
+        raise PermissionDeniedError()
+    contact = Contact()
+    _prepare_contact(contact, data)
+    contact.save()
+    audit.record_create(
+        actor=actor, instance=contact, fields=CONTACT_FIELDS, customer_id=organisation.pk
+    )
+    return contact
+
+
+@transaction.atomic
+def update_contact(
+    *, actor: User, contact: Contact, data: dict[str, Any], version: int | None
+) -> Contact:
+    locked = Contact.objects.select_for_update().select_related("organisation").get(pk=contact.pk)
+    check_version(locked, version)
+    if not (has_perm(actor, "contacts", "change") and may(actor, "change", locked.organisation)):
+        raise PermissionDeniedError()
+    if "organisation" in data and data["organisation"] != locked.organisation:
+        if not may(actor, "change", data["organisation"]):
+            raise PermissionDeniedError()
+    before = audit.snapshot(locked, CONTACT_FIELDS)
+    _prepare_contact(locked, data)
+    changes = audit.diff(before, audit.snapshot(locked, CONTACT_FIELDS))
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.organisation_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def delete_contact(*, actor: User, contact: Contact) -> None:
+    if not (
+        has_perm(actor, "contacts", "delete") and may(actor, "change", contact.organisation)
+    ):
+        raise PermissionDeniedError()
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=contact,
+        changes={"name": [contact.name, None]},
+        customer_id=contact.organisation_id,
+    )
+    contact.delete()
+
+
+# --- tags and custom field definitions (administered settings) --------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if not is_admin(actor):
+        raise PermissionDeniedError()
+
+
+@transaction.atomic
+def save_tag(*, actor: User, tag: Tag | None, data: dict[str, Any], version=None) -> Tag:
+    if tag is None:
+        if not has_perm(actor, "customers", "change"):
+            raise PermissionDeniedError()
+        tag = Tag()
+    else:
+        _require_admin(actor)
+        tag = Tag.objects.select_for_update().get(pk=tag.pk)
+        check_version(tag, version)
+    before = audit.snapshot(tag, ("name", "color")) if tag.pk else {}
+    tag.name = normalize.clean_text(data.get("name", tag.name) or "")
+    tag.color = normalize.clean_text(data.get("color", tag.color) or "")
+    tag.full_clean(exclude=["version"])
+    creating = tag.pk is None
+    if not creating:
+        tag.version = F("version") + 1
+    tag.save()
+    tag.refresh_from_db()
+    after = audit.snapshot(tag, ("name", "color"))
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=tag,
+        changes=audit.diff(before, after),
+    )
+    return tag
+
+
+@transaction.atomic
+def delete_tag(*, actor: User, tag: Tag) -> None:
+    _require_admin(actor)
+    audit.record(
+        actor=actor, action=AuditAction.DELETE, instance=tag, changes={"name": [tag.name, None]}
+    )
+    tag.delete()
+
+
+CUSTOM_FIELD_FIELDS = (
+    "key",
+    "label",
+    "field_type",
+    "applies_to",
+    "required",
+    "choices",
+    "max_length",
+    "min_value",
+    "max_value",
+    "pattern",
+    "help_text",
+    "position",
+    "active",
+)
+
+
+@transaction.atomic
+def save_custom_field(
+    *,
+    actor: User,
+    definition: CustomFieldDefinition | None,
+    data: dict[str, Any],
+    version=None,
+) -> CustomFieldDefinition:
+    _require_admin(actor)
+    creating = definition is None
+    if creating:
+        definition = CustomFieldDefinition()
+        before: dict[str, Any] = {}
+    else:
+        definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
+        check_version(definition, version)
+        before = audit.snapshot(definition, CUSTOM_FIELD_FIELDS)
+        if "key" in data and data["key"] != definition.key:
+            raise ValidationError({"key": _("The key of a custom field cannot change.")})
+    unknown = set(data) - set(CUSTOM_FIELD_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    for field, value in data.items():
+        setattr(definition, field, value)
+    definition.label = normalize.clean_text(definition.label or "")
+    choices = _clean_str_list(definition.choices, "choices")
+    definition.choices = choices
+    if definition.field_type in ("choice", "multi_choice") and not choices:
+        raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+    if definition.pattern:
+        import re
+
+        try:
+            re.compile(definition.pattern)
+        except re.error:
+            raise ValidationError({"pattern": _("This is not a valid regular expression.")}) from None
+    if (
+        definition.min_value is not None
+        and definition.max_value is not None
+        and definition.min_value > definition.max_value
+    ):
+        raise ValidationError({"max_value": _("The maximum must not be below the minimum.")})
+    definition.full_clean(exclude=["version"])
+    if not creating:
+        definition.version = F("version") + 1
+    definition.save()
+    definition.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=definition,
+        changes=audit.diff(before, audit.snapshot(definition, CUSTOM_FIELD_FIELDS)),
+    )
+    return definition
+
+
+@transaction.atomic
+def delete_custom_field(*, actor: User, definition: CustomFieldDefinition) -> None:
+    """Remove a definition. Values already stored stay in the customers' records (they are
+    data) but are no longer shown or accepted."""
+    _require_admin(actor)
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=definition,
+        changes={"key": [definition.key, None]},
+    )
+    definition.delete()

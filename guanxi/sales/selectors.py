@@ -1,0 +1,24 @@
+"""Reading products and orders. Orders are seen exactly when their customer is; the product
+catalogue is shared by everyone whose role may view products."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
+from guanxi.customers.policies import visible_q
+
+from .models import Order, Product
+
+
+def product_list(*, user: User) -> QuerySet[Product]:
+    if not has_perm(user, "products", "view"):
+        return Product.objects.none()
+    return Product.objects.all()
+
+
+def order_list(*, user: User) -> QuerySet[Order]:
+    if not has_perm(user, "orders", "view"):
+        return Order.objects.none()
+    return Order.objects.filter(visible_q(user, "customer__"), customer__deleted_at__isnull=True)

@@ -1,0 +1,282 @@
+"""Writes to products and orders. Writing an order updates its customer's aggregates in the
+same transaction (DESIGN.md)."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.db.models.deletion import ProtectedError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
+from guanxi.customers import aggregates
+from guanxi.customers.policies import can_edit, can_see
+
+from .models import Order, OrderLine, Product
+
+PRODUCT_FIELDS = (
+    "sku",
+    "name",
+    "category",
+    "description",
+    "unit_price",
+    "unit_cost",
+    "currency",
+    "active",
+)
+ORDER_FIELDS = ("customer", "number", "status", "ordered_at", "currency", "notes")
+MAX_LINES = 500
+CENT = Decimal("0.01")
+
+
+def _unknown(data: dict[str, Any], allowed) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_product(
+    *, actor: User, product: Product | None, data: dict[str, Any], version: int | None = None
+) -> Product:
+    creating = product is None
+    if not has_perm(actor, "products", "create" if creating else "change"):
+        raise PermissionDeniedError()
+    _unknown(data, PRODUCT_FIELDS)
+    if creating:
+        product = Product()
+        before: dict[str, Any] = {}
+    else:
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        check_version(product, version)
+        before = audit.snapshot(product, PRODUCT_FIELDS)
+    for field, value in data.items():
+        setattr(product, field, value)
+    product.sku = (product.sku or "").strip()
+    product.name = " ".join((product.name or "").split())
+    product.currency = (product.currency or "").upper()
+    product.full_clean(exclude=["version"])
+    if Product.objects.filter(sku=product.sku).exclude(pk=product.pk).exists():
+        raise ValidationError({"sku": _("Another product already has this SKU.")})
+    changes = audit.diff(before, audit.snapshot(product, PRODUCT_FIELDS))
+    if not creating and not changes:
+        return product
+    if not creating:
+        product.version = F("version") + 1
+    product.save()
+    product.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=product,
+        changes=changes,
+    )
+    return product
+
+
+@transaction.atomic
+def delete_product(*, actor: User, product: Product) -> None:
+    if not has_perm(actor, "products", "delete"):
+        raise PermissionDeniedError()
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=product,
+        changes={"name": [product.name, None]},
+    )
+    try:
+        with transaction.atomic():
+            product.delete()
+    except ProtectedError:
+        raise ValidationError(
+            _("This product appears in orders; mark it inactive instead of deleting it.")
+        ) from None
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def _clean_lines(items: Any, currency: str) -> list[OrderLine]:
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    if len(items) > MAX_LINES:
+        raise ValidationError({"lines": _("Enter at most %(n)d lines.") % {"n": MAX_LINES}})
+    errors: dict[str, str] = {}
+    lines: list[OrderLine] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors[f"lines.{i}"] = _("Enter an order line.")
+            continue
+        product = item.get("product")
+        if not isinstance(product, Product):
+            errors[f"lines.{i}.product"] = _("Choose a product.")
+            continue
+        try:
+            quantity = Decimal(str(item.get("quantity", 1)))
+            price = item.get("unit_price")
+            unit_price = product.unit_price if price in (None, "") else Decimal(str(price))
+        except (InvalidOperation, ValueError):
+            errors[f"lines.{i}"] = _("Enter numbers for quantity and price.")
+            continue
+        if not quantity.is_finite() or quantity <= 0:
+            errors[f"lines.{i}.quantity"] = _("Enter a quantity above zero.")
+            continue
+        if not unit_price.is_finite() or unit_price < 0:
+            errors[f"lines.{i}.unit_price"] = _("Enter a price of zero or more.")
+            continue
+        if product.currency != currency and price in (None, ""):
+            errors[f"lines.{i}.unit_price"] = _(
+                "The product is priced in %(cur)s; enter the price in %(order)s."
+            ) % {"cur": product.currency, "order": currency}
+            continue
+        line = OrderLine(
+            product=product,
+            quantity=quantity,
+            unit_price=unit_price,
+            amount=(quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP),
+        )
+        try:
+            line.full_clean(exclude=["order"])
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"lines.{i}.{field}"] = messages[0]
+            continue
+        lines.append(line)
+    if errors:
+        raise ValidationError(errors)
+    return lines
+
+
+def _new_number() -> str:
+    return timezone.now().strftime("SO%Y%m%d") + "-" + secrets.token_hex(4).upper()
+
+
+def _prepare_order(order: Order, data: dict[str, Any]) -> None:
+    _unknown(data, (*ORDER_FIELDS, "lines"))
+    for field in ORDER_FIELDS:
+        if field in data:
+            setattr(order, field, data[field])
+    order.number = (order.number or "").strip() or _new_number()
+    order.currency = (order.currency or "").upper()
+    if order.ordered_at is None:
+        order.ordered_at = timezone.now()
+    if order.customer_id and order.customer.deleted_at is not None:
+        raise ValidationError({"customer": _("This customer is in the recycle bin.")})
+    order.full_clean(exclude=["customer", "version"], validate_unique=False)
+    if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
+        raise ValidationError({"number": _("Another order already has this number.")})
+
+
+def _allowed(actor: User, action: str, order: Order) -> bool:
+    return (
+        has_perm(actor, "orders", action)
+        and can_see(actor, order.customer)
+        and can_edit(actor, order.customer)
+    )
+
+
+def _lines_snapshot(lines: list[OrderLine]) -> list[str]:
+    return [f"{line.product_id}×{line.quantity}@{line.unit_price}" for line in lines]
+
+
+@transaction.atomic
+def create_order(*, actor: User, data: dict[str, Any]) -> Order:
+    if data.get("customer") is None:
+        raise ValidationError({"customer": _("This field is required.")})
+    order = Order(created_by=actor)
+    _prepare_order(order, data)
+    if not _allowed(actor, "create", order):
+        raise PermissionDeniedError()
+    lines = _clean_lines(data.get("lines"), order.currency)
+    order.total = sum((line.amount for line in lines), Decimal("0"))
+    order.save()
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    aggregates.refresh_order_aggregates([order.customer_id])
+    changes = {
+        k: [None, v]
+        for k, v in audit.snapshot(order, (*ORDER_FIELDS, "total")).items()
+        if v not in (None, "")
+    }
+    changes["lines"] = [None, _lines_snapshot(lines)]
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=order,
+        changes=changes,
+        customer_id=order.customer_id,
+    )
+    return order
+
+
+@transaction.atomic
+def update_order(
+    *, actor: User, order: Order, data: dict[str, Any], version: int | None
+) -> Order:
+    locked = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    check_version(locked, version)
+    if not _allowed(actor, "change", locked):
+        raise PermissionDeniedError()
+    old_customer = locked.customer_id
+    old_lines = list(locked.lines.all())
+    before = audit.snapshot(locked, (*ORDER_FIELDS, "total"))
+    before["lines"] = _lines_snapshot(old_lines)
+    _prepare_order(locked, data)
+    if not _allowed(actor, "change", locked):
+        raise PermissionDeniedError()
+    lines = _clean_lines(data["lines"], locked.currency) if "lines" in data else old_lines
+    locked.total = sum((line.amount for line in lines), Decimal("0"))
+    after = audit.snapshot(locked, (*ORDER_FIELDS, "total"))
+    after["lines"] = _lines_snapshot(lines)
+    changes = audit.diff(before, after)
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    if "lines" in data:
+        locked.lines.all().delete()
+        for line in lines:
+            line.pk = None
+            line.order = locked
+        OrderLine.objects.bulk_create(lines)
+    aggregates.refresh_order_aggregates({old_customer, locked.customer_id})
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.customer_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def delete_order(*, actor: User, order: Order) -> None:
+    if not _allowed(actor, "delete", order):
+        raise PermissionDeniedError()
+    customer_id = order.customer_id
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=order,
+        changes={"number": [order.number, None], "total": [str(order.total), None]},
+        customer_id=customer_id,
+    )
+    order.delete()
+    aggregates.refresh_order_aggregates([customer_id])
