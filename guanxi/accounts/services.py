@@ -74,9 +74,7 @@ def save_team(
         if not creating:
             # Move the teams below along with it.
             for child in Team.objects.filter(path__startswith=old_path).exclude(pk=team.pk):
-                Team.objects.filter(pk=child.pk).update(
-                    path=new_path + child.path[len(old_path) :]
-                )
+                Team.objects.filter(pk=child.pk).update(path=new_path + child.path[len(old_path) :])
         team.path = new_path
     audit.record(
         actor=actor,

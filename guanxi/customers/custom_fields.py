@@ -20,9 +20,7 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
             raise ValidationError(_("Enter text."))
         limit = definition.max_length or 1000
         if len(value) > limit:
-            raise ValidationError(
-                _("Enter at most %(limit)d characters.") % {"limit": limit}
-            )
+            raise ValidationError(_("Enter at most %(limit)d characters.") % {"limit": limit})
         if definition.pattern and not re.fullmatch(definition.pattern, value):
             raise ValidationError(_("This value does not have the expected form."))
         return value

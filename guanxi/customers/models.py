@@ -265,10 +265,14 @@ class CustomerShare(models.Model):
                 name="share_user_xor_team",
             ),
             models.UniqueConstraint(
-                fields=["customer", "user"], name="share_unique_user", condition=Q(user__isnull=False)
+                fields=["customer", "user"],
+                name="share_unique_user",
+                condition=Q(user__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["customer", "team"], name="share_unique_team", condition=Q(team__isnull=False)
+                fields=["customer", "team"],
+                name="share_unique_team",
+                condition=Q(team__isnull=False),
             ),
         ]
         indexes = [

@@ -6,6 +6,7 @@ what is stored as the user's text, only the keys that search and duplicate detec
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -90,6 +91,7 @@ def org_name_key(name: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=200_000)
 def pinyin(value: str) -> tuple[str, str]:
     """Full pinyin and pinyin initials of a name, lower-case, without spaces.
 
@@ -99,9 +101,7 @@ def pinyin(value: str) -> tuple[str, str]:
     if not text:
         return "", ""
     full = "".join(lazy_pinyin(text, errors="default"))
-    initials = "".join(
-        lazy_pinyin(text, style=Style.FIRST_LETTER, strict=False, errors="default")
-    )
+    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, strict=False, errors="default"))
     return full.casefold(), initials.casefold()
 
 

@@ -26,9 +26,7 @@ def visible_q(user: User, prefix: str = "") -> Q:
     shared = CustomerShare.objects.filter(user_id=user.pk)
     if user.team_id:
         shared = CustomerShare.objects.filter(Q(user_id=user.pk) | Q(team_id=user.team_id))
-    q = Q(**{f"{prefix}owner_id": user.pk}) | Q(
-        **{f"{prefix}id__in": shared.values("customer_id")}
-    )
+    q = Q(**{f"{prefix}owner_id": user.pk}) | Q(**{f"{prefix}id__in": shared.values("customer_id")})
     if scope == DataScope.TEAM:
         teams = managed_team_ids(user)
         if teams:

@@ -100,9 +100,7 @@ def search(qs: QuerySet[Customer], query: str) -> QuerySet[Customer]:
             return qs.filter(
                 Q(id__in=ContactPoint.objects.filter(normalized=phone).values("customer_id"))
                 | Q(
-                    id__in=Contact.objects.filter(mobile_normalized=phone).values(
-                        "organisation_id"
-                    )
+                    id__in=Contact.objects.filter(mobile_normalized=phone).values("organisation_id")
                 )
             )
     key = normalize.text_key(query)

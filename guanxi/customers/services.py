@@ -24,6 +24,7 @@ from guanxi.core.versioning import check_version
 
 from . import normalize
 from .custom_fields import clean_custom_fields
+from .keys import search_keys
 from .models import (
     PHONE_KINDS,
     Address,
@@ -201,8 +202,10 @@ def _clean_addresses(items: Any) -> list[Address]:
             for field, messages in exc.message_dict.items():
                 errors[f"addresses.{i}.{field}"] = messages[0]
             continue
-        if address.country == "CN" and address.postcode and not (
-            address.postcode.isdigit() and len(address.postcode) == 6
+        if (
+            address.country == "CN"
+            and address.postcode
+            and not (address.postcode.isdigit() and len(address.postcode) == 6)
         ):
             errors[f"addresses.{i}.postcode"] = _("A Chinese postcode has six digits.")
             continue
@@ -225,27 +228,18 @@ def _clean_tags(names: Any) -> list[Tag]:
 
 def _apply_keys(customer: Customer, points: list[ContactPoint] | None = None) -> None:
     """Name key, pinyin and the search text from the names, aliases and contact points."""
-    names = [customer.display_name, customer.legal_name, customer.short_name, *customer.aliases]
-    names = [n for n in names if n]
-    if customer.kind == CustomerKind.ORGANISATION:
-        customer.name_key = normalize.org_name_key(customer.legal_name or customer.display_name)
-    else:
-        customer.name_key = normalize.text_key(customer.display_name)
-    customer.pinyin, customer.pinyin_initials = normalize.pinyin(customer.display_name)
-    parts = [normalize.text_key(n) for n in names]
-    for name in names[1:]:
-        full, initials = normalize.pinyin(name)
-        parts += [full, initials]
-    parts += [customer.pinyin, customer.pinyin_initials]
     if points is None and customer.pk:
         points = list(customer.contact_points.all())
-    for point in points or []:
-        if point.kind in PHONE_KINDS:
-            # National digits, so that part of a number finds it: "1381234" or "5678".
-            parts.append(point.normalized.split(";")[0].removeprefix("+86").lstrip("+"))
-        elif point.kind == ContactPointKind.EMAIL:
-            parts.append(point.normalized)
-    customer.search_text = "|".join(dict.fromkeys(p for p in parts if p))[:4000]
+    keys = search_keys(
+        kind=customer.kind,
+        display_name=customer.display_name,
+        legal_name=customer.legal_name,
+        short_name=customer.short_name,
+        aliases=customer.aliases,
+        contact_points=[(p.kind, p.normalized) for p in points or []],
+    )
+    for field, value in keys.items():
+        setattr(customer, field, value)
 
 
 def _validate_owner(actor: User, owner: User | None) -> None:
@@ -282,9 +276,7 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     customer.credit_code = _clean_credit_code(customer.credit_code or "")
     if customer.kind == CustomerKind.ORGANISATION:
         if customer.gender or customer.birthday:
-            raise ValidationError(
-                {"kind": _("An organisation has no gender or birthday.")}
-            )
+            raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
     if customer.birthday and customer.birthday > timezone.localdate():
         raise ValidationError({"birthday": _("A birthday cannot be in the future.")})
     if customer.birthday and customer.birthday < dt.date(1900, 1, 1):
@@ -304,7 +296,9 @@ def _related_snapshot(
 ) -> dict[str, Any]:
     return {
         "contact_points": [f"{p.kind}:{p.value}" for p in points],
-        "addresses": [{f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)} for a in addresses],
+        "addresses": [
+            {f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)} for a in addresses
+        ],
         "tags": sorted(t.name for t in tags),
     }
 
@@ -482,9 +476,7 @@ def purge_recycle_bin(*, older_than_days: int | None = None, batch_size: int = 5
     purged = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                Customer.objects.filter(deleted_at__lt=cutoff).order_by("pk")[:batch_size]
-            )
+            batch = list(Customer.objects.filter(deleted_at__lt=cutoff).order_by("pk")[:batch_size])
             if not batch:
                 return purged
             for customer in batch:
@@ -627,9 +619,7 @@ def update_contact(
 
 @transaction.atomic
 def delete_contact(*, actor: User, contact: Contact) -> None:
-    if not (
-        has_perm(actor, "contacts", "delete") and may(actor, "change", contact.organisation)
-    ):
+    if not (has_perm(actor, "contacts", "delete") and may(actor, "change", contact.organisation)):
         raise PermissionDeniedError()
     audit.record(
         actor=actor,
@@ -739,7 +729,9 @@ def save_custom_field(
         try:
             re.compile(definition.pattern)
         except re.error:
-            raise ValidationError({"pattern": _("This is not a valid regular expression.")}) from None
+            raise ValidationError(
+                {"pattern": _("This is not a valid regular expression.")}
+            ) from None
     if (
         definition.min_value is not None
         and definition.max_value is not None

@@ -15,9 +15,9 @@ from guanxi.accounts.policies import has_perm
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates
 from guanxi.customers.policies import can_see
-from guanxi.core.versioning import check_version
 
 from .models import Interaction
 

@@ -225,9 +225,7 @@ def create_order(*, actor: User, data: dict[str, Any]) -> Order:
 
 
 @transaction.atomic
-def update_order(
-    *, actor: User, order: Order, data: dict[str, Any], version: int | None
-) -> Order:
+def update_order(*, actor: User, order: Order, data: dict[str, Any], version: int | None) -> Order:
     locked = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
     check_version(locked, version)
     if not _allowed(actor, "change", locked):

@@ -1,0 +1,50 @@
+"""The search and matching keys of a customer, computed in one place for every writer (the
+services, imports and the demo seeder)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import normalize
+from .models import PHONE_KINDS, ContactPointKind, CustomerKind
+
+
+def search_keys(
+    *,
+    kind: str,
+    display_name: str,
+    legal_name: str = "",
+    short_name: str = "",
+    aliases: Iterable[str] = (),
+    contact_points: Iterable[tuple[str, str]] = (),
+) -> dict[str, str]:
+    """`name_key`, `pinyin`, `pinyin_initials` and `search_text` of a customer.
+
+    `contact_points` are (kind, normalised value) pairs. The search text joins, with "|",
+    the name keys, the pinyin and initials of every name, the national digits of phone numbers
+    and the e-mail addresses; a trigram index over it finds any substring.
+    """
+    names = [n for n in (display_name, legal_name, short_name, *aliases) if n]
+    if kind == CustomerKind.ORGANISATION:
+        name_key = normalize.org_name_key(legal_name or display_name)
+    else:
+        name_key = normalize.text_key(display_name)
+    full, initials = normalize.pinyin(display_name)
+    parts = [normalize.text_key(n) for n in names]
+    if kind == CustomerKind.ORGANISATION:
+        parts.append(name_key)
+    for name in names[1:]:
+        parts += normalize.pinyin(name)
+    parts += [full, initials]
+    for point_kind, normalized in contact_points:
+        if point_kind in PHONE_KINDS:
+            # National digits, so that part of a number finds it: "1381234" or "5678".
+            parts.append(normalized.split(";")[0].removeprefix("+86").lstrip("+"))
+        elif point_kind == ContactPointKind.EMAIL:
+            parts.append(normalized)
+    return {
+        "name_key": name_key[:200],
+        "pinyin": full[:400],
+        "pinyin_initials": initials[:200],
+        "search_text": "|".join(dict.fromkeys(p for p in parts if p))[:4000],
+    }
