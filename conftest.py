@@ -6,7 +6,7 @@ os.environ.setdefault("HUEY_IMMEDIATE", "true")
 os.environ.setdefault("HTTPS", "false")
 os.environ.setdefault("DEBUG", "false")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "guanxi_request_context", default=RequestContext()
+    "guanxi_request_context",
+    default=RequestContext(),  # noqa: B039 - frozen, never mutated
 )
 
 

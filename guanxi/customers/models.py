@@ -280,6 +280,10 @@ class CustomerShare(models.Model):
             models.Index(fields=["team", "customer"], name="share_team_customer"),
         ]
 
+    def __str__(self) -> str:
+        target = f"user {self.user_id}" if self.user_id else f"team {self.team_id}"
+        return f"{self.customer_id} → {target}"
+
 
 class ContactPointKind(models.TextChoices):
     MOBILE = "mobile", _("mobile")

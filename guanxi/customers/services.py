@@ -274,9 +274,8 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     customer.aliases = _clean_str_list(customer.aliases, "aliases")
     customer.interests = _clean_str_list(customer.interests, "interests", max_len=50)
     customer.credit_code = _clean_credit_code(customer.credit_code or "")
-    if customer.kind == CustomerKind.ORGANISATION:
-        if customer.gender or customer.birthday:
-            raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
+    if customer.kind == CustomerKind.ORGANISATION and (customer.gender or customer.birthday):
+        raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
     if customer.birthday and customer.birthday > timezone.localdate():
         raise ValidationError({"birthday": _("A birthday cannot be in the future.")})
     if customer.birthday and customer.birthday < dt.date(1900, 1, 1):
@@ -596,9 +595,9 @@ def update_contact(
     check_version(locked, version)
     if not (has_perm(actor, "contacts", "change") and may(actor, "change", locked.organisation)):
         raise PermissionDeniedError()
-    if "organisation" in data and data["organisation"] != locked.organisation:
-        if not may(actor, "change", data["organisation"]):
-            raise PermissionDeniedError()
+    moved = "organisation" in data and data["organisation"] != locked.organisation
+    if moved and not may(actor, "change", data["organisation"]):
+        raise PermissionDeniedError()
     before = audit.snapshot(locked, CONTACT_FIELDS)
     _prepare_contact(locked, data)
     changes = audit.diff(before, audit.snapshot(locked, CONTACT_FIELDS))
