@@ -1,18 +1,83 @@
 """Test settings shared by the whole suite: jobs run in-process, HTTP without TLS redirects."""
 
-import os
-
-os.environ.setdefault("HUEY_IMMEDIATE", "true")
-os.environ.setdefault("HTTPS", "false")
-os.environ.setdefault("DEBUG", "false")
-
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _test_settings(settings):
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def make_team(db):
+    from guanxi.accounts.models import Team
+
+    def make(name: str, parent=None):
+        team = Team.objects.create(name=name, parent=parent)
+        team.path = f"{parent.path if parent else '/'}{team.pk}/"
+        team.save(update_fields=["path"])
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    from guanxi.accounts.models import Role, User
+
+    def make(username: str, role: str = "sales", team=None, **extra):
+        return User.objects.create_user(
+            username=username,
+            password="pw-" + username,
+            role=Role.objects.get(code=role),
+            team=team,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def api():
+    """An API client signed in as the given user (or anonymous)."""
+    from rest_framework.test import APIClient
+
+    def client(user=None):
+        c = APIClient()
+        if user is not None:
+            c.force_authenticate(user=user)
+        return c
+
+    return client
+
+
+@pytest.fixture
+def two_teams(make_team, make_user):
+    """Sales rep A in team A, sales rep B in team B, their manager above both, an admin."""
+    head = make_team("Sales")
+    a = make_team("Team A", parent=head)
+    b = make_team("Team B", parent=head)
+
+    class World:
+        pass
+
+    w = World()
+    w.head, w.team_a, w.team_b = head, a, b
+    w.rep_a = make_user("rep_a", "sales", a)
+    w.rep_b = make_user("rep_b", "sales", b)
+    w.manager_a = make_user("manager_a", "manager", a)
+    w.head_manager = make_user("head_manager", "manager", head)
+    w.analyst = make_user("analyst", "analyst", head)
+    w.admin = make_user("boss", "admin", head)
+    return w

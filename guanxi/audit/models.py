@@ -37,13 +37,16 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("record"), max_length=255, blank=True)
     # The customer a record belongs to, so that a customer's history shows its contacts,
     # interactions and orders too.
-    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
     # {"field": [before, after]}; a create has before = null, a delete after = null.
     changes = models.JSONField(_("changes"), default=dict)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "-id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-id"], name="audit_object"),
+            models.Index(fields=["customer_id", "-id"], name="audit_customer"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

@@ -52,9 +52,18 @@ WHERE customers_customer.id = a.cid
 """
 
 
-def _run(sql: str, customer_ids: Iterable[int] | None) -> None:
+def _run(
+    sql: str, customer_ids: Iterable[int] | None, id_range: tuple[int, int] | None = None
+) -> None:
     params: list[int] = []
-    if customer_ids is None:
+    if id_range is not None:
+        low, high = id_range
+        sql = sql.format(
+            order_filter="AND customer_id BETWEEN %s AND %s",
+            customer_filter="WHERE c.id BETWEEN %s AND %s",
+        )
+        params = [low, high, low, high]
+    elif customer_ids is None:
         sql = sql.format(order_filter="", customer_filter="")
     else:
         ids = sorted({int(i) for i in customer_ids})
@@ -70,17 +79,24 @@ def _run(sql: str, customer_ids: Iterable[int] | None) -> None:
         cursor.execute(sql, params)
 
 
-def refresh_order_aggregates(customer_ids: Iterable[int] | None = None) -> None:
-    """Recompute order count, spend and first/last purchase (all customers when ids is None)."""
-    _run(_ORDERS_SQL, customer_ids)
+def refresh_order_aggregates(
+    customer_ids: Iterable[int] | None = None, *, id_range: tuple[int, int] | None = None
+) -> None:
+    """Recompute order count, spend and first/last purchase of the given customers, of the
+    customers whose id lies in `id_range` (inclusive), or of all customers."""
+    _run(_ORDERS_SQL, customer_ids, id_range)
 
 
-def refresh_interaction_aggregates(customer_ids: Iterable[int] | None = None) -> None:
-    """Recompute interaction count and last contact (all customers when ids is None)."""
-    _run(_INTERACTIONS_SQL, customer_ids)
+def refresh_interaction_aggregates(
+    customer_ids: Iterable[int] | None = None, *, id_range: tuple[int, int] | None = None
+) -> None:
+    """Recompute interaction count and last contact, selected as for the orders."""
+    _run(_INTERACTIONS_SQL, customer_ids, id_range)
 
 
-def refresh_all(customer_ids: Iterable[int] | None = None) -> None:
+def refresh_all(
+    customer_ids: Iterable[int] | None = None, *, id_range: tuple[int, int] | None = None
+) -> None:
     ids = None if customer_ids is None else list(customer_ids)
-    refresh_order_aggregates(ids)
-    refresh_interaction_aggregates(ids)
+    refresh_order_aggregates(ids, id_range=id_range)
+    refresh_interaction_aggregates(ids, id_range=id_range)

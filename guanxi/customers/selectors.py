@@ -45,6 +45,15 @@ def deleted_customer_get(*, user: User, pk: int | str) -> Customer:
     return recycle_bin(user=user).get(pk=pk)
 
 
+def customer_or_deleted_get(*, user: User, pk: int | str) -> Customer:
+    """A customer the user may see, live or in the recycle bin (for its history)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Customer.DoesNotExist from None
+    return Customer.objects.filter(visible_q(user)).get(pk=pk)
+
+
 def contact_list(*, user: User) -> QuerySet[Contact]:
     return Contact.objects.filter(
         visible_q(user, "organisation__"), organisation__deleted_at__isnull=True

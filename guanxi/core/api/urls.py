@@ -1,0 +1,33 @@
+"""The REST API, version 1."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.customers.api.views import (
+    ContactViewSet,
+    CustomerViewSet,
+    CustomFieldViewSet,
+    TagViewSet,
+)
+from guanxi.interactions.api.views import InteractionViewSet
+from guanxi.jobs.api.views import JobViewSet
+from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+
+router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("products", ProductViewSet, basename="product")
+router.register("orders", OrderViewSet, basename="order")
+router.register("users", UserViewSet, basename="user")
+router.register("teams", TeamViewSet, basename="team")
+router.register("roles", RoleViewSet, basename="role")
+router.register("tags", TagViewSet, basename="tag")
+router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
+router.register("jobs", JobViewSet, basename="job")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]
