@@ -1,0 +1,115 @@
+"""Contacts of organisations, tags and custom field definitions through the API."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org_b(two_teams, api):
+    return (
+        api(two_teams.rep_b)
+        .post(
+            "/api/v1/customers/",
+            {"kind": "organisation", "display_name": "阿里巴巴"},
+            format="json",
+        )
+        .json()
+    )
+
+
+def test_contacts_belong_to_organisations_and_follow_their_visibility(two_teams, api, org_b):
+    owner = api(two_teams.rep_b)
+    response = owner.post(
+        "/api/v1/contacts/",
+        {
+            "organisation": org_b["id"],
+            "name": "马经理",
+            "title": "采购经理",
+            "role": "purchasing",
+            "mobile": "13812345678",
+            "email": "Ma@Example.com",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    contact = response.json()
+    assert api(two_teams.rep_a).get(f"/api/v1/contacts/{contact['id']}/").status_code == 404
+    masked = api(two_teams.analyst).get(f"/api/v1/contacts/{contact['id']}/").json()
+    assert masked["mobile"] == "138****5678" and masked["email"] == "M***@Example.com"
+    # The organisation can be found by its contact's phone.
+    found = owner.get("/api/v1/customers/", {"search": "+86 138 1234 5678"}).json()["results"]
+    assert [c["id"] for c in found] == [org_b["id"]]
+
+
+def test_contact_needs_an_organisation_not_a_person(two_teams, api):
+    owner = api(two_teams.rep_b)
+    person = owner.post("/api/v1/customers/", {"display_name": "张三"}, format="json").json()
+    response = owner.post(
+        "/api/v1/contacts/", {"organisation": person["id"], "name": "X"}, format="json"
+    )
+    assert response.status_code == 400 and "organisation" in response.json()
+
+
+def test_contact_with_bad_phone_is_refused(two_teams, api, org_b):
+    response = api(two_teams.rep_b).post(
+        "/api/v1/contacts/",
+        {"organisation": org_b["id"], "name": "X", "mobile": "abc"},
+        format="json",
+    )
+    assert response.status_code == 400 and "mobile" in response.json()
+
+
+def test_custom_fields_are_defined_by_admins_and_validated_on_customers(two_teams, api):
+    admin = api(two_teams.admin)
+    denied = api(two_teams.head_manager).post(
+        "/api/v1/custom-fields/",
+        {"key": "budget", "label": "预算", "field_type": "number"},
+        format="json",
+    )
+    assert denied.status_code == 403
+    made = admin.post(
+        "/api/v1/custom-fields/",
+        {"key": "budget", "label": "预算", "field_type": "number", "min_value": "0"},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    admin.post(
+        "/api/v1/custom-fields/",
+        {"key": "channel", "label": "渠道", "field_type": "choice", "choices": ["线上", "线下"]},
+        format="json",
+    )
+    rep = api(two_teams.rep_a)
+    bad = rep.post(
+        "/api/v1/customers/",
+        {"display_name": "A", "custom_fields": {"budget": -5, "channel": "电话"}},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"custom_fields.budget", "custom_fields.channel"}
+    good = rep.post(
+        "/api/v1/customers/",
+        {"display_name": "A", "custom_fields": {"budget": "1200.5", "channel": "线上"}},
+        format="json",
+    )
+    assert good.status_code == 201, good.json()
+    assert good.json()["custom_fields"] == {"budget": 1200.5, "channel": "线上"}
+
+
+def test_choice_field_needs_choices(two_teams, api):
+    response = api(two_teams.admin).post(
+        "/api/v1/custom-fields/",
+        {"key": "x", "label": "X", "field_type": "choice"},
+        format="json",
+    )
+    assert response.status_code == 400 and "choices" in response.json()
+
+
+def test_tags_listed_and_created_on_the_fly(two_teams, api):
+    rep = api(two_teams.rep_a)
+    rep.post("/api/v1/customers/", {"display_name": "A", "tags": ["老客户"]}, format="json")
+    names = [t["name"] for t in rep.get("/api/v1/tags/").json()["results"]]
+    assert names == ["老客户"]
+    tag_id = rep.get("/api/v1/tags/").json()["results"][0]["id"]
+    assert rep.delete(f"/api/v1/tags/{tag_id}/").status_code == 403
+    assert api(two_teams.admin).delete(f"/api/v1/tags/{tag_id}/").status_code == 204
