@@ -82,7 +82,7 @@ def test_orders_update_the_customer_aggregates_in_the_same_transaction(
 def test_full_rebuild_gives_the_same_aggregates_as_the_incremental_updates(
     two_teams, api, catalogue, customer_b, django_capture_on_commit_callbacks
 ):
-    tea, cup = catalogue
+    tea, _cup = catalogue
     client = api(two_teams.rep_b)
     for qty in ("1", "3", "2.5"):
         order(client, customer_b, [{"product": tea["id"], "quantity": qty}])
