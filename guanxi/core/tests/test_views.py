@@ -1,0 +1,78 @@
+"""The web entry: the home page is behind the login; the login page does not say which of the
+username and password was wrong."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from guanxi.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice() -> User:
+    return User.objects.create_user(username="alice", password="correct horse battery")
+
+
+def test_anonymous_home_redirects_to_login(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/"
+
+
+def test_logged_in_user_sees_home(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "alice" in body
+    assert 'href="/api/docs/"' in body
+    assert 'action="/logout/"' in body
+
+
+def test_staff_sees_admin_link(client: Client, alice: User) -> None:
+    alice.is_staff = True
+    alice.save()
+    client.force_login(alice)
+    assert 'href="/admin/"' in client.get("/").content.decode()
+
+
+def test_login_page_renders(client: Client) -> None:
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert 'name="password"' in response.content.decode()
+
+
+def test_login_with_correct_password_goes_home(client: Client, alice: User) -> None:
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client: Client, alice: User) -> None:
+    wrong_password = client.post(reverse("login"), {"username": "alice", "password": "nope"})
+    unknown_user = client.post(reverse("login"), {"username": "nobody", "password": "nope"})
+    assert wrong_password.status_code == unknown_user.status_code == 200
+    errors = wrong_password.context["form"].non_field_errors()
+    assert errors
+    assert errors == unknown_user.context["form"].non_field_errors()
+    assert 'role="alert"' in wrong_password.content.decode()
+
+
+def test_logout_ends_the_session(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert client.get("/").status_code == 302
+
+
+def test_pages_are_translated(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    english = client.get("/", headers={"accept-language": "en"}).content.decode()
+    assert "Log out" in english
