@@ -1,0 +1,131 @@
+"""`manage.py bootstrap`: the first administrator and demo data, each made once."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from guanxi.accounts.models import User
+from guanxi.audit.models import AuditEvent
+from guanxi.customers.models import Customer
+from guanxi.sales.models import Product
+
+pytestmark = pytest.mark.django_db
+
+SEED = "guanxi.core.management.commands.bootstrap.load_demo"
+
+
+def bootstrap(*args: str) -> str:
+    out = io.StringIO()
+    call_command("bootstrap", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _no_superuser_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def seed() -> mock.MagicMock:
+    with mock.patch(SEED) as seed:
+        yield seed
+
+
+def _printed_password(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.strip().startswith("password:")]
+    assert len(lines) == 1, output
+    return lines[0].split(":", 1)[1].strip()
+
+
+def test_creates_admin_with_random_password_printed_once(seed: mock.MagicMock) -> None:
+    first = bootstrap("--no-demo")
+    password = _printed_password(first)
+    assert len(password) >= 16
+
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff and admin.is_active
+    assert admin.role is not None and admin.role.code == "admin"
+    assert admin.check_password(password)
+    assert password not in admin.password  # only the hash is stored
+    assert AuditEvent.objects.filter(object_type="accounts.user", object_id=str(admin.pk)).exists()
+
+    second = bootstrap("--no-demo")
+    assert password not in second
+    assert "password:" not in second
+    assert "already exists" in second
+    assert User.objects.count() == 1
+    assert User.objects.get(pk=admin.pk).check_password(password)  # unchanged
+
+
+def test_creates_admin_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "boss")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a long and private passphrase")
+    output = bootstrap("--no-demo")
+    assert "a long and private passphrase" not in output
+    assert "boss" in output
+
+    boss = User.objects.get(username="boss")
+    assert boss.is_superuser and boss.is_staff
+    assert boss.role.code == "admin"
+    assert boss.check_password("a long and private passphrase")
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "another long passphrase")
+    again = bootstrap("--no-demo")
+    assert "already exists" in again
+    assert User.objects.count() == 1
+    assert User.objects.get(username="boss").check_password("a long and private passphrase")
+
+
+def test_weak_password_from_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "admin")
+    with pytest.raises(CommandError, match="DJANGO_SUPERUSER_PASSWORD"):
+        bootstrap("--no-demo")
+    assert not User.objects.exists()
+
+
+def test_existing_superuser_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    User.objects.create_superuser(username="root", password="x" * 20)
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "someone-else")
+    output = bootstrap("--no-demo")
+    assert "root" in output and "already exists" in output
+    assert list(User.objects.values_list("username", flat=True)) == ["root"]
+
+
+def test_username_taken_by_a_non_admin_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    User.objects.create_user(username="admin", password="x" * 20)
+    with pytest.raises(CommandError, match="not an administrator"):
+        bootstrap("--no-demo")
+
+
+def test_demo_data_only_into_an_empty_database(seed: mock.MagicMock) -> None:
+    output = bootstrap("--customers", "20", "--orders", "50")
+    seed.assert_called_once_with(customers=20, orders=50)
+    assert "Demo data: loaded" in output
+
+    seed.reset_mock()
+    Customer.objects.create(display_name="北京测试科技有限公司")
+    output = bootstrap()
+    seed.assert_not_called()
+    assert "already holds data" in output
+
+
+def test_products_alone_make_the_database_not_empty(seed: mock.MagicMock) -> None:
+    Product.objects.create(sku="P-1", name="茶叶", unit_price=Decimal("88.00"))
+    bootstrap()
+    seed.assert_not_called()
+
+
+def test_no_demo_flag_skips_demo_data(seed: mock.MagicMock) -> None:
+    bootstrap("--no-demo")
+    seed.assert_not_called()
+
+
+def test_default_demo_size_is_modest(seed: mock.MagicMock) -> None:
+    bootstrap()
+    seed.assert_called_once_with(customers=2000, orders=10000)
