@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from guanxi.accounts.models import Team, User
 from guanxi.core import demo
@@ -226,6 +226,11 @@ def test_seeding_twice_adds() -> None:
     assert Customer.objects.count() == 60
     assert Order.objects.count() == 120
     assert Order.objects.values("number").distinct().count() == 120
+    # Ids were given explicitly: the database's own ids carry on after them.
+    assert (
+        Customer.objects.create(display_name="later").pk
+        > Customer.objects.aggregate(m=Max("pk", filter=~Q(display_name="later")))["m"]
+    )
 
 
 def test_foreign_keys_hold(seeded: demo.SeedResult) -> None:
