@@ -72,7 +72,11 @@ def test_logout_ends_the_session(client: Client, alice: User) -> None:
     assert client.get("/").status_code == 302
 
 
-def test_pages_are_translated(client: Client, alice: User) -> None:
+def test_pages_are_in_chinese_and_english(client: Client, alice: User) -> None:
     client.force_login(alice)
+    chinese = client.get("/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert "欢迎，alice" in chinese
+    assert "API 文档" in chinese
     english = client.get("/", headers={"accept-language": "en"}).content.decode()
-    assert "Log out" in english
+    assert "Welcome, alice" in english
+    assert "API documentation" in english
