@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from guanxi.accounts.models import User
 from guanxi.audit.models import AuditEvent
 from guanxi.customers.models import Customer
-from guanxi.sales.models import Product
+from guanxi.sales.models import Order, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +129,13 @@ def test_no_demo_flag_skips_demo_data(seed: mock.MagicMock) -> None:
 def test_default_demo_size_is_modest(seed: mock.MagicMock) -> None:
     bootstrap()
     seed.assert_called_once_with(customers=2000, orders=10000)
+
+
+def test_really_seeds_a_small_demo_once() -> None:
+    bootstrap("--customers", "5", "--orders", "12")
+    assert Customer.objects.count() == 5
+    assert Order.objects.count() == 12
+    output = bootstrap("--customers", "5", "--orders", "12")
+    assert "already holds data" in output
+    assert Customer.objects.count() == 5
+    assert User.objects.filter(is_superuser=True).count() == 1
