@@ -187,11 +187,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "guanxi.core.api.pagination.KeysetPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_PARSER_CLASSES": [
-        "guanxi.core.api.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only; an upload endpoint (imports) names its own parsers.
+    "DEFAULT_PARSER_CLASSES": ["guanxi.core.api.parsers.LimitedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "guanxi.core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/minute")},

@@ -23,7 +23,7 @@ def mask_phone(value: str) -> str:
 
 
 def mask_email(value: str) -> str:
-    local, at, domain = value.partition("@")
+    local, at, domain = value.rpartition("@")
     if not at:
         return mask_text(value)
     return f"{local[:1]}***@{domain}"

@@ -1,0 +1,88 @@
+"""Normalisers, keys and masking, by example and by property."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from guanxi.customers import masking, normalize
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138 1234 5678",
+        "(+86)13812345678",
+        "0086 13812345678",
+        "１３８１２３４５６７８",
+    ],
+)
+def test_mobile_numbers_in_any_format_share_one_e164_form(raw):
+    assert normalize.normalize_phone(raw) == "+8613812345678"
+
+
+def test_landline_with_extension():
+    assert normalize.normalize_phone("010-62345678 转 123") == "+861062345678;ext=123"
+    assert normalize.normalize_phone("(021) 6234 5678") == "+862162345678"
+
+
+@pytest.mark.parametrize("raw", ["12345", "abc", "", "138123456789999"])
+def test_invalid_phones_raise_a_clear_error(raw):
+    with pytest.raises(ValidationError):
+        normalize.normalize_phone(raw)
+
+
+def test_email_is_lower_cased_and_validated():
+    assert normalize.normalize_email(" Zhang.San@QQ.COM ") == "zhang.san@qq.com"
+    with pytest.raises(ValidationError):
+        normalize.normalize_email("not-an-email")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["北京字节跳动科技有限公司", "字节跳动科技（北京）有限公司", "字节跳动", "字节跳动有限公司"],
+)
+def test_organisation_name_variants_share_a_key(name):
+    assert normalize.org_name_key(name) == "字节跳动"
+
+
+def test_english_legal_forms_are_stripped():
+    assert normalize.org_name_key("ByteDance Co., Ltd.") == normalize.org_name_key("ByteDance Ltd")
+
+
+def test_pinyin_and_initials():
+    assert normalize.pinyin("张三") == ("zhangsan", "zs")
+    assert normalize.pinyin("ByteDance 字节") == ("bytedancezijie", "bytedancezj")
+
+
+@given(st.text(max_size=200))
+def test_clean_text_is_idempotent_and_trimmed(text):
+    once = normalize.clean_text(text)
+    assert normalize.clean_text(once) == once
+    assert once == once.strip()
+
+
+@given(st.text(max_size=100))
+def test_text_key_ignores_case_width_and_spaces(text):
+    key = normalize.text_key(text)
+    assert " " not in key
+    assert (
+        normalize.text_key(text.upper()) == normalize.text_key(text.lower()) or not text.isascii()
+    )
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_masked_mobile_keeps_only_prefix_and_last_four(mobile):
+    masked = masking.mask("mobile", mobile)
+    assert masked == mobile[:3] + "****" + mobile[-4:]
+    assert mobile[3:7] not in masked.replace(mobile[:3], "", 1).replace(mobile[-4:], "")
+
+
+@given(st.emails())
+def test_masked_email_hides_the_local_part(email):
+    masked = masking.mask("email", email)
+    local, _, domain = email.rpartition("@")
+    assert masked == local[:1] + "***@" + domain
