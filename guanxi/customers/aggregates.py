@@ -15,7 +15,7 @@ _ORDERS_SQL = """
 UPDATE customers_customer SET
     order_count = COALESCE(a.n, 0),
     total_spent = COALESCE(a.total, 0),
-    average_order_value = CASE WHEN a.n > 0 THEN ROUND(a.total / a.n, 2) ELSE 0 END,
+    average_order_value = CASE WHEN a.n > 0 THEN ROUND(1.0 * a.total / a.n, 2) ELSE 0 END,
     first_purchase_at = a.first_at,
     last_purchase_at = a.last_at
 FROM (

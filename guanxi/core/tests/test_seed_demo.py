@@ -93,12 +93,6 @@ def test_aggregates_equal_a_recompute_from_the_facts(seeded: demo.SeedResult) ->
         assert c.last_interaction_at == max(interactions[c.pk], default=None)
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="aggregates.py divides an INTEGER sum by a count on SQLite (whole-yuan totals are "
-    "stored as integers): integer division truncates the average",
-)
 def test_average_order_value_is_the_mean_of_the_purchases(seeded: demo.SeedResult) -> None:
     for c in Customer.objects.filter(order_count__gt=0):
         mine = Order.objects.filter(customer=c).exclude(status__in=NOT_PURCHASES)

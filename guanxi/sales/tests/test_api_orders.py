@@ -194,3 +194,15 @@ def test_refresh_one_customer_leaves_the_others_alone(two_teams, api, catalogue)
     aggregates.refresh_order_aggregates([one["id"]])
     assert Customer.objects.get(pk=two["id"]).order_count == 42
     assert Customer.objects.get(pk=one["id"]).order_count == 1
+
+
+def test_average_order_value_keeps_its_cents_when_totals_are_whole(
+    two_teams, api, catalogue, customer_b
+):
+    """Whole-yuan totals are integers in SQLite; the average must not be integer division."""
+    _tea, cup = catalogue
+    client = api(two_teams.rep_b)
+    for price in ("100", "100", "101"):
+        order(client, customer_b, [{"product": cup["id"], "unit_price": price}])
+    c = Customer.objects.get(pk=customer_b["id"])
+    assert c.average_order_value == Decimal("100.33")
