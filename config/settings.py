@@ -234,4 +234,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # run_huey adds its own handler; without this every consumer line is printed twice.
+    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
