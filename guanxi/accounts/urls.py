@@ -1,0 +1,7 @@
+"""Web pages of guanxi.accounts."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "accounts"
+
+urlpatterns: list = []

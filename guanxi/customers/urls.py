@@ -1,0 +1,7 @@
+"""Web pages of guanxi.customers."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "customers"
+
+urlpatterns: list = []

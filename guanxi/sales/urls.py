@@ -1,0 +1,7 @@
+"""Web pages of guanxi.sales."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "sales"
+
+urlpatterns: list = []
