@@ -15,3 +15,10 @@ def customer_history(*, user: User, customer: Customer) -> QuerySet[AuditEvent]:
 
     `customer` must come from a customer selector for `user` (the gate has been passed)."""
     return AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")
+
+
+def record_history(*, user: User, instance) -> QuerySet[AuditEvent]:
+    """Events of one record, newest first. `instance` must come from a selector for `user`."""
+    return AuditEvent.objects.filter(
+        object_type=instance._meta.label_lower, object_id=str(instance.pk)
+    ).select_related("actor")

@@ -5,9 +5,14 @@ touches `Model.objects`."""
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+
+from guanxi.audit.api.serializers import AuditEventSerializer
+from guanxi.audit.selectors import record_history
 
 from .permissions import ModulePermission
 
@@ -67,3 +72,12 @@ class ServiceViewSet(
         instance = self.get_object()
         self.delete_record(actor=request.user, instance=instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, pk=None):
+        """The record's change history from the audit log, newest first."""
+        events = record_history(user=request.user, instance=self.get_object())
+        page = self.paginate_queryset(events)
+        serializer = AuditEventSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)

@@ -88,3 +88,16 @@ def test_plain_http_serves_and_logs_in(client: Client) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert not response.cookies[settings.SESSION_COOKIE_NAME]["secure"]
+
+
+def test_redis_url_moves_the_job_queue_to_redis():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.HUEY['huey_class'])"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    default = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert default.stdout.strip() == "huey.SqliteHuey", default.stderr
+    env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+    redis = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert redis.stdout.strip() == "huey.RedisHuey", redis.stderr

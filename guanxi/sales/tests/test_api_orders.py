@@ -206,3 +206,15 @@ def test_average_order_value_keeps_its_cents_when_totals_are_whole(
         order(client, customer_b, [{"product": cup["id"], "unit_price": price}])
     c = Customer.objects.get(pk=customer_b["id"])
     assert c.average_order_value == Decimal("100.33")
+
+
+def test_every_record_has_its_history_behind_the_same_gate(two_teams, api, catalogue, customer_b):
+    tea, _cup = catalogue
+    admin = api(two_teams.admin)
+    admin.patch(f"/api/v1/products/{tea['id']}/", {"name": "西湖龙井", "version": 1}, format="json")
+    history = admin.get(f"/api/v1/products/{tea['id']}/history/").json()["results"]
+    assert [h["action"] for h in history] == ["update", "create"]
+    assert history[0]["changes"]["name"] == ["龙井茶", "西湖龙井"]
+    made = order(api(two_teams.rep_b), customer_b, [{"product": tea["id"]}]).json()
+    assert api(two_teams.rep_b).get(f"/api/v1/orders/{made['id']}/history/").status_code == 200
+    assert api(two_teams.rep_a).get(f"/api/v1/orders/{made['id']}/history/").status_code == 404
