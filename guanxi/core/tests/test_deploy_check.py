@@ -20,7 +20,7 @@ MANAGE = Path(settings.BASE_DIR) / "manage.py"
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+    return subprocess.run(
         [sys.executable, str(MANAGE), *args],
         env=env,
         cwd=settings.BASE_DIR,
@@ -64,7 +64,7 @@ def test_https_false_turns_off_every_https_only_setting(tmp_path: Path) -> None:
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.SECURE_HSTS_SECONDS)"
     )
-    result = subprocess.run(  # noqa: S603 - fixed arguments
+    result = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
         cwd=settings.BASE_DIR,
