@@ -1,0 +1,202 @@
+"""The recycle bin (deleted customers, restorable until purged) and a customer's change history.
+
+Adapters only: reads go through guanxi.customers.selectors and guanxi.audit.selectors, the
+restore through guanxi.customers.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from guanxi.accounts.policies import has_perm
+from guanxi.audit.selectors import customer_history
+from guanxi.core.context import Source
+from guanxi.core.errors import ConflictError, PermissionDeniedError
+from guanxi.customers import selectors, services
+from guanxi.customers.masking import present_changes
+from guanxi.customers.models import Customer
+
+BIN_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 100
+
+
+def user_time_zone(user) -> zoneinfo.ZoneInfo:
+    """The user's time zone, or the site's when theirs is unset or unknown."""
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass
+class BinRow:
+    customer: Customer
+    days_left: int
+    purge_at: dt.datetime
+
+
+def _bin_row(customer: Customer, now: dt.datetime) -> BinRow:
+    purge_at = customer.deleted_at + dt.timedelta(days=settings.RECYCLE_BIN_DAYS)
+    days_left = max(0, math.ceil((purge_at - now).total_seconds() / 86400))
+    return BinRow(customer=customer, days_left=days_left, purge_at=purge_at)
+
+
+@login_required
+def recycle_bin(request: HttpRequest) -> HttpResponse:
+    """Deleted customers the user may see, newest deletion first."""
+    qs = selectors.recycle_bin(user=request.user).select_related("deleted_by", "owner", "team")
+    customers = list(qs[: BIN_PAGE_SIZE + 1])
+    has_more = len(customers) > BIN_PAGE_SIZE
+    customers = customers[:BIN_PAGE_SIZE]
+    now = timezone.now()
+    return render(
+        request,
+        "customers/recycle_bin.html",
+        {
+            "rows": [_bin_row(c, now) for c in customers],
+            "retention_days": settings.RECYCLE_BIN_DAYS,
+            "may_restore": has_perm(request.user, "customers", "delete"),
+            "has_more": has_more,
+            "user_time_zone": user_time_zone(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, pk: int) -> HttpResponse:
+    """Restore a customer from the bin; a refusal (e.g. its credit code is taken meanwhile)
+    shows the service's message on the bin page."""
+    try:
+        customer = selectors.deleted_customer_get(user=request.user, pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    try:
+        services.restore_customer(actor=request.user, customer=customer)
+    except ValidationError as exc:
+        for message in _messages(exc):
+            messages.error(request, message)
+        return redirect("customers:recycle_bin")
+    except (PermissionDeniedError, ConflictError) as exc:
+        messages.error(request, exc.message)
+        return redirect("customers:recycle_bin")
+    messages.success(request, _("%(name)s was restored.") % {"name": customer.display_name})
+    return redirect("customers:recycle_bin")
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+@dataclass
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(_display(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+_SOURCE_LABELS = {
+    Source.WEB: _lazy("web page"),
+    Source.API: _lazy("API"),
+    Source.IMPORT: _lazy("import"),
+    Source.JOB: _lazy("background job"),
+    Source.SYSTEM: _lazy("system"),
+}
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_label(model, field: str) -> str:
+    if model is not None:
+        try:
+            f = model._meta.get_field(field)
+        except FieldDoesNotExist:
+            f = None
+        if f is not None and getattr(f, "verbose_name", None):
+            return str(f.verbose_name)
+        if f is not None and f.related_model is not None:  # a reverse relation
+            return str(f.related_model._meta.verbose_name_plural)
+    return field.replace("_", " ")
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    """A customer's audit events (its own and its contacts', interactions', orders'), newest
+    first, with contact details masked for roles that may not see them."""
+    try:
+        customer = selectors.customer_or_deleted_get(user=request.user, pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    qs = customer_history(user=request.user, customer=customer).order_by("-id")
+    before = request.GET.get("before")
+    if before and before.isdigit():
+        qs = qs.filter(id__lt=int(before))
+    events = list(qs[: HISTORY_PAGE_SIZE + 1])
+    has_more = len(events) > HISTORY_PAGE_SIZE
+    events = events[:HISTORY_PAGE_SIZE]
+    rows = []
+    for event in events:
+        changes = present_changes(request.user, event.object_type, event.changes or {})
+        model = _model(event.object_type)
+        rows.append(
+            {
+                "event": event,
+                "record_type": str(model._meta.verbose_name) if model else event.object_type,
+                "source": _SOURCE_LABELS.get(event.source, event.source),
+                "changes": [
+                    Change(
+                        field=_field_label(model, field),
+                        before=_display(pair[0]),
+                        after=_display(pair[1]),
+                    )
+                    for field, pair in changes.items()
+                    if isinstance(pair, (list, tuple)) and len(pair) == 2
+                ],
+            }
+        )
+    return render(
+        request,
+        "customers/history.html",
+        {
+            "customer": customer,
+            "rows": rows,
+            "has_more": has_more,
+            "next_before": events[-1].pk if has_more else None,
+            "user_time_zone": user_time_zone(request.user),
+        },
+    )
