@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerKind(models.TextChoices):
@@ -22,7 +23,8 @@ class Grade(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", _("active")
+    # "active" is also a yes/no field (a product, a custom field): the status needs its own word.
+    ACTIVE = "active", pgettext_lazy("customer status", "active")
     DORMANT = "dormant", _("dormant")
     CHURNED = "churned", _("churned")
 
