@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +19,8 @@ from guanxi.core.versioning import check_version
 
 from .models import Role, Team, User
 from .policies import is_admin
+
+_AVAILABLE_TIME_ZONES = frozenset(zoneinfo.available_timezones())
 
 TEAM_FIELDS = ("name", "parent")
 USER_FIELDS = (
@@ -148,9 +152,29 @@ def save_user(
     return user
 
 
+def _clean_preferences(language: str | None, time_zone: str | None) -> dict[str, str]:
+    """Field -> message for a language or time zone that the workspace does not offer."""
+    errors: dict[str, str] = {}
+    if language is not None and language != "" and language not in dict(settings.LANGUAGES):
+        errors["language"] = _("Choose one of the offered languages.")
+    if time_zone is not None and time_zone not in available_time_zones():
+        errors["time_zone"] = _("Choose a time zone from the list, such as Asia/Shanghai.")
+    return errors
+
+
+def available_time_zones() -> frozenset[str]:
+    """The IANA time zone names that the system knows (zoneinfo)."""
+    return _AVAILABLE_TIME_ZONES
+
+
 @transaction.atomic
-def set_preferences(*, actor: User, language: str | None = None, time_zone: str | None = None):
-    """A user's own language and time zone."""
+def set_preferences(
+    *, actor: User, language: str | None = None, time_zone: str | None = None
+) -> User:
+    """A user's own language ("" follows the browser) and time zone; None leaves one unchanged."""
+    errors = _clean_preferences(language, time_zone)
+    if errors:
+        raise ValidationError(errors)
     user = User.objects.select_for_update().get(pk=actor.pk)
     before = audit.snapshot(user, ("language", "time_zone"))
     if language is not None:
@@ -165,4 +189,5 @@ def set_preferences(*, actor: User, language: str | None = None, time_zone: str 
         instance=user,
         changes=audit.diff(before, audit.snapshot(user, ("language", "time_zone"))),
     )
+    actor.language, actor.time_zone = user.language, user.time_zone
     return user

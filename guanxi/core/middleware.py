@@ -1,10 +1,13 @@
-"""Middleware that records who is asking, for the audit log."""
+"""Middleware: who is asking (for the audit log), and in which language and time zone."""
 
 from __future__ import annotations
 
 import re
+import zoneinfo
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
 
 from . import context
 
@@ -31,3 +34,28 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class UserPreferencesMiddleware:
+    """Speaks the signed-in user's language and shows times in their time zone.
+
+    Goes after AuthenticationMiddleware. A user who has not chosen a language gets the one that
+    LocaleMiddleware took from the browser (or the language cookie)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if user.language and user.language in dict(settings.LANGUAGES):
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = translation.get_language()
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+                timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

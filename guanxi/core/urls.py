@@ -1,8 +1,7 @@
-"""Web pages of the core: log-in, log-out, home and the language switch."""
+"""Web pages of the core: log-in, log-out, home, preferences and the language switch."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.i18n import set_language
 
 from . import views
 
@@ -14,5 +13,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
 ]

@@ -1,12 +1,78 @@
-"""The web entry: a home page behind the login. The full workspace comes in a later issue."""
+"""Web pages of the core: home, the user's preferences and the language switch."""
 
 from __future__ import annotations
 
+import contextlib
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
+
+from guanxi.accounts import services as account_services
+
+from .forms import PreferencesForm
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html")
+
+
+def _remember_language(response: HttpResponse, language: str) -> None:
+    """The language cookie, so the login page after a log-out speaks the same language."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                account_services.set_preferences(
+                    actor=user,
+                    language=form.cleaned_data["language"],
+                    time_zone=form.cleaned_data["time_zone"],
+                )
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                language = form.cleaned_data["language"]
+                if language:
+                    translation.activate(language)
+                messages.success(request, _("Your preferences are saved."))
+                response = redirect("preferences")
+                if language:
+                    _remember_language(response, language)
+                return response
+    else:
+        form = PreferencesForm(initial={"language": user.language, "time_zone": user.time_zone})
+    return render(request, "core/preferences.html", {"form": form})
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user's choice is also kept on their account."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "") if request.method == "POST" else ""
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        # Should the account refuse it, the switch still works for this browser (the cookie).
+        with contextlib.suppress(ValidationError):
+            account_services.set_preferences(actor=request.user, language=language)
+    return response
