@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +33,6 @@ from guanxi.customers.models import Customer
 
 BIN_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 100
-
-
-def user_time_zone(user) -> zoneinfo.ZoneInfo:
-    """The user's time zone, or the site's when theirs is unset or unknown."""
-    try:
-        return zoneinfo.ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass
@@ -73,7 +64,6 @@ def recycle_bin(request: HttpRequest) -> HttpResponse:
             "retention_days": settings.RECYCLE_BIN_DAYS,
             "may_restore": has_perm(request.user, "customers", "delete"),
             "has_more": has_more,
-            "user_time_zone": user_time_zone(request.user),
         },
     )
 
@@ -197,6 +187,5 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "has_more": has_more,
             "next_before": events[-1].pk if has_more else None,
-            "user_time_zone": user_time_zone(request.user),
         },
     )
