@@ -15,13 +15,24 @@ from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
 from guanxi.accounts import services as account_services
+from guanxi.customers import selectors as customer_selectors
+from guanxi.interactions import selectors as interaction_selectors
 
 from .forms import PreferencesForm
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    """The user's day: their recent customers and interactions (tasks come with issue #5)."""
+    user = request.user
+    return render(
+        request,
+        "core/home.html",
+        {
+            "recent_customers": customer_selectors.recent_customers(user=user),
+            "recent_interactions": interaction_selectors.recent_interactions_by(user=user),
+        },
+    )
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:

@@ -121,3 +121,20 @@ def search(qs: QuerySet[Customer], query: str) -> QuerySet[Customer]:
         | Q(pinyin__startswith=key)
         | Q(display_name__startswith=query)
     )
+
+
+def recent_customers(*, user: User, limit: int = 8) -> list[Customer]:
+    """For the home page: the customers the user owns, most recently changed or contacted first;
+    for a user who owns none (a manager, an analyst), the ones they see, most recently changed."""
+    from django.db.models.functions import Coalesce, Greatest
+
+    own = (
+        customer_list(user=user)
+        .filter(owner_id=user.pk)
+        .annotate(active_at=Greatest("updated_at", Coalesce("last_interaction_at", "updated_at")))
+        .order_by("-active_at", "-id")[:limit]
+    )
+    rows = list(own)
+    if rows:
+        return rows
+    return list(customer_list(user=user).order_by("-updated_at", "-id")[:limit])

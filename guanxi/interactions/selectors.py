@@ -14,3 +14,13 @@ def interaction_list(*, user: User) -> QuerySet[Interaction]:
     return Interaction.objects.filter(
         visible_q(user, "customer__"), customer__deleted_at__isnull=True
     )
+
+
+def recent_interactions_by(*, user: User, limit: int = 8) -> QuerySet[Interaction]:
+    """The interactions the user recorded, newest first, on customers they still see."""
+    return (
+        interaction_list(user=user)
+        .filter(user_id=user.pk)
+        .select_related("customer")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
