@@ -9,8 +9,9 @@ from django.db.models import Q, QuerySet
 from guanxi.accounts.models import User
 
 from . import normalize
-from .models import Contact, ContactPoint, Customer, CustomFieldDefinition, Tag
+from .models import Contact, ContactPoint, Customer, CustomFieldDefinition, Note, Tag
 from .policies import visible_q
+from .timeline import TimelinePage
 
 MAX_SEARCH_LENGTH = 100
 
@@ -138,3 +139,72 @@ def recent_customers(*, user: User, limit: int = 8) -> list[Customer]:
     if rows:
         return rows
     return list(customer_list(user=user).order_by("-updated_at", "-id")[:limit])
+
+
+def note_list(*, user: User) -> QuerySet[Note]:
+    """Notes on the live customers the user may see."""
+    return Note.objects.filter(visible_q(user, "customer__"), customer__deleted_at__isnull=True)
+
+
+def timeline(
+    *, user: User, customer: Customer, before: str | None = None, limit: int = 20
+) -> TimelinePage:
+    """One customer's interactions, orders, changes and notes, newest first, `limit` at a time;
+    `before` is the `next_before` of the previous page. Four queries whatever the page holds.
+
+    `customer` must come from a customer selector for `user` (the gate has been passed); each
+    source goes through its own selector as well, so a role that may not see orders sees none.
+    """
+    from guanxi.audit.selectors import customer_history
+    from guanxi.interactions.selectors import interaction_list
+    from guanxi.sales.selectors import order_list
+
+    from . import timeline as tl
+    from .masking import present_changes
+
+    limit = max(1, min(int(limit), tl.MAX_LIMIT))
+    cursor = tl.Cursor.decode(before) if before else None
+    take = limit + 1
+    interactions = tl.below(
+        interaction_list(user=user).filter(customer_id=customer.pk),
+        "occurred_at",
+        tl.INTERACTION,
+        cursor,
+    ).select_related("user", "contact")
+    orders = tl.below(
+        order_list(user=user).filter(customer_id=customer.pk), "ordered_at", tl.ORDER, cursor
+    )
+    events = tl.below(
+        customer_history(user=user, customer=customer).exclude(
+            action="create", object_type__in=tl.SHOWN_AS_ITEMS
+        ),
+        "at",
+        tl.CHANGE,
+        cursor,
+    )
+    notes = tl.below(
+        note_list(user=user).filter(customer_id=customer.pk), "created_at", tl.NOTE, cursor
+    ).select_related("author")
+    return tl.merge(
+        [
+            [
+                tl.TimelineItem(tl.INTERACTION, i.occurred_at, i)
+                for i in interactions.order_by("-occurred_at", "-id")[:take]
+            ],
+            [
+                tl.TimelineItem(tl.ORDER, o.ordered_at, o)
+                for o in orders.order_by("-ordered_at", "-id")[:take]
+            ],
+            [
+                tl.TimelineItem(
+                    tl.CHANGE, e.at, e, present_changes(user, e.object_type, e.changes or {})
+                )
+                for e in events.order_by("-at", "-id")[:take]
+            ],
+            [
+                tl.TimelineItem(tl.NOTE, n.created_at, n)
+                for n in notes.order_by("-created_at", "-id")[:take]
+            ],
+        ],
+        limit,
+    )

@@ -35,6 +35,7 @@ from .models import (
     CustomerKind,
     CustomerShare,
     CustomFieldDefinition,
+    Note,
     Tag,
 )
 from .policies import assignable_owner_q, may
@@ -763,3 +764,70 @@ def delete_custom_field(*, actor: User, definition: CustomFieldDefinition) -> No
         changes={"key": [definition.key, None]},
     )
     definition.delete()
+
+
+# --- notes on customers -----------------------------------------------------------------------
+
+NOTE_FIELDS = ("body",)
+MAX_NOTE_LENGTH = 10000
+
+
+def _clean_note_body(body: Any) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": _("Write the note.")})
+    body = body.strip()
+    if len(body) > MAX_NOTE_LENGTH:
+        raise ValidationError(
+            {"body": _("Enter at most %(n)d characters.") % {"n": MAX_NOTE_LENGTH}}
+        )
+    return body
+
+
+@transaction.atomic
+def create_note(*, actor: User, customer: Customer, body: Any) -> Note:
+    """Add a note to a customer; whoever may change the customer may write notes on it."""
+    if customer.deleted_at is not None:
+        raise ValidationError({"customer": _("This customer is in the recycle bin.")})
+    if not may(actor, "change", customer):
+        raise PermissionDeniedError()
+    note = Note.objects.create(customer=customer, author=actor, body=_clean_note_body(body))
+    audit.record_create(actor=actor, instance=note, fields=NOTE_FIELDS, customer_id=customer.pk)
+    return note
+
+
+@transaction.atomic
+def update_note(*, actor: User, note: Note, body: Any, version: int | None) -> Note:
+    locked = Note.objects.select_for_update().select_related("customer").get(pk=note.pk)
+    check_version(locked, version)
+    if not may(actor, "change", locked.customer):
+        raise PermissionDeniedError()
+    before = audit.snapshot(locked, NOTE_FIELDS)
+    locked.body = _clean_note_body(body)
+    changes = audit.diff(before, audit.snapshot(locked, NOTE_FIELDS))
+    if not changes:
+        return locked
+    locked.version = F("version") + 1
+    locked.save(update_fields=["body", "version"])
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.customer_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def delete_note(*, actor: User, note: Note) -> None:
+    if not may(actor, "change", note.customer):
+        raise PermissionDeniedError()
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=note,
+        changes={"body": [note.body, None]},
+        customer_id=note.customer_id,
+    )
+    note.delete()
