@@ -1,7 +1,17 @@
 """Web pages of guanxi.sales."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sales"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/new/", views.OrderCreateView.as_view(), name="order_create"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views.OrderEditView.as_view(), name="order_edit"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/new/", views.ProductCreateView.as_view(), name="product_create"),
+    path("products/<int:pk>/edit/", views.ProductEditView.as_view(), name="product_edit"),
+]

@@ -1,0 +1,293 @@
+"""Web pages of products and orders: adapters over guanxi.sales.selectors and services.
+
+Forms go through guanxi.core.web.ServiceFormView (service errors beside their fields, the 403
+page and the conflict page for stale versions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from guanxi.accounts.policies import has_perm
+from guanxi.core.web import ServiceFormView
+from guanxi.customers import selectors as customer_selectors
+
+from . import selectors, services
+from .forms import (
+    OrderFilterForm,
+    OrderForm,
+    OrderLineFormSet,
+    ProductFilterForm,
+    ProductForm,
+)
+from .models import Order, Product
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, qs: QuerySet, page_size: int = PAGE_SIZE) -> dict[str, Any]:
+    """One page of a list ordered by descending id, and the link to the next one."""
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        qs = qs.filter(id__lt=int(after))
+    rows = list(qs.order_by("-id")[: page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    next_url = None
+    if has_next:
+        params = request.GET.copy()
+        params["after"] = rows[-1].pk
+        next_url = "?" + params.urlencode()
+    first_url = None
+    if after:
+        params = request.GET.copy()
+        params.pop("after", None)
+        first_url = "?" + params.urlencode()
+    return {"rows": rows, "next_url": next_url, "first_url": first_url}
+
+
+def _require(user, module: str, action: str) -> None:
+    if not has_perm(user, module, action):
+        raise PermissionDenied
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    """Orders of the customers the user may see, newest first, filtered by status, customer
+    and order date (days in the user's time zone)."""
+    _require(request.user, "orders", "view")
+    qs = selectors.order_list(user=request.user).select_related("customer")
+    filters = OrderFilterForm(request.GET or None)
+    customer = None
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["customer"]:
+            qs = qs.filter(customer_id=data["customer"])
+            customer = (
+                customer_selectors.customer_list(user=request.user)
+                .filter(pk=data["customer"])
+                .first()
+            )
+        if data["date_from"]:
+            qs = qs.filter(ordered_at__gte=_day_start(data["date_from"]))
+        if data["date_to"]:
+            qs = qs.filter(ordered_at__lt=_day_start(data["date_to"] + dt.timedelta(days=1)))
+    context = {
+        "filters": filters,
+        "filter_customer": customer,
+        "may_create": has_perm(request.user, "orders", "create"),
+        **_page(request, qs),
+    }
+    return render(request, "sales/order_list.html", context)
+
+
+@login_required
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        order = (
+            selectors.order_list(user=request.user)
+            .select_related("customer", "created_by")
+            .prefetch_related("lines__product")
+            .get(pk=pk)
+        )
+    except Order.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "sales/order_detail.html",
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "may_change": has_perm(request.user, "orders", "change"),
+        },
+    )
+
+
+class OrderFormView(ServiceFormView):
+    """Create or edit an order with its lines as inline rows; an empty price takes the
+    product's."""
+
+    template_name = "sales/order_form.html"
+    form_class = OrderForm
+    formset_classes = {"lines": OrderLineFormSet}
+    action = "create"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            _require(request.user, "orders", self.action)
+        return super().dispatch(request, *args, **kwargs)
+
+    def products(self) -> QuerySet[Product]:
+        qs = selectors.product_list(user=self.request.user)
+        if self.object is not None:
+            on_order = self.object.lines.values("product_id")
+            return qs.filter(active=True) | qs.filter(pk__in=on_order)
+        return qs.filter(active=True)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {"customers": customer_selectors.customer_list(user=self.request.user)}
+
+    def get_formset_kwargs(self, name: str) -> dict[str, Any]:
+        return {"products": self.products()}
+
+    def get_initial(self, obj: Order | None) -> dict[str, Any]:
+        if obj is None:
+            initial: dict[str, Any] = {}
+            customer = self.request.GET.get("customer", "")
+            if customer.isdigit():
+                initial["customer"] = int(customer)
+            return initial
+        return {
+            "version": obj.version,
+            "customer": obj.customer_id,
+            "number": obj.number,
+            "status": obj.status,
+            "ordered_at": timezone.localtime(obj.ordered_at),
+            "currency": obj.currency,
+            "notes": obj.notes,
+        }
+
+    def get_formset_initial(self, name: str, obj: Order | None) -> list[dict[str, Any]]:
+        if obj is None:
+            return []
+        return [
+            {"product": line.product_id, "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in obj.lines.all()
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = kwargs["form"]
+        customer_id = form["customer"].value()
+        customer = None
+        if customer_id and str(customer_id).isdigit():
+            customer = (
+                customer_selectors.customer_list(user=self.request.user)
+                .filter(pk=int(customer_id))
+                .first()
+            )
+        context["selected_customer"] = customer
+        return context
+
+    def call_service(self, data: dict[str, Any], version: int | None) -> Order:
+        if data.get("ordered_at") is None:
+            data.pop("ordered_at", None)
+        if not data.get("number"):
+            data.pop("number", None)
+        if self.object is None:
+            return services.create_order(actor=self.request.user, data=data)
+        return services.update_order(
+            actor=self.request.user, order=self.object, data=data, version=version
+        )
+
+    def get_success_url(self, result: Order) -> str:
+        return reverse("sales:order_detail", args=[result.pk])
+
+
+class OrderCreateView(OrderFormView):
+    action = "create"
+
+    def get_discard_url(self) -> str:
+        return reverse("sales:order_list")
+
+
+class OrderEditView(OrderFormView):
+    action = "change"
+
+    def get_object(self) -> Order:
+        return (
+            selectors.order_list(user=self.request.user)
+            .select_related("customer")
+            .get(pk=self.kwargs["pk"])
+        )
+
+    def get_discard_url(self) -> str:
+        return reverse("sales:order_detail", args=[self.kwargs["pk"]])
+
+
+# --- products ---------------------------------------------------------------------------------
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, "products", "view")
+    products = selectors.product_list(user=request.user)
+    categories = list(
+        products.exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()[:200]
+    )
+    filters = ProductFilterForm(request.GET or None, categories=categories)
+    qs = products
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["category"]:
+            qs = qs.filter(category=data["category"])
+        if data["active"]:
+            qs = qs.filter(active=data["active"] == "yes")
+    context = {
+        "filters": filters,
+        "may_create": has_perm(request.user, "products", "create"),
+        "may_change": has_perm(request.user, "products", "change"),
+        **_page(request, qs),
+    }
+    return render(request, "sales/product_list.html", context)
+
+
+class ProductFormView(ServiceFormView):
+    template_name = "sales/product_form.html"
+    form_class = ProductForm
+    action = "create"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            _require(request.user, "products", self.action)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self, obj: Product | None) -> dict[str, Any]:
+        if obj is None:
+            return {}
+        return {
+            "version": obj.version,
+            **{f: getattr(obj, f) for f in services.PRODUCT_FIELDS},
+        }
+
+    def call_service(self, data: dict[str, Any], version: int | None) -> Product:
+        return services.save_product(
+            actor=self.request.user, product=self.object, data=data, version=version
+        )
+
+    def get_success_url(self, result: Product) -> str:
+        return reverse("sales:product_list")
+
+    def get_discard_url(self) -> str:
+        return reverse("sales:product_list")
+
+
+class ProductCreateView(ProductFormView):
+    action = "create"
+
+
+class ProductEditView(ProductFormView):
+    action = "change"
+
+    def get_object(self) -> Product:
+        return selectors.product_list(user=self.request.user).get(pk=self.kwargs["pk"])
