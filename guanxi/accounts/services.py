@@ -17,7 +17,7 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 
-from .models import Role, Team, User
+from .models import ACTIONS, MODULES, Role, Team, User
 from .policies import is_admin
 
 _AVAILABLE_TIME_ZONES = frozenset(zoneinfo.available_timezones())
@@ -191,3 +191,60 @@ def set_preferences(
     )
     actor.language, actor.time_zone = user.language, user.time_zone
     return user
+
+
+ROLE_FIELDS = ("name", "data_scope", "can_view_contact_details", "permissions")
+
+
+def _clean_permissions(value: Any) -> dict[str, list[str]]:
+    """{module: [action, ...]} with known modules and actions only, in their canonical order."""
+    if not isinstance(value, dict):
+        raise ValidationError({"permissions": _("Enter the actions allowed per module.")})
+    errors: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
+    for module, actions in value.items():
+        if module not in MODULES:
+            errors[f"permissions.{module}"] = _("There is no such module.")
+            continue
+        if not isinstance(actions, (list, tuple)) or not all(isinstance(a, str) for a in actions):
+            errors[f"permissions.{module}"] = _("Enter a list of actions.")
+            continue
+        unknown = sorted(set(actions) - set(ACTIONS))
+        if unknown:
+            errors[f"permissions.{module}"] = _("Unknown action: %(actions)s.") % {
+                "actions": ", ".join(unknown)
+            }
+            continue
+        allowed = [a for a in ACTIONS if a in actions]
+        if allowed:
+            out[module] = allowed
+    if errors:
+        raise ValidationError(errors)
+    return {m: out[m] for m in MODULES if m in out}
+
+
+@transaction.atomic
+def save_role(*, actor: User, role: Role, data: dict[str, Any], version: int | None) -> Role:
+    """Change a role's name, data scope, contact-details flag and per-module permissions.
+    Administrators only; takes effect on the role's users' next request."""
+    _require_admin(actor)
+    unknown = set(data) - set(ROLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    check_version(role, version)
+    before = audit.snapshot(role, ROLE_FIELDS)
+    if "permissions" in data:
+        data = {**data, "permissions": _clean_permissions(data["permissions"])}
+    for field, value in data.items():
+        setattr(role, field, value)
+    role.name = " ".join(str(role.name or "").split())
+    role.full_clean(exclude=["version", "code"])
+    changes = audit.diff(before, audit.snapshot(role, ROLE_FIELDS))
+    if not changes:
+        return role
+    role.version = F("version") + 1
+    role.save()
+    role.refresh_from_db()
+    audit.record(actor=actor, action=AuditAction.UPDATE, instance=role, changes=changes)
+    return role
