@@ -17,7 +17,7 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 
-from .models import ACTIONS, MODULES, Role, Team, User
+from .models import ACTIONS, MODULES, Role, SavedView, Team, User
 from .policies import is_admin
 
 _AVAILABLE_TIME_ZONES = frozenset(zoneinfo.available_timezones())
@@ -248,3 +248,61 @@ def save_role(*, actor: User, role: Role, data: dict[str, Any], version: int | N
     role.refresh_from_db()
     audit.record(actor=actor, action=AuditAction.UPDATE, instance=role, changes=changes)
     return role
+
+
+# --- saved views of lists (each user's own) ---------------------------------------------------
+
+MAX_SAVED_VIEW_COLUMNS = 40
+
+
+@transaction.atomic
+def save_view(
+    *,
+    actor: User,
+    list_name: str,
+    name: str,
+    query: str = "",
+    columns: list[str] | None = None,
+) -> SavedView:
+    """Save (or overwrite, by name) one of the user's own views of a list."""
+    if not actor.is_authenticated:
+        raise PermissionDeniedError()
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the view a name.")
+    elif len(name) > 100:
+        errors["name"] = _("Keep the name under 100 characters.")
+    query = (query or "").strip().lstrip("?")
+    if len(query) > 2000:
+        errors["query"] = _("These filters are too long to save.")
+    columns = list(columns or [])
+    if len(columns) > MAX_SAVED_VIEW_COLUMNS or not all(
+        isinstance(c, str) and 0 < len(c) <= 60 for c in columns
+    ):
+        errors["columns"] = _("Choose the columns from the list.")
+    if errors:
+        raise ValidationError(errors)
+    view, created = SavedView.objects.update_or_create(
+        user=actor,
+        list_name=list_name,
+        name=name,
+        defaults={"query": query, "columns": columns},
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=view,
+        changes={"name": [None, name], "query": [None, query], "columns": [None, columns]},
+    )
+    return view
+
+
+@transaction.atomic
+def delete_view(*, actor: User, view: SavedView) -> None:
+    if view.user_id != actor.pk:
+        raise PermissionDeniedError()
+    audit.record(
+        actor=actor, action=AuditAction.DELETE, instance=view, changes={"name": [view.name, None]}
+    )
+    view.delete()
