@@ -12,13 +12,14 @@ DEV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt clean-venv
+.PHONY: help run test lint fmt messages clean-venv
 
 help:
 	@echo "make run    install, migrate, create the first admin, load demo data, serve on :$${PORT:-8000}"
 	@echo "make test   run the whole test suite"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make fmt    format the code and apply ruff's safe fixes"
+	@echo "make messages  update the catalogues in locale/ and compile them (needs gettext)"
 
 $(BIN)/pip:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,16 @@ lint: $(DEV_STAMP)
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Translations (README.md, "Translations"): collect every translatable string into locale/,
+# give the English catalogue the source text, compile both. Needs gettext's tools.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=benchmarks --ignore=node_modules
+EN_PO := locale/en/LC_MESSAGES/django.po
+messages: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en $(MESSAGES_IGNORE)
+	msgattrib --clear-fuzzy --empty --clear-previous -o $(EN_PO) $(EN_PO)
+	msgen -o $(EN_PO) $(EN_PO)
+	$(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 clean-venv:
 	rm -rf $(VENV)
