@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -15,8 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from guanxi.accounts.policies import has_perm
+from guanxi.core import keyset
 from guanxi.core.web import ServiceFormView
 from guanxi.customers import selectors as customer_selectors
 
@@ -31,27 +34,32 @@ from .forms import (
 from .models import Order, Product
 
 PAGE_SIZE = 25
+# Newest first by id: the primary key serves every page, even among millions of orders (there is
+# no (ordered_at, id) index to sort on the order date).
+ORDER_SORT = "-id"
 
 
-def _page(request: HttpRequest, qs: QuerySet, page_size: int = PAGE_SIZE) -> dict[str, Any]:
-    """One page of a list ordered by descending id, and the link to the next one."""
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        qs = qs.filter(id__lt=int(after))
-    rows = list(qs.order_by("-id")[: page_size + 1])
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-    next_url = None
-    if has_next:
+def _page(request: HttpRequest, qs: QuerySet, sort: str) -> dict[str, Any]:
+    """One page of a list (guanxi.core.keyset) and the links to the pages beside it; a cursor
+    that cannot be read shows the first page with a message."""
+    try:
+        page = keyset.paginate(qs, sort=sort, cursor=request.GET.get("cursor"), per_page=PAGE_SIZE)
+    except keyset.InvalidCursor:
+        messages.warning(request, _("That page no longer exists; here is the first page."))
+        page = keyset.paginate(qs, sort=sort, per_page=PAGE_SIZE)
+
+    def link(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
         params = request.GET.copy()
-        params["after"] = rows[-1].pk
-        next_url = "?" + params.urlencode()
-    first_url = None
-    if after:
-        params = request.GET.copy()
-        params.pop("after", None)
-        first_url = "?" + params.urlencode()
-    return {"rows": rows, "next_url": next_url, "first_url": first_url}
+        params["cursor"] = cursor
+        return "?" + params.urlencode()
+
+    return {
+        "rows": page.rows,
+        "next_url": link(page.next_cursor),
+        "previous_url": link(page.previous_cursor),
+    }
 
 
 def _require(user, module: str, action: str) -> None:
@@ -93,7 +101,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "filter_customer": customer,
         "may_create": has_perm(request.user, "orders", "create"),
-        **_page(request, qs),
+        **_page(request, qs, ORDER_SORT),
     }
     return render(request, "sales/order_list.html", context)
 
@@ -247,7 +255,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "may_create": has_perm(request.user, "products", "create"),
         "may_change": has_perm(request.user, "products", "change"),
-        **_page(request, qs),
+        **_page(request, qs, "name"),
     }
     return render(request, "sales/product_list.html", context)
 

@@ -371,3 +371,11 @@ def test_duplicate_sku_is_a_field_error(two_teams, client, product):
     assert response.status_code == 400
     assert "sku" in response.context["form"].errors
     assert "重复" in response.content.decode()
+
+
+def test_unreadable_cursor_shows_the_first_page(two_teams, client, product, cust_a):
+    order(two_teams.rep_a, cust_a, product, number="SO-1")
+    client.force_login(two_teams.rep_a)
+    response = client.get(reverse("sales:order_list"), {"cursor": "not-a-cursor"})
+    assert response.status_code == 200
+    assert [o.number for o in response.context["rows"]] == ["SO-1"]
