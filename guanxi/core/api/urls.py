@@ -8,6 +8,7 @@ from guanxi.customers.api.views import (
     ContactViewSet,
     CustomerViewSet,
     CustomFieldViewSet,
+    NoteViewSet,
     TagViewSet,
 )
 from guanxi.interactions.api.views import InteractionViewSet
@@ -26,6 +27,7 @@ router.register("roles", RoleViewSet, basename="role")
 router.register("tags", TagViewSet, basename="tag")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
+router.register("notes", NoteViewSet, basename="note")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

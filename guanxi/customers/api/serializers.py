@@ -18,6 +18,7 @@ from guanxi.customers.models import (
     ContactPointKind,
     Customer,
     CustomFieldDefinition,
+    Note,
     Tag,
 )
 
@@ -261,3 +262,27 @@ class ShareSerializer(StrictSerializerMixin, serializers.Serializer):
         queryset=Team.objects.all(), required=False, allow_null=True
     )
     can_edit = serializers.BooleanField(required=False, default=False)
+
+
+class NoteSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    author_name = serializers.SerializerMethodField()
+    body = serializers.CharField(max_length=10000)
+    version = VersionField()
+
+    class Meta:
+        model = Note
+        fields = ["id", "customer", "author", "author_name", "body", "created_at", "version"]
+        read_only_fields = ["id", "author", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from guanxi.customers.selectors import customer_list
+
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # A customer outside the user's scope looks like a missing id.
+            self.fields["customer"].queryset = customer_list(user=request.user)
+
+    def get_author_name(self, obj: Note) -> str:
+        return str(obj.author) if obj.author_id else ""

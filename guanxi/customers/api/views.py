@@ -29,6 +29,7 @@ from .serializers import (
     ContactSerializer,
     CustomerSerializer,
     CustomFieldDefinitionSerializer,
+    NoteSerializer,
     RestoreSerializer,
     ShareSerializer,
     TagSerializer,
@@ -251,3 +252,37 @@ class CustomFieldViewSet(ServiceViewSet):
 
     def delete_record(self, *, actor, instance):
         services.delete_custom_field(actor=actor, definition=instance)
+
+
+class NoteFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+
+class NoteViewSet(ServiceViewSet):
+    """Notes on customers; seen when their customer is, written by whoever may change it."""
+
+    module = "customers"
+    module_actions = {"create": "change", "partial_update": "change", "destroy": "change"}
+    serializer_class = NoteSerializer
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filterset_class = NoteFilter
+    ordering_fields = ["id", "created_at"]
+    ordering = ["-id"]
+
+    def select(self, user):
+        return selectors.note_list(user=user).select_related("author")
+
+    def create_record(self, *, actor, data):
+        return services.create_note(actor=actor, customer=data["customer"], body=data["body"])
+
+    def update_record(self, *, actor, instance, data, version):
+        if "customer" in data and data["customer"].pk != instance.customer_id:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"customer": _("A note cannot move to another customer.")})
+        return services.update_note(
+            actor=actor, note=instance, body=data.get("body", instance.body), version=version
+        )
+
+    def delete_record(self, *, actor, instance):
+        services.delete_note(actor=actor, note=instance)
