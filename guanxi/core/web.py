@@ -66,7 +66,8 @@ def style_widgets(form: forms.Form) -> None:
         else:
             css = "form-control"
         existing = widget.attrs.get("class", "")
-        widget.attrs["class"] = f"{existing} {css}".strip()
+        if css not in existing.split():
+            widget.attrs["class"] = f"{existing} {css}".strip()
 
 
 class StyledForm(forms.Form):

@@ -92,7 +92,7 @@ def test_paging_has_no_gaps_or_duplicates_even_when_times_tie(two_teams, custome
     fill(two_teams.rep_a, customer, product, 2)
     everything = selectors.timeline(user=two_teams.rep_a, customer=customer, limit=100).items
     paged = all_pages(two_teams.rep_a, customer, limit)
-    assert [i.key + (i.kind,) for i in paged] == [i.key + (i.kind,) for i in everything]
+    assert [(*i.key, i.kind) for i in paged] == [(*i.key, i.kind) for i in everything]
     assert len({(i.kind, i.obj.pk) for i in paged}) == len(paged)
 
 
