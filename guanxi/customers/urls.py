@@ -15,15 +15,6 @@ urlpatterns += [
     path("<int:pk>/history/", bin_views.history, name="history"),
 ]
 
-# Custom field definitions, administrators only (views/settings.py).
-from .views import settings as settings_views  # noqa: E402
-
-urlpatterns += [
-    path("fields/", settings_views.custom_field_list, name="custom_field_list"),
-    path("fields/new/", settings_views.CustomFieldCreate.as_view(), name="custom_field_create"),
-    path("fields/<int:pk>/", settings_views.CustomFieldEdit.as_view(), name="custom_field_edit"),
-]
-
 # The 360° page, its timeline and the forms (views/detail.py, views/edit.py).
 from .views import detail as detail_views  # noqa: E402
 from .views import edit as edit_views  # noqa: E402
