@@ -136,6 +136,22 @@ def test_bin_queries_do_not_grow_with_its_length(two_teams, client):
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def test_bin_pages_through_many_deleted_customers(two_teams, client, monkeypatch):
+    from guanxi.customers.views import bin as bin_views
+
+    monkeypatch.setattr(bin_views, "BIN_PAGE_SIZE", 2)
+    for i in range(5):
+        deleted(two_teams.rep_a, f"分页{i}")
+    client.force_login(two_teams.rep_a)
+    base = reverse("customers:recycle_bin")
+    url, names = base, []
+    while url:
+        response = client.get(url)
+        names += [r.customer.display_name for r in response.context["rows"]]
+        url = base + response.context["next_url"] if response.context["next_url"] else None
+    assert sorted(names) == [f"分页{i}" for i in range(5)]
+
+
 # --- history ------------------------------------------------------------------------------
 
 
@@ -214,12 +230,10 @@ def test_history_pages_through_older_events(two_teams, client, monkeypatch):
             version=customer.version,
         )
     client.force_login(two_teams.rep_a)
-    first = client.get(reverse("customers:history", args=[customer.pk]))
-    assert len(first.context["rows"]) == 2 and first.context["has_more"]
-    second = client.get(
-        reverse("customers:history", args=[customer.pk]),
-        {"before": first.context["next_before"]},
-    )
+    url = reverse("customers:history", args=[customer.pk])
+    first = client.get(url)
+    assert len(first.context["rows"]) == 2 and first.context["next_url"]
+    second = client.get(url + first.context["next_url"])
     ids = [r["event"].pk for r in first.context["rows"] + second.context["rows"]]
     assert len(ids) == len(set(ids)) == 4
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import has_perm
 from guanxi.audit.selectors import customer_history
+from guanxi.core import keyset
 from guanxi.core.context import Source
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.customers import selectors, services
@@ -33,6 +35,28 @@ from guanxi.customers.models import Customer
 
 BIN_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 100
+
+
+def _page(request: HttpRequest, qs: QuerySet, *, sort: str, per_page: int) -> dict[str, Any]:
+    """One page (guanxi.core.keyset) and links to the pages beside it; an unreadable cursor
+    shows the first page."""
+    try:
+        page = keyset.paginate(qs, sort=sort, cursor=request.GET.get("cursor"), per_page=per_page)
+    except keyset.InvalidCursor:
+        page = keyset.paginate(qs, sort=sort, per_page=per_page)
+
+    def link(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        params = request.GET.copy()
+        params["cursor"] = cursor
+        return "?" + params.urlencode()
+
+    return {
+        "rows": page.rows,
+        "next_url": link(page.next_cursor),
+        "previous_url": link(page.previous_cursor),
+    }
 
 
 @dataclass
@@ -52,9 +76,8 @@ def _bin_row(customer: Customer, now: dt.datetime) -> BinRow:
 def recycle_bin(request: HttpRequest) -> HttpResponse:
     """Deleted customers the user may see, newest deletion first."""
     qs = selectors.recycle_bin(user=request.user).select_related("deleted_by", "owner", "team")
-    customers = list(qs[: BIN_PAGE_SIZE + 1])
-    has_more = len(customers) > BIN_PAGE_SIZE
-    customers = customers[:BIN_PAGE_SIZE]
+    pager = _page(request, qs, sort="-deleted_at", per_page=BIN_PAGE_SIZE)
+    customers = pager.pop("rows")
     now = timezone.now()
     return render(
         request,
@@ -63,7 +86,7 @@ def recycle_bin(request: HttpRequest) -> HttpResponse:
             "rows": [_bin_row(c, now) for c in customers],
             "retention_days": settings.RECYCLE_BIN_DAYS,
             "may_restore": has_perm(request.user, "customers", "delete"),
-            "has_more": has_more,
+            **pager,
         },
     )
 
@@ -152,13 +175,9 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         customer = selectors.customer_or_deleted_get(user=request.user, pk=pk)
     except Customer.DoesNotExist:
         raise Http404 from None
-    qs = customer_history(user=request.user, customer=customer).order_by("-id")
-    before = request.GET.get("before")
-    if before and before.isdigit():
-        qs = qs.filter(id__lt=int(before))
-    events = list(qs[: HISTORY_PAGE_SIZE + 1])
-    has_more = len(events) > HISTORY_PAGE_SIZE
-    events = events[:HISTORY_PAGE_SIZE]
+    qs = customer_history(user=request.user, customer=customer)
+    pager = _page(request, qs, sort="-id", per_page=HISTORY_PAGE_SIZE)
+    events = pager.pop("rows")
     rows = []
     for event in events:
         changes = present_changes(request.user, event.object_type, event.changes or {})
@@ -185,7 +204,6 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "customer": customer,
             "rows": rows,
-            "has_more": has_more,
-            "next_before": events[-1].pk if has_more else None,
+            **pager,
         },
     )
