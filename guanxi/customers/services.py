@@ -5,6 +5,8 @@ run in one transaction; every entry point (API, web, import, job) calls them."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +21,7 @@ from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
-from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 
 from . import normalize
@@ -831,3 +833,92 @@ def delete_note(*, actor: User, note: Note) -> None:
         customer_id=note.customer_id,
     )
     note.delete()
+
+
+# --- bulk changes from the customer list --------------------------------------------------------
+
+BULK_ACTIONS = ("assign_owner", "add_tag", "remove_tag", "share_user", "share_team", "delete")
+BULK_LIMIT = 200
+
+
+@dataclass
+class BulkResult:
+    """How many customers were changed, and which were refused and why: (id, name, reason);
+    the name is empty for a customer the user may not see (it is reported as not found)."""
+
+    done: int = 0
+    refused: list[tuple[int, str, str]] = dc_field(default_factory=list)
+
+
+def _bulk_one(actor: User, customer: Customer, action: str, params: dict[str, Any]) -> None:
+    if action == "assign_owner":
+        update_customer(
+            actor=actor,
+            customer=customer,
+            data={"owner": params["owner"]},
+            version=customer.version,
+        )
+    elif action in ("add_tag", "remove_tag"):
+        names = [t.name for t in customer.tags.all()]
+        tag = params["tag"]
+        names = [*names, tag] if action == "add_tag" else [n for n in names if n != tag]
+        update_customer(
+            actor=actor, customer=customer, data={"tags": names}, version=customer.version
+        )
+    elif action == "share_user":
+        share_customer(actor=actor, customer=customer, user=params["user"])
+    elif action == "share_team":
+        share_customer(actor=actor, customer=customer, team=params["team"])
+    elif action == "delete":
+        delete_customer(actor=actor, customer=customer, version=customer.version)
+
+
+@transaction.atomic
+def bulk_change_customers(
+    *, actor: User, customer_ids: list[int], action: str, **params: Any
+) -> BulkResult:
+    """Apply one action to many customers, one service call per customer, in one transaction.
+
+    Each customer is changed by the same service as a single change (so permissions, validation
+    and audit are the same); a customer the service refuses is reported, the others go through.
+    Params: owner (assign_owner), tag (a tag name: add_tag / remove_tag), user (share_user),
+    team (share_team)."""
+    from .selectors import customer_list  # the one gate decides which customers exist for actor
+
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": _("Choose an action.")})
+    needed = {
+        "assign_owner": "owner",
+        "add_tag": "tag",
+        "remove_tag": "tag",
+        "share_user": "user",
+        "share_team": "team",
+    }.get(action)
+    if needed and not params.get(needed):
+        raise ValidationError({needed: _("This field is required.")})
+    if needed == "tag":
+        params["tag"] = normalize.clean_text(str(params["tag"]))[:50]
+    ids = list(dict.fromkeys(customer_ids))
+    if not ids:
+        raise ValidationError({"customers": _("Select at least one customer.")})
+    if len(ids) > BULK_LIMIT:
+        raise ValidationError(
+            {"customers": _("Select at most %(limit)d customers at once.") % {"limit": BULK_LIMIT}}
+        )
+    found = {c.pk: c for c in customer_list(user=actor).filter(pk__in=ids)}
+    result = BulkResult()
+    for pk in ids:
+        customer = found.get(pk)
+        if customer is None:
+            result.refused.append((pk, "", _("Not found.")))
+            continue
+        try:
+            with transaction.atomic():
+                _bulk_one(actor, customer, action, params)
+        except ValidationError as error:
+            result.refused.append((pk, customer.display_name, " ".join(error.messages)))
+        except (PermissionDeniedError, ConflictError) as error:
+            result.refused.append((pk, customer.display_name, error.message))
+        else:
+            result.done += 1
+    return result
