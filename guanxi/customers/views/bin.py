@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import has_perm
@@ -139,11 +139,11 @@ def _display(value: Any) -> str:
 
 
 _SOURCE_LABELS = {
-    Source.WEB: _lazy("web page"),
-    Source.API: _lazy("API"),
-    Source.IMPORT: _lazy("import"),
-    Source.JOB: _lazy("background job"),
-    Source.SYSTEM: _lazy("system"),
+    Source.WEB: gettext_lazy("web page"),
+    Source.API: gettext_lazy("API"),
+    Source.IMPORT: gettext_lazy("import"),
+    Source.JOB: gettext_lazy("background job"),
+    Source.SYSTEM: gettext_lazy("system"),
 }
 
 
