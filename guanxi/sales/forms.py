@@ -104,12 +104,7 @@ class OrderLineForm(StyledForm):
         min_value=Decimal("0.001"),
         initial=Decimal("1"),
     )
-    unit_price = forms.DecimalField(
-        label=_("Unit price"),
-        required=False,
-        help_text=_("Empty: the product's price."),
-        **MONEY,
-    )
+    unit_price = forms.DecimalField(label=_("Unit price"), required=False, **MONEY)
 
     def __init__(self, *args: Any, products=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -126,6 +121,11 @@ class BaseOrderLineFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {"products": self.products}
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
 
 OrderLineFormSet = forms.formset_factory(
