@@ -62,9 +62,14 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
     raise ValidationError(_("Unknown field type."))
 
 
-def clean_custom_fields(values: Any, *, customer_kind: str) -> dict[str, Any]:
+def clean_custom_fields(
+    values: Any, *, customer_kind: str, stored: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Validated custom field values for a customer of `customer_kind`.
 
+    `stored` are the values the customer had: those of fields that are no longer active (or
+    no longer apply to this kind) are data, kept as they were — a form that cannot show them
+    must not erase them, and sending them back unchanged is not an error.
     Raises ValidationError({"custom_fields.<key>": message}) naming each bad field.
     """
     if values in (None, ""):
@@ -77,11 +82,13 @@ def clean_custom_fields(values: Any, *, customer_kind: str) -> dict[str, Any]:
         if d.applies_to in (AppliesTo.ALL, customer_kind)
     }
     errors: dict[str, str] = {}
+    kept = {k: v for k, v in (stored or {}).items() if k not in definitions}
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
         definition = definitions.get(key)
         if definition is None:
-            errors[key] = _("There is no such custom field.")
+            if key not in kept or kept[key] != value:
+                errors[key] = _("There is no such custom field.")
             continue
         if value in (None, "", []):
             continue
@@ -94,4 +101,4 @@ def clean_custom_fields(values: Any, *, customer_kind: str) -> dict[str, Any]:
             errors[key] = _("This field is required.")
     if errors:
         raise ValidationError({f"custom_fields.{key}": msg for key, msg in errors.items()})
-    return cleaned
+    return {**kept, **cleaned}

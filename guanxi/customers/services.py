@@ -264,6 +264,7 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     unknown = set(data) - set(CUSTOMER_FIELDS) - set(RELATED_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    stored_custom_fields = dict(customer.custom_fields or {})
     for field in CUSTOMER_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
@@ -286,7 +287,7 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     if not customer.display_name:
         customer.display_name = customer.legal_name or customer.short_name
     customer.custom_fields = clean_custom_fields(
-        customer.custom_fields, customer_kind=customer.kind
+        customer.custom_fields, customer_kind=customer.kind, stored=stored_custom_fields
     )
     customer.full_clean(
         exclude=["owner", "team", "tags", "created_by", "deleted_by"], validate_unique=False

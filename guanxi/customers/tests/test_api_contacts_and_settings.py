@@ -113,3 +113,40 @@ def test_tags_listed_and_created_on_the_fly(two_teams, api):
     tag_id = rep.get("/api/v1/tags/").json()["results"][0]["id"]
     assert rep.delete(f"/api/v1/tags/{tag_id}/").status_code == 403
     assert api(two_teams.admin).delete(f"/api/v1/tags/{tag_id}/").status_code == 204
+
+
+def test_values_of_a_deactivated_custom_field_survive_an_edit(two_teams, api):
+    admin = api(two_teams.admin)
+    field = admin.post(
+        "/api/v1/custom-fields/",
+        {"key": "legacy", "label": "旧编号", "field_type": "text"},
+        format="json",
+    ).json()
+    rep = api(two_teams.rep_a)
+    made = rep.post(
+        "/api/v1/customers/",
+        {"display_name": "A", "custom_fields": {"legacy": "X-1"}},
+        format="json",
+    ).json()
+    admin.patch(
+        f"/api/v1/custom-fields/{field['id']}/", {"active": False, "version": 1}, format="json"
+    )
+    # A client (or the web form) sends only the fields it knows of.
+    edited = rep.patch(
+        f"/api/v1/customers/{made['id']}/", {"custom_fields": {}, "version": 1}, format="json"
+    )
+    assert edited.status_code == 200, edited.json()
+    assert edited.json()["custom_fields"] == {"legacy": "X-1"}
+    # Sending the stored value back unchanged is fine; changing it is not.
+    same = rep.patch(
+        f"/api/v1/customers/{made['id']}/",
+        {"custom_fields": {"legacy": "X-1"}, "notes": "n", "version": edited.json()["version"]},
+        format="json",
+    )
+    assert same.status_code == 200, same.json()
+    changed = rep.patch(
+        f"/api/v1/customers/{made['id']}/",
+        {"custom_fields": {"legacy": "X-2"}, "version": same.json()["version"]},
+        format="json",
+    )
+    assert changed.status_code == 400 and "custom_fields.legacy" in changed.json()
