@@ -35,7 +35,8 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"HTTPS", "DEBUG", "SECRET_KEY", "HUEY_IMMEDIATE"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' harness, never in deployment.
+        if k not in {"HTTPS", "DEBUG", "SECRET_KEY", "HUEY_IMMEDIATE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not k.startswith("PYTEST_")
     }
     env["GUANXI_VAR_DIR"] = str(tmp_path)  # keep any secret_key file out of the project
