@@ -113,11 +113,6 @@ def test_bad_phone_shows_its_error_beside_it_and_keeps_what_was_typed(signed_in:
     assert list(saved.contact_points.values_list("normalized", flat=True)) == ["+8613812345678"]
 
 
-@pytest.mark.xfail(
-    reason="customer form: a contact point's error has no id, so the field's "
-    "aria-describedby points at nothing (templates/core/_formset.html)",
-    strict=False,
-)
 def test_bad_phone_error_is_the_fields_accessible_description(signed_in: Page) -> None:
     page = signed_in
     page.goto("/customers/new/")
