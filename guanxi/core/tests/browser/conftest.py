@@ -57,8 +57,11 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_session() -> Iterator[Playwright]:
+    """Playwright for one test module at a time: while it runs, an asyncio loop is running in
+    this thread, which Django's ORM refuses unless DJANGO_ALLOW_ASYNC_UNSAFE is set; both end
+    with the module, so no other test (nor a subprocess it starts) inherits either."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -81,7 +84,7 @@ def playwright_session() -> Iterator[Playwright]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     browser = playwright_session.chromium.launch(
         executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
