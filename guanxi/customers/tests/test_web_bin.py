@@ -167,7 +167,7 @@ def test_history_shows_changes_newest_first_with_actor_and_source(two_teams, cli
     response = client.get(reverse("customers:history", args=[customer.pk]))
     assert response.status_code == 200
     rows = response.context["rows"]
-    assert [r["event"].action for r in rows] == ["update", "create"]
+    assert [r.event.action for r in rows] == ["update", "create"]
     body = response.content.decode()
     assert "历史客户" in body and "改名客户" in body
     assert str(two_teams.rep_a) in body
@@ -198,7 +198,7 @@ def test_history_of_a_deleted_customer_is_readable_from_the_bin(two_teams, clien
     client.force_login(two_teams.rep_a)
     response = client.get(reverse("customers:history", args=[customer.pk]))
     assert response.status_code == 200
-    assert [r["event"].action for r in response.context["rows"]] == ["delete", "create"]
+    assert [r.event.action for r in response.context["rows"]] == ["delete", "create"]
 
 
 def test_history_masks_contact_details_for_the_analyst(two_teams, client):
@@ -234,7 +234,7 @@ def test_history_pages_through_older_events(two_teams, client, monkeypatch):
     first = client.get(url)
     assert len(first.context["rows"]) == 2 and first.context["next_url"]
     second = client.get(url + first.context["next_url"])
-    ids = [r["event"].pk for r in first.context["rows"] + second.context["rows"]]
+    ids = [r.event.pk for r in first.context["rows"] + second.context["rows"]]
     assert len(ids) == len(set(ids)) == 4
 
 

@@ -189,7 +189,9 @@ def test_360_page_and_timeline_cost_the_same_queries_with_more_items(client, two
     few = count(detail), count(timeline)
     add(5)
     many = count(detail), count(timeline)
-    assert few == many
+    # Names in the changes cost one query per kind of record named on the page (owner, team,
+    # customer, contact), never one per item: more items never cost more queries.
+    assert many[0] <= few[0] and many[1] <= few[1], (few, many)
 
 
 def test_timeline_pages_link_to_the_next_without_gaps(client, two_teams, org_b):

@@ -11,26 +11,23 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import has_perm
+from guanxi.audit.presentation import present_events
 from guanxi.audit.selectors import customer_history
 from guanxi.core import keyset
-from guanxi.core.context import Source
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.customers import selectors, services
-from guanxi.customers.masking import present_changes
 from guanxi.customers.models import Customer
 
 BIN_PAGE_SIZE = 50
@@ -119,54 +116,6 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
-@dataclass
-class Change:
-    field: str
-    before: Any
-    after: Any
-
-
-def _display(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list):
-        return "; ".join(_display(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
-_SOURCE_LABELS = {
-    Source.WEB: gettext_lazy("web page"),
-    Source.API: gettext_lazy("API"),
-    Source.IMPORT: gettext_lazy("import"),
-    Source.JOB: gettext_lazy("background job"),
-    Source.SYSTEM: gettext_lazy("system"),
-}
-
-
-def _model(object_type: str):
-    try:
-        return apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return None
-
-
-def _field_label(model, field: str) -> str:
-    if model is not None:
-        try:
-            f = model._meta.get_field(field)
-        except FieldDoesNotExist:
-            f = None
-        if f is not None and getattr(f, "verbose_name", None):
-            return str(f.verbose_name)
-        if f is not None and f.related_model is not None:  # a reverse relation
-            return str(f.related_model._meta.verbose_name_plural)
-    return field.replace("_", " ")
-
-
 @login_required
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     """A customer's audit events (its own and its contacts', interactions', orders'), newest
@@ -177,27 +126,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     qs = customer_history(user=request.user, customer=customer)
     pager = _page(request, qs, sort="-id", per_page=HISTORY_PAGE_SIZE)
-    events = pager.pop("rows")
-    rows = []
-    for event in events:
-        changes = present_changes(request.user, event.object_type, event.changes or {})
-        model = _model(event.object_type)
-        rows.append(
-            {
-                "event": event,
-                "record_type": str(model._meta.verbose_name) if model else event.object_type,
-                "source": _SOURCE_LABELS.get(event.source, event.source),
-                "changes": [
-                    Change(
-                        field=_field_label(model, field),
-                        before=_display(pair[0]),
-                        after=_display(pair[1]),
-                    )
-                    for field, pair in changes.items()
-                    if isinstance(pair, (list, tuple)) and len(pair) == 2
-                ],
-            }
-        )
+    rows = present_events(request.user, pager.pop("rows"))
     return render(
         request,
         "customers/history.html",

@@ -17,13 +17,13 @@ from django.shortcuts import render
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
+from guanxi.audit.presentation import display, present_events
 
 from .. import selectors
 from ..forms import NoteForm, QuickInteractionForm
 from ..masking import present
 from ..models import Customer, CustomerKind
 from ..policies import may
-from .bin import _display, _field_label, _model
 
 TIMELINE_PAGE = 20
 
@@ -54,17 +54,16 @@ def _timeline_context(request: HttpRequest, customer: Customer, before: str | No
     page = selectors.timeline(
         user=request.user, customer=customer, before=before, limit=TIMELINE_PAGE
     )
+    presented = iter(
+        present_events(request.user, [i.obj for i in page.items if i.kind == "change"])
+    )
     rows = []
     for item in page.items:
         row: dict[str, Any] = {"item": item, "kind": item.kind, "obj": item.obj, "at": item.at}
         if item.kind == "change":
-            model = _model(item.obj.object_type)
-            row["record_type"] = str(model._meta.verbose_name) if model else item.obj.object_type
-            row["changes"] = [
-                (_field_label(model, field), _display(pair[0]), _display(pair[1]))
-                for field, pair in item.changes.items()
-                if isinstance(pair, (list, tuple)) and len(pair) == 2
-            ]
+            shown = next(presented)
+            row["record_type"] = shown.record_type
+            row["changes"] = [(c.field, c.before, c.after) for c in shown.changes]
         rows.append(row)
     return {
         "customer": customer,
@@ -129,7 +128,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": _contacts(user, customer),
         "tags": sorted(t.name for t in customer.tags.all()),
         "custom_fields": [
-            (definitions.get(key, key), _display(value))
+            (definitions.get(key, key), display(value))
             for key, value in (customer.custom_fields or {}).items()
         ],
         "may_change": may_change,

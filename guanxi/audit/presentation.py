@@ -1,0 +1,141 @@
+"""Audit events as a person reads them: field labels, choice labels instead of codes, names
+instead of ids, and contact details masked for roles that may not see them. Used by every page
+that shows changes (a customer's history, the 360° timeline)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.core.context import Source
+from guanxi.customers.masking import present_changes
+
+from .models import AuditEvent
+
+SOURCE_LABELS = {
+    Source.WEB: gettext_lazy("web page"),
+    Source.API: gettext_lazy("API"),
+    Source.IMPORT: gettext_lazy("import"),
+    Source.JOB: gettext_lazy("background job"),
+    Source.SYSTEM: gettext_lazy("system"),
+}
+
+
+@dataclass
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass
+class PresentedEvent:
+    event: AuditEvent
+    record_type: str
+    source: str
+    changes: list[Change]
+
+
+def model_of(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def field_label(model, name: str) -> str:
+    field = _field(model, name)
+    if field is not None and getattr(field, "verbose_name", None):
+        return str(field.verbose_name)
+    if field is not None and field.related_model is not None:  # a reverse relation
+        return str(field.related_model._meta.verbose_name_plural)
+    return name.replace("_", " ")
+
+
+def display(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(display(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items() if v not in (None, ""))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _names(events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
+    """Names of the records that foreign keys in the changes point at: one query per related
+    model for the whole page."""
+    wanted: dict[type, set] = defaultdict(set)
+    for model, changes in events:
+        for name, pair in changes.items():
+            field = _field(model, name)
+            if field is not None and field.many_to_one and isinstance(pair, (list, tuple)):
+                wanted[field.related_model].update(v for v in pair if v not in (None, ""))
+    names: dict[tuple[type, Any], str] = {}
+    for related, ids in wanted.items():
+        for obj in related._default_manager.filter(pk__in=ids):
+            names[(related, obj.pk)] = str(obj)
+            names[(related, str(obj.pk))] = str(obj)
+    return names
+
+
+def _value(model, name: str, value: Any, names: dict) -> str:
+    field = _field(model, name)
+    if field is not None and value not in (None, ""):
+        if field.many_to_one:
+            return names.get((field.related_model, value), f"#{value}")
+        if getattr(field, "choices", None):
+            labels = dict(field.flatchoices)
+            if isinstance(value, list):
+                return "; ".join(str(labels.get(v, v)) for v in value)
+            return str(labels.get(value, value))
+    return display(value)
+
+
+def present_events(user, events: Iterable[AuditEvent]) -> list[PresentedEvent]:
+    """`events` come from a selector for `user`; what is shown of them is decided here."""
+    events = list(events)
+    prepared = []
+    for event in events:
+        model = model_of(event.object_type)
+        changes = present_changes(user, event.object_type, event.changes or {})
+        prepared.append((event, model, changes))
+    names = _names([(model, changes) for _event, model, changes in prepared])
+    out = []
+    for event, model, changes in prepared:
+        out.append(
+            PresentedEvent(
+                event=event,
+                record_type=str(model._meta.verbose_name) if model else event.object_type,
+                source=str(SOURCE_LABELS.get(event.source, event.source)),
+                changes=[
+                    Change(
+                        field=field_label(model, name),
+                        before=_value(model, name, pair[0], names),
+                        after=_value(model, name, pair[1], names),
+                    )
+                    for name, pair in changes.items()
+                    if isinstance(pair, (list, tuple)) and len(pair) == 2
+                ],
+            )
+        )
+    return out
