@@ -42,6 +42,18 @@ class Team(models.Model):
         return self.name
 
 
+# The built-in roles' names (installed by a migration) are shown translated; names an
+# administrator gives are shown as typed.
+BUILTIN_ROLE_NAMES = {
+    "Administrator": _("Administrator"),
+    "Manager": _("Manager"),
+    "Sales": _("Sales"),
+    "Service": _("Service"),
+    "Analyst": _("Analyst"),
+    "Read-only": _("Read-only"),
+}
+
+
 class Role(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -64,7 +76,7 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return str(self.name)
+        return str(BUILTIN_ROLE_NAMES.get(self.name, self.name))
 
 
 class User(AbstractUser):
