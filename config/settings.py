@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guanxi.customers",
     "guanxi.interactions",
     "guanxi.sales",
+    "guanxi.followups",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # Modules and actions a role grants, per module. Checked by `policies.has_perm`.
-MODULES = ("customers", "contacts", "interactions", "products", "orders", "users", "teams")
+MODULES = (
+    "customers",
+    "contacts",
+    "interactions",
+    "products",
+    "orders",
+    "users",
+    "teams",
+    "tasks",
+)
 ACTIONS = ("view", "create", "change", "delete", "export")
 
 

@@ -26,6 +26,7 @@ DEFAULT_ROLES: dict[str, dict] = {
             "products": ["view"],
             "users": ["view"],
             "teams": ["view"],
+            "tasks": ALL,
         },
     },
     "sales": {
@@ -40,6 +41,7 @@ DEFAULT_ROLES: dict[str, dict] = {
             "products": ["view"],
             "users": ["view"],
             "teams": ["view"],
+            "tasks": ["view", "create", "change", "delete"],
         },
     },
     "service": {
@@ -54,6 +56,7 @@ DEFAULT_ROLES: dict[str, dict] = {
             "products": ["view"],
             "users": ["view"],
             "teams": ["view"],
+            "tasks": ["view", "create", "change"],
         },
     },
     "analyst": {
@@ -68,13 +71,14 @@ DEFAULT_ROLES: dict[str, dict] = {
             "products": ["view"],
             "users": ["view"],
             "teams": ["view"],
+            "tasks": ["view", "create", "change"],
         },
     },
     "read-only": {
         "name": "Read-only",
         "data_scope": DataScope.TEAM,
         "can_view_contact_details": False,
-        "permissions": {m: ["view"] for m in MODULES},
+        "permissions": {m: ["view"] for m in MODULES} | {"tasks": ["view", "create", "change"]},
     },
 }
 

@@ -11,6 +11,7 @@ from guanxi.customers.api.views import (
     NoteViewSet,
     TagViewSet,
 )
+from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
@@ -28,6 +29,7 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
+router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

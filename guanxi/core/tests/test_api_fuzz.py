@@ -23,6 +23,10 @@ FIELDS = {
     "teams": ["name", "parent", "version"],
     "users": ["username", "password", "role", "team", "is_active", "email", "version"],
     "tags": ["name", "color", "version"],
+    "tasks": [
+        "customer", "kind", "title", "notes", "assignee", "due_at", "priority", "recurrence",
+        "version",
+    ],
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],

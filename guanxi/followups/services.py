@@ -1,0 +1,243 @@
+"""Writes to tasks: validated, permission-checked, audited, optimistically locked."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
+from guanxi.customers.policies import assignable_owner_q, can_see
+
+from .models import Recurrence, Task, TaskStatus
+from .policies import may_change
+
+log = logging.getLogger(__name__)
+
+FIELDS = (
+    "customer",
+    "kind",
+    "title",
+    "notes",
+    "assignee",
+    "due_at",
+    "priority",
+    "recurrence",
+)
+AUDITED = (*FIELDS, "status", "completed_at")
+
+REMIND_AHEAD = dt.timedelta(minutes=30)
+REMIND_BATCH = 500
+
+
+def _check_assignee(actor: User, task: Task, previous_assignee: int | None) -> None:
+    if task.assignee_id is None:
+        raise ValidationError({"assignee": _("This field is required.")})
+    if task.assignee_id == previous_assignee:
+        return
+    if not User.objects.filter(assignable_owner_q(actor), pk=task.assignee_id).exists():
+        raise ValidationError({"assignee": _("You cannot assign tasks to this user.")})
+
+
+def _prepare(actor: User, task: Task, data: dict[str, Any], previous_assignee=None) -> None:
+    unknown = set(data) - set(FIELDS)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    old_customer = task.customer_id
+    for field, value in data.items():
+        setattr(task, field, value)
+    task.title = " ".join((task.title or "").split())
+    task.notes = (task.notes or "").strip()
+    if not task.title:
+        raise ValidationError({"title": _("This field is required.")})
+    if task.due_at is None:
+        raise ValidationError({"due_at": _("This field is required.")})
+    if task.customer_id and task.customer_id != old_customer:
+        if task.customer.deleted_at is not None:
+            raise ValidationError({"customer": _("This customer is in the recycle bin.")})
+        if not can_see(actor, task.customer):
+            raise ValidationError({"customer": _("There is no such customer.")})
+    _check_assignee(actor, task, previous_assignee)
+    task.full_clean(exclude=["customer", "assignee", "created_by"], validate_unique=False)
+
+
+@transaction.atomic
+def create_task(*, actor: User, data: dict[str, Any]) -> Task:
+    if not has_perm(actor, "tasks", "create"):
+        raise PermissionDeniedError()
+    data = dict(data)
+    if data.get("assignee") is None:
+        data["assignee"] = actor
+    task = Task(created_by=actor if actor.pk else None)
+    _prepare(actor, task, data)
+    task.save()
+    audit.record_create(actor=actor, instance=task, fields=AUDITED, customer_id=task.customer_id)
+    return task
+
+
+@transaction.atomic
+def update_task(*, actor: User, task: Task, data: dict[str, Any], version: int | None) -> Task:
+    locked = Task.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    check_version(locked, version)
+    if not may_change(actor, locked):
+        raise PermissionDeniedError()
+    before = audit.snapshot(locked, AUDITED)
+    _prepare(actor, locked, data, previous_assignee=locked.assignee_id)
+    changes = audit.diff(before, audit.snapshot(locked, AUDITED))
+    if not changes:
+        return locked
+    if "due_at" in changes or "assignee" in changes:
+        locked.reminded_at = None  # a new time or a new person: remind again
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.customer_id,
+    )
+    return locked
+
+
+def next_due(due: dt.datetime, recurrence: str) -> dt.datetime:
+    """The due time one period after `due` (a month after 31 January is the end of February)."""
+    if recurrence == Recurrence.DAILY:
+        return due + dt.timedelta(days=1)
+    if recurrence == Recurrence.WEEKLY:
+        return due + dt.timedelta(weeks=1)
+    if recurrence == Recurrence.MONTHLY:
+        local = timezone.localtime(due)
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+        day = min(local.day, calendar.monthrange(year, month)[1])
+        return local.replace(year=year, month=month, day=day)
+    raise ValueError(recurrence)
+
+
+def _set_status(
+    *, actor: User, task: Task, status: str, version: int | None, action: str = "change"
+) -> Task:
+    locked = Task.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    if version is not None:
+        check_version(locked, version)
+    if not may_change(actor, locked, action):
+        raise PermissionDeniedError()
+    if locked.status != TaskStatus.OPEN:
+        raise ValidationError({"status": _("This task is no longer open.")})
+    before = audit.snapshot(locked, AUDITED)
+    locked.status = status
+    locked.completed_at = timezone.now() if status == TaskStatus.DONE else None
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=audit.diff(before, audit.snapshot(locked, AUDITED)),
+        customer_id=locked.customer_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def complete_task(*, actor: User, task: Task, version: int | None = None) -> Task:
+    """Mark the task done; a recurring task gets its next occurrence, one period later."""
+    done = _set_status(actor=actor, task=task, status=TaskStatus.DONE, version=version)
+    if done.recurrence != Recurrence.NONE:
+        follow = Task(
+            customer_id=done.customer_id,
+            kind=done.kind,
+            title=done.title,
+            notes=done.notes,
+            assignee_id=done.assignee_id,
+            created_by_id=done.created_by_id,
+            due_at=next_due(done.due_at, done.recurrence),
+            priority=done.priority,
+            recurrence=done.recurrence,
+        )
+        follow.save()
+        audit.record_create(
+            actor=actor, instance=follow, fields=AUDITED, customer_id=follow.customer_id
+        )
+    return done
+
+
+@transaction.atomic
+def cancel_task(*, actor: User, task: Task, version: int | None = None) -> Task:
+    return _set_status(actor=actor, task=task, status=TaskStatus.CANCELLED, version=version)
+
+
+@transaction.atomic
+def delete_task(*, actor: User, task: Task) -> None:
+    if not may_change(actor, task, "delete"):
+        raise PermissionDeniedError()
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=task,
+        changes=audit.diff(audit.snapshot(task, AUDITED), {k: None for k in AUDITED}),
+        customer_id=task.customer_id,
+    )
+    task.delete()
+
+
+def send_due_reminders(*, now: dt.datetime | None = None) -> int:
+    """E-mail each assignee about their open tasks due within REMIND_AHEAD (or overdue) that
+    have not been reminded yet; each task is reminded at most once. Returns how many were."""
+    now = now or timezone.now()
+    due = (
+        Task.objects.filter(
+            status=TaskStatus.OPEN, reminded_at__isnull=True, due_at__lte=now + REMIND_AHEAD
+        )
+        .select_related("assignee", "customer")
+        .order_by("due_at", "id")[:REMIND_BATCH]
+    )
+    sent = 0
+    for task in due:
+        # Claim the task first, so that two consumers never remind twice.
+        claimed = Task.objects.filter(pk=task.pk, reminded_at__isnull=True).update(reminded_at=now)
+        if not claimed:
+            continue
+        assignee = task.assignee
+        if not assignee.is_active or not assignee.email:
+            continue
+        try:
+            _send_reminder(task, assignee)
+        except Exception:  # a broken mailer must not stop the other reminders
+            log.exception("could not send the reminder for task %s", task.pk)
+            continue
+        sent += 1
+    return sent
+
+
+def _send_reminder(task: Task, assignee: User) -> None:
+    from .selectors import user_zone
+
+    language = assignee.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(user_zone(assignee)):
+        when = timezone.localtime(task.due_at).strftime("%Y-%m-%d %H:%M")
+        subject = _("Task due: %(title)s") % {"title": task.title}
+        lines = [
+            _("Your task “%(title)s” is due at %(when)s.") % {"title": task.title, "when": when}
+        ]
+        if task.customer_id:
+            lines.append(_("Customer: %(name)s") % {"name": task.customer.display_name})
+        if task.notes:
+            lines += ["", task.notes]
+        send_mail(subject, "\n".join(lines), None, [assignee.email])
