@@ -9,6 +9,10 @@ from . import normalize
 from .models import PHONE_KINDS, ContactPointKind, CustomerKind
 
 
+# Separates the names from the contact details in `search_text`.
+CONTACTS_MARK = "§"
+
+
 def search_keys(
     *,
     kind: str,
@@ -21,8 +25,10 @@ def search_keys(
     """`name_key`, `pinyin`, `pinyin_initials` and `search_text` of a customer.
 
     `contact_points` are (kind, normalised value) pairs. The search text joins, with "|",
-    the name keys, the pinyin and initials of every name, the national digits of phone numbers
-    and the e-mail addresses; a trigram index over it finds any substring.
+    the name keys and the pinyin and initials of every name; then, after CONTACTS_MARK, the
+    national digits of phone numbers and the e-mail addresses. A trigram index over it finds
+    any substring; users whose role masks contact details only match the part before the mark
+    (selectors.search), so that a search cannot reveal a masked number digit by digit.
     """
     names = [n for n in (display_name, legal_name, short_name, *aliases) if n]
     if kind == CustomerKind.ORGANISATION:
@@ -36,15 +42,18 @@ def search_keys(
     for name in names[1:]:
         parts += normalize.pinyin(name)
     parts += [full, initials]
+    contacts: list[str] = []
     for point_kind, normalized in contact_points:
         if point_kind in PHONE_KINDS:
             # National digits, so that part of a number finds it: "1381234" or "5678".
-            parts.append(normalized.split(";")[0].removeprefix("+86").lstrip("+"))
+            contacts.append(normalized.split(";")[0].removeprefix("+86").lstrip("+"))
         elif point_kind == ContactPointKind.EMAIL:
-            parts.append(normalized)
+            contacts.append(normalized)
+    names_text = "|".join(dict.fromkeys(p for p in parts if p))[:3000]
+    contacts_text = "|".join(dict.fromkeys(c for c in contacts if c))[:900]
     return {
         "name_key": name_key[:200],
         "pinyin": full[:400],
         "pinyin_initials": initials[:200],
-        "search_text": "|".join(dict.fromkeys(p for p in parts if p))[:4000],
+        "search_text": f"{names_text}{CONTACTS_MARK}{contacts_text}",
     }

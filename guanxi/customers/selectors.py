@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import StrIndex, Substr
 
 from guanxi.accounts.models import User
+from guanxi.accounts.policies import sees_contact_details
 
 from . import normalize
+from .keys import CONTACTS_MARK
 from .models import Contact, ContactPoint, Customer, CustomFieldDefinition, Note, Tag
 from .policies import visible_q
 from .timeline import TimelinePage
@@ -82,12 +85,13 @@ def _text_search_ids(text: str):
     return Customer.objects.filter(search_text__contains=text).values("id")
 
 
-def search(qs: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+def search(qs: QuerySet[Customer], query: str, *, user: User) -> QuerySet[Customer]:
     """Narrow a customer queryset to those matching `query`.
 
     A phone number in any format matches the normalised number; an e-mail address matches
     exactly; anything else matches names, short names, aliases, pinyin and pinyin initials,
-    by substring from three characters on (a trigram index) and by prefix below that.
+    by substring from three characters on (a trigram index) and by prefix below that. For a
+    `user` whose role masks contact details, substrings match names only.
     """
     query = normalize.clean_text(query)[:MAX_SEARCH_LENGTH]
     if not query:
@@ -115,7 +119,12 @@ def search(qs: QuerySet[Customer], query: str) -> QuerySet[Customer]:
             )
     key = normalize.text_key(query)
     if len(key) >= 3:
-        return qs.filter(id__in=_text_search_ids(key))
+        qs = qs.filter(id__in=_text_search_ids(key))
+        if not sees_contact_details(user):
+            # Only the names: the contact details after the mark are masked for this user.
+            names = Substr("search_text", 1, StrIndex("search_text", Value(CONTACTS_MARK)))
+            qs = qs.annotate(_names=names).filter(_names__contains=key)
+        return qs
     return qs.filter(
         Q(name_key__startswith=key)
         | Q(pinyin_initials__startswith=key)

@@ -41,7 +41,7 @@ class CustomerSearchFilter(filters.BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         query = request.query_params.get("search", "")
-        return selectors.search(queryset, query) if query.strip() else queryset
+        return selectors.search(queryset, query, user=request.user) if query.strip() else queryset
 
     def get_schema_operation_parameters(self, view):
         return [

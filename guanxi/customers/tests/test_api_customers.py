@@ -350,3 +350,28 @@ def test_search_by_alias_pinyin_initials_and_substring(two_teams, api):
     ]:
         found = [c["id"] for c in client.get(URL, {"search": query}).json()["results"]]
         assert found == [pk], query
+
+
+def test_search_cannot_reveal_masked_contact_details_piece_by_piece(two_teams, api):
+    owner = api(two_teams.rep_b)
+    pk = create(
+        owner,
+        display_name="赵六",
+        contact_points=[
+            {"kind": "mobile", "value": "13812345678"},
+            {"kind": "email", "value": "secretperson@qq.com"},
+        ],
+    ).json()["id"]
+    analyst = api(two_teams.analyst)  # sees all customers, contact details masked
+
+    def found(client, query):
+        return [c["id"] for c in client.get(URL, {"search": query}).json()["results"]]
+
+    for fragment in ["1381234", "2345", "5678", "secretp", "personqq"]:
+        assert found(analyst, fragment) == [], fragment
+    for fragment in ["1381234", "2345", "5678", "secretp"]:
+        assert found(owner, fragment) == [pk], fragment
+    # Names and a whole number or address still find the customer for everyone.
+    assert found(analyst, "赵六") == [pk]
+    assert found(analyst, "138 1234 5678") == [pk]
+    assert found(analyst, "secretperson@qq.com") == [pk]

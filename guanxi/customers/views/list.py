@@ -195,9 +195,11 @@ def _filterable_definitions(user) -> list:
     )
 
 
-def _apply_filters(qs: QuerySet[Customer], form: CustomerFilterForm, data: dict) -> QuerySet:
+def _apply_filters(
+    qs: QuerySet[Customer], form: CustomerFilterForm, data: dict, *, user
+) -> QuerySet:
     if data.get("q"):
-        qs = selectors.search(qs, data["q"])
+        qs = selectors.search(qs, data["q"], user=user)
     for name in ("grade", "status", "lifecycle_stage", "value_tier"):
         if data.get(name):
             qs = qs.filter(**{name: data[name]})
@@ -268,7 +270,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     per_page = data.get("per_page") or PER_PAGE_CHOICES[0]
     columns = _columns(request)
 
-    qs = _apply_filters(selectors.customer_list(user=user), form, data)
+    qs = _apply_filters(selectors.customer_list(user=user), form, data, user=user)
     qs = qs.select_related("owner", "team")
     if "tags" in columns:
         qs = qs.prefetch_related("tags")
