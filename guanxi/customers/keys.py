@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from . import normalize
 from .models import PHONE_KINDS, ContactPointKind, CustomerKind
 
-
 # Separates the names from the contact details in `search_text`.
 CONTACTS_MARK = "§"
 
