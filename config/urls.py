@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("guanxi.core.urls")),  # web pages: home, login, logout
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
+    path("tasks/", include("guanxi.followups.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

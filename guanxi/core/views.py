@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
 from guanxi.accounts import services as account_services
+from guanxi.accounts.policies import has_perm
 from guanxi.customers import selectors as customer_selectors
+from guanxi.followups import selectors as task_selectors
 from guanxi.interactions import selectors as interaction_selectors
 
 from .forms import PreferencesForm
@@ -23,7 +25,7 @@ from .forms import PreferencesForm
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's day: their recent customers and interactions (tasks come with issue #5)."""
+    """The user's day: their tasks due today, recent customers and interactions."""
     user = request.user
     return render(
         request,
@@ -31,6 +33,10 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "recent_customers": customer_selectors.recent_customers(user=user),
             "recent_interactions": interaction_selectors.recent_interactions_by(user=user),
+            "tasks_due": task_selectors.my_day(user=user).select_related("customer")[:10]
+            if has_perm(user, "tasks", "view")
+            else [],
+            "may_change_tasks": has_perm(user, "tasks", "change"),
         },
     )
 

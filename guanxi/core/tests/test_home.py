@@ -1,5 +1,5 @@
 """The home page is the user's day: their recent customers and interactions, never someone
-else's, at a cost that does not grow with the number shown; tasks are honestly not there yet."""
+else's, at a cost that does not grow with the number shown; the tasks due today."""
 
 from __future__ import annotations
 
@@ -42,11 +42,11 @@ def test_home_shows_my_recent_customers_and_interactions_not_another_reps(two_te
     assert "乙方客户" not in body and "乙方回访" not in body
 
 
-def test_home_tasks_panel_says_tasks_come_with_the_follow_up_module(two_teams, client):
+def test_home_tasks_panel_shows_my_day(two_teams, client):
     client.force_login(two_teams.rep_a)
     body = client.get(reverse("home"), headers={"accept-language": "en"}).content.decode()
     assert "Tasks due" in body
-    assert "issue #5" in body
+    assert "Nothing due today." in body
 
 
 def test_manager_who_owns_nothing_sees_the_teams_recent_customers(two_teams, client):

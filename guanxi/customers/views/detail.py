@@ -18,6 +18,7 @@ from django.shortcuts import render
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
 from guanxi.audit.presentation import display, present_events
+from guanxi.followups.selectors import customer_open_tasks
 
 from .. import selectors
 from ..forms import NoteForm, QuickInteractionForm
@@ -142,6 +143,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "note_form": NoteForm(),
         **_timeline_context(request, customer, None),
     }
+    context["sees_tasks"] = has_perm(user, "tasks", "view")
+    if context["sees_tasks"]:  # one query, however many tasks
+        context["open_tasks"] = customer_open_tasks(user=user, customer=customer)
+        context["may_create_tasks"] = has_perm(user, "tasks", "create")
     return render(request, "customers/detail.html", context)
 
 
