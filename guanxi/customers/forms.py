@@ -146,10 +146,18 @@ class CustomerForm(ServiceForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["owner"].queryset = user_list(user=user).filter(assignable_owner_q(user))
+        # The current owner and team stay choosable even when this user could not assign
+        # them: otherwise saving any other change would silently clear them.
+        current_owner = getattr(self.initial.get("owner"), "pk", self.initial.get("owner"))
+        current_team = getattr(self.initial.get("team"), "pk", self.initial.get("team"))
+        self.fields["owner"].queryset = user_list(user=user).filter(
+            assignable_owner_q(user) | Q(pk=current_owner or 0)
+        )
         teams = team_list(user=user)
         if not is_admin(user):
-            teams = teams.filter(Q(pk__in=managed_team_ids(user)) | Q(pk=user.team_id or 0))
+            teams = teams.filter(
+                Q(pk__in=managed_team_ids(user)) | Q(pk=user.team_id or 0) | Q(pk=current_team or 0)
+            )
         self.fields["team"].queryset = teams
         self.definitions = list(selectors.custom_field_list(user=user).filter(active=True))
         for definition in self.definitions:

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
-from guanxi.accounts.models import Team, User
-from guanxi.accounts.policies import has_perm, is_admin
+from guanxi.accounts.models import DataScope, Team, User
+from guanxi.accounts.policies import data_scope, has_perm, is_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import ConflictError, PermissionDeniedError
@@ -247,6 +247,9 @@ def _apply_keys(customer: Customer, points: list[ContactPoint] | None = None) ->
 
 def _validate_owner(actor: User, owner: User | None) -> None:
     if owner is None:
+        # A customer without an owner is one that only roles over teams or all may make.
+        if data_scope(actor) == DataScope.OWN:
+            raise ValidationError({"owner": _("Choose an owner.")})
         return
     if not User.objects.filter(assignable_owner_q(actor), pk=owner.pk).exists():
         raise ValidationError({"owner": _("You cannot assign customers to this user.")})
@@ -385,6 +388,8 @@ def update_customer(
         if "team" not in data and data["owner"] is not None:
             data["team"] = Team.objects.filter(pk=data["owner"].team_id).first()
     if "team" in data and data["team"] != locked.team:
+        if data["team"] is None and not is_admin(actor):
+            raise ValidationError({"team": _("Choose a team.")})
         _validate_team(actor, data["team"], data.get("owner", locked.owner))
     points = (
         _clean_contact_points(data["contact_points"]) if "contact_points" in data else old_points

@@ -375,3 +375,17 @@ def test_search_cannot_reveal_masked_contact_details_piece_by_piece(two_teams, a
     assert found(analyst, "赵六") == [pk]
     assert found(analyst, "138 1234 5678") == [pk]
     assert found(analyst, "secretperson@qq.com") == [pk]
+
+
+def test_a_user_with_an_edit_share_cannot_clear_the_owner_or_the_team(two_teams, api, b_customer):
+    pk = b_customer["id"]
+    api(two_teams.rep_b).post(
+        f"{URL}{pk}/share/", {"user": two_teams.rep_a.pk, "can_edit": True}, format="json"
+    )
+    rep_a = api(two_teams.rep_a)
+    cleared = rep_a.patch(f"{URL}{pk}/", {"owner": None, "version": 1}, format="json")
+    assert cleared.status_code == 400 and "owner" in cleared.json()
+    no_team = rep_a.patch(f"{URL}{pk}/", {"team": None, "version": 1}, format="json")
+    assert no_team.status_code == 400 and "team" in no_team.json()
+    saved = Customer.objects.get(pk=pk)
+    assert (saved.owner, saved.team) == (two_teams.rep_b, two_teams.team_b)

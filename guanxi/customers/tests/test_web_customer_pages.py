@@ -63,7 +63,10 @@ def form_data(customer: Customer | None = None, **overrides) -> dict:
         "addresses-INITIAL_FORMS": "0",
     }
     if customer is not None:
+        # As the browser sends it: the owner and team selects keep their current values.
         data["version"] = str(customer.version)
+        data["owner"] = str(customer.owner_id or "")
+        data["team"] = str(customer.team_id or "")
     data.update(overrides)
     return data
 
@@ -443,3 +446,24 @@ def test_contact_forms_create_and_edit_with_inline_messages(client, two_teams, o
     assert contact.name == "钱总" and contact.version == 2
     person = services.create_customer(actor=two_teams.rep_b, data={"display_name": "个人"})
     assert c.get(reverse("customers:contact_create", args=[person.pk])).status_code == 404
+
+
+def test_saving_the_form_with_an_edit_share_keeps_the_owner_and_team(client, two_teams):
+    from guanxi.customers.forms import CustomerForm
+    from guanxi.customers.models import Customer as C
+
+    customer = services.create_customer(actor=two_teams.rep_b, data={"display_name": "共享客户"})
+    services.share_customer(
+        actor=two_teams.rep_b, customer=customer, user=two_teams.rep_a, can_edit=True
+    )
+    form = CustomerForm(initial=CustomerForm.initial_from(customer), user=two_teams.rep_a)
+    assert two_teams.rep_b in form.fields["owner"].queryset
+    assert two_teams.team_b in form.fields["team"].queryset
+    c = web(client, two_teams.rep_a)
+    response = c.post(
+        reverse("customers:edit", args=[customer.pk]),
+        form_data(C.objects.get(pk=customer.pk), display_name="共享客户", grade="vip"),
+    )
+    assert response.status_code == 302
+    saved = C.objects.get(pk=customer.pk)
+    assert (saved.owner, saved.team, saved.grade) == (two_teams.rep_b, two_teams.team_b, "vip")
