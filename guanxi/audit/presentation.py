@@ -81,7 +81,22 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def _names(events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
+def _related_records(user, related: type[models.Model]) -> models.QuerySet:
+    """Where names of `related` records may be read: customers and contacts through the gate
+    (a record moved from a customer the user cannot see shows as #id); users, teams, roles and
+    products are a directory every signed-in user may read."""
+    from guanxi.customers.models import Contact, Customer
+    from guanxi.customers.policies import visible_q
+    from guanxi.customers.selectors import contact_list
+
+    if related is Customer:
+        return Customer.objects.filter(visible_q(user))
+    if related is Contact:
+        return contact_list(user=user)
+    return related._default_manager.all()
+
+
+def _names(user, events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
     """Names of the records that foreign keys in the changes point at: one query per related
     model for the whole page."""
     wanted: dict[type, set] = defaultdict(set)
@@ -92,7 +107,7 @@ def _names(events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
                 wanted[field.related_model].update(v for v in pair if v not in (None, ""))
     names: dict[tuple[type, Any], str] = {}
     for related, ids in wanted.items():
-        for obj in related._default_manager.filter(pk__in=ids):
+        for obj in _related_records(user, related).filter(pk__in=ids):
             names[(related, obj.pk)] = str(obj)
             names[(related, str(obj.pk))] = str(obj)
     return names
@@ -119,7 +134,7 @@ def present_events(user, events: Iterable[AuditEvent]) -> list[PresentedEvent]:
         model = model_of(event.object_type)
         changes = present_changes(user, event.object_type, event.changes or {})
         prepared.append((event, model, changes))
-    names = _names([(model, changes) for _event, model, changes in prepared])
+    names = _names(user, [(model, changes) for _event, model, changes in prepared])
     out = []
     for event, model, changes in prepared:
         out.append(

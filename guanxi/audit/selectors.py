@@ -5,16 +5,30 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
 from guanxi.customers.models import Customer
 
 from .models import AuditEvent
 
+# The module whose view permission a customer's events of each record type need.
+EVENT_MODULES = {
+    "customers.customer": "customers",
+    "customers.note": "customers",
+    "customers.contact": "contacts",
+    "interactions.interaction": "interactions",
+    "sales.order": "orders",
+}
+
 
 def customer_history(*, user: User, customer: Customer) -> QuerySet[AuditEvent]:
-    """Events of a customer and of its contacts, interactions and orders, newest first.
+    """Events of a customer and of its contacts, interactions, orders and notes, newest first,
+    of the record types the user's role may view.
 
     `customer` must come from a customer selector for `user` (the gate has been passed)."""
-    return AuditEvent.objects.filter(customer_id=customer.pk).select_related("actor")
+    types = [t for t, module in EVENT_MODULES.items() if has_perm(user, module, "view")]
+    return AuditEvent.objects.filter(customer_id=customer.pk, object_type__in=types).select_related(
+        "actor"
+    )
 
 
 def record_history(*, user: User, instance) -> QuerySet[AuditEvent]:

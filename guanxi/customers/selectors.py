@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 
 from guanxi.accounts.models import User
-from guanxi.accounts.policies import sees_contact_details
+from guanxi.accounts.policies import has_perm, sees_contact_details
 
 from . import normalize
 from .keys import CONTACTS_MARK
@@ -59,6 +59,8 @@ def customer_or_deleted_get(*, user: User, pk: int | str) -> Customer:
 
 
 def contact_list(*, user: User) -> QuerySet[Contact]:
+    if not has_perm(user, "contacts", "view"):
+        return Contact.objects.none()
     return Contact.objects.filter(
         visible_q(user, "organisation__"), organisation__deleted_at__isnull=True
     )

@@ -52,3 +52,28 @@ def test_names_cost_one_query_per_related_model_whatever_the_number_of_events(tw
     with CaptureQueriesContext(connection) as many:
         present_events(two_teams.head_manager, events)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_history_shows_only_the_record_types_the_role_may_view(two_teams, api, make_user):
+    from guanxi.accounts.models import Role
+
+    owner = api(two_teams.rep_b)
+    made = owner.post("/api/v1/customers/", {"display_name": "A"}, format="json").json()
+    owner.post(
+        "/api/v1/interactions/",
+        {"customer": made["id"], "channel": "phone", "subject": "机密内容"},
+        format="json",
+    )
+    no_interactions = Role.objects.create(
+        code="no-interactions",
+        name="No interactions",
+        data_scope="all",
+        permissions={"customers": ["view"]},
+    )
+    viewer = make_user("viewer", "read-only", two_teams.team_b)
+    viewer.role = no_interactions
+    viewer.save()
+    history = api(viewer).get(f"/api/v1/customers/{made['id']}/history/").json()["results"]
+    assert [h["object_type"] for h in history] == ["customers.customer"]
+    assert "机密内容" not in str(history)
+    assert api(viewer).get("/api/v1/interactions/").status_code == 403
