@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zoneinfo
 
@@ -59,3 +60,24 @@ class UserPreferencesMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class BadInputMiddleware:
+    """Values too large for the database (a 25-digit id in a query string, the year 9999 in a
+    date filter) raise OverflowError or DataError deep in a query: that is bad input, answered
+    with 400, not a server error. The API's exception handler does the same for API views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.db import DataError
+        from django.views.defaults import bad_request
+
+        if isinstance(exception, (OverflowError, DataError)):
+            logging.getLogger(__name__).warning("bad input on %s: %s", request.path, exception)
+            return bad_request(request, exception)
+        return None

@@ -33,6 +33,12 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
             raise ValidationError(_("Enter a number.")) from None
         if not number.is_finite():
             raise ValidationError(_("Enter a number."))
+        _sign, digits, exponent = number.normalize().as_tuple()
+        if len(digits) > 15 or exponent < -6 or number.adjusted() >= 15:
+            # What a JSON number keeps exactly: at most 15 digits, 6 of them decimals.
+            raise ValidationError(
+                _("Enter a number with at most 15 digits, 6 of them after the decimal point.")
+            )
         if definition.min_value is not None and number < definition.min_value:
             raise ValidationError(
                 _("Enter a number of at least %(min)s.") % {"min": definition.min_value.normalize()}

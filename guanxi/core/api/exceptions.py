@@ -40,7 +40,7 @@ def exception_handler(exc, context):
         return Response(validation_error_data(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ObjectDoesNotExist):
         exc = Http404()
-    if isinstance(exc, (DataError, IntegrityError)):
+    if isinstance(exc, (DataError, IntegrityError, OverflowError)):
         log.warning("database refused a write: %s", exc)
         return Response(
             {"detail": _("The data could not be saved; check the values and try again.")},

@@ -187,3 +187,33 @@ def test_a_message_without_a_field_becomes_a_non_field_error():
 
 def test_permission_error_message_is_translatable():
     assert PermissionDeniedError().message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sales/orders/?date_to=9999-12-31",
+        "/sales/orders/?date_from=0001-01-01",
+        "/sales/orders/?customer=1234567890123456789012345",
+        "/customers/?owner=1234567890123456789012345",
+        "/customers/1234567890123456789012345/",
+    ],
+)
+def test_absurd_values_in_urls_are_bad_requests_not_server_errors(client, two_teams, url):
+    client.force_login(two_teams.admin)
+    response = client.get(url)
+    assert response.status_code in (200, 400, 404), response.status_code
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/customers/?owner=1234567890123456789012345",
+        "/api/v1/customers/?created_after=0001-01-01T00:00:00%2B08:00",
+        "/api/v1/interactions/?occurred_before=9999-12-31T23:59:59-12:00",
+        "/api/v1/orders/?customer=1234567890123456789012345",
+    ],
+)
+def test_absurd_values_in_api_filters_are_4xx(api, two_teams, url):
+    response = api(two_teams.admin).get(url)
+    assert response.status_code < 500, response.status_code

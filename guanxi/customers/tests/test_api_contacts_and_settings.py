@@ -150,3 +150,18 @@ def test_values_of_a_deactivated_custom_field_survive_an_edit(two_teams, api):
         format="json",
     )
     assert changed.status_code == 400 and "custom_fields.legacy" in changed.json()
+
+
+@pytest.mark.parametrize("value", ["1e5000", "1e-5000", "0.1234567", "1234567890123456"])
+def test_custom_numbers_that_cannot_be_kept_exactly_are_refused(two_teams, api, value):
+    api(two_teams.admin).post(
+        "/api/v1/custom-fields/",
+        {"key": "budget", "label": "预算", "field_type": "number"},
+        format="json",
+    )
+    response = api(two_teams.rep_a).post(
+        "/api/v1/customers/",
+        {"display_name": "A", "custom_fields": {"budget": value}},
+        format="json",
+    )
+    assert response.status_code == 400 and "custom_fields.budget" in response.json()
