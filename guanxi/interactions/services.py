@@ -17,7 +17,7 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates
-from guanxi.customers.policies import can_see
+from guanxi.customers.policies import assignable_owner_q, can_edit, can_see
 
 from .models import Interaction
 
@@ -38,8 +38,22 @@ FIELDS = (
 
 
 def _allowed(actor: User, action: str, interaction: Interaction) -> bool:
-    # Logging a contact with a customer one can see is part of working with them.
-    return has_perm(actor, "interactions", action) and can_see(actor, interaction.customer)
+    """Logging a contact with a customer one can see is part of working with them; changing or
+    deleting an interaction takes the right to edit the customer, or being its author."""
+    if not (has_perm(actor, "interactions", action) and can_see(actor, interaction.customer)):
+        return False
+    if action == "create":
+        return True
+    return interaction.user_id == actor.pk or can_edit(actor, interaction.customer)
+
+
+def _check_author(actor: User, interaction: Interaction) -> None:
+    """An interaction is attributed to its author; only a role over others (team or all) may
+    attribute it to one of them."""
+    if interaction.user_id in (None, actor.pk):
+        return
+    if not User.objects.filter(assignable_owner_q(actor), pk=interaction.user_id).exists():
+        raise ValidationError({"user": _("You cannot log an interaction for this user.")})
 
 
 def _prepare(interaction: Interaction, data: dict[str, Any]) -> None:
@@ -70,6 +84,7 @@ def create_interaction(*, actor: User, data: dict[str, Any]) -> Interaction:
     _prepare(interaction, data)
     if not _allowed(actor, "create", interaction):
         raise PermissionDeniedError()
+    _check_author(actor, interaction)
     interaction.save()
     aggregates.refresh_interaction_aggregates([interaction.customer_id])
     audit.record_create(
@@ -88,9 +103,12 @@ def update_interaction(
         raise PermissionDeniedError()
     old_customer = locked.customer_id
     before = audit.snapshot(locked, FIELDS)
+    old_author = locked.user_id
     _prepare(locked, data)
     if not _allowed(actor, "change", locked):
         raise PermissionDeniedError()
+    if locked.user_id != old_author:
+        _check_author(actor, locked)
     changes = audit.diff(before, audit.snapshot(locked, FIELDS))
     if not changes:
         return locked

@@ -73,3 +73,31 @@ def test_interaction_history_appears_in_the_customers_history(two_teams, api, cu
     types = [(h["object_type"], h["action"]) for h in history]
     assert ("interactions.interaction", "update") in types
     assert ("interactions.interaction", "create") in types
+
+
+def test_a_rep_cannot_attribute_an_interaction_to_someone_else(two_teams, api, customer_b):
+    response = log(api(two_teams.rep_b), customer_b, user=two_teams.rep_a.pk)
+    assert response.status_code == 400 and "user" in response.json()
+
+
+def test_a_read_only_share_does_not_let_a_colleague_rewrite_the_owners_interactions(
+    two_teams, api, customer_b
+):
+    owner = api(two_teams.rep_b)
+    made = log(owner, customer_b).json()
+    owner.post(
+        f"/api/v1/customers/{customer_b['id']}/share/", {"user": two_teams.rep_a.pk}, format="json"
+    )
+    rep_a = api(two_teams.rep_a)
+    assert rep_a.get(f"{URL}{made['id']}/").status_code == 200
+    edit = rep_a.patch(f"{URL}{made['id']}/", {"subject": "改写", "version": 1}, format="json")
+    assert edit.status_code == 403
+    assert rep_a.delete(f"{URL}{made['id']}/").status_code == 403
+    # They may log their own interaction and edit it.
+    mine = log(rep_a, customer_b).json()
+    assert (
+        rep_a.patch(
+            f"{URL}{mine['id']}/", {"subject": "我的", "version": 1}, format="json"
+        ).status_code
+        == 200
+    )
