@@ -17,6 +17,7 @@ EVENT_MODULES = {
     "customers.contact": "contacts",
     "interactions.interaction": "interactions",
     "sales.order": "orders",
+    "followups.task": "tasks",
 }
 
 

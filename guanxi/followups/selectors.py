@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
 from guanxi.customers.models import Customer
 
 from .models import Task, TaskStatus
@@ -17,6 +18,8 @@ from .policies import task_visible_q
 
 
 def task_list(*, user: User) -> QuerySet[Task]:
+    if not has_perm(user, "tasks", "view"):
+        return Task.objects.none()
     return Task.objects.filter(task_visible_q(user))
 
 
@@ -40,7 +43,7 @@ def end_of_today(user: User, now: dt.datetime | None = None) -> dt.datetime:
 
 
 def _open_assigned(user: User) -> QuerySet[Task]:
-    if not user.is_authenticated or not user.is_active:
+    if not has_perm(user, "tasks", "view"):
         return Task.objects.none()
     # The assignee always sees their own tasks, so no scope filter beyond the live customer.
     return Task.objects.filter(assignee_id=user.pk, status=TaskStatus.OPEN).exclude(

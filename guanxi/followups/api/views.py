@@ -31,7 +31,11 @@ class TaskViewSet(ServiceViewSet):
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = TaskFilter
     ordering_fields = ["id", "due_at", "created_at"]
-    ordering = ["due_at", "id"]
+
+    @property
+    def ordering(self):
+        # Tasks come soonest due first; their history (audit events) newest first.
+        return ["-id"] if getattr(self, "action", None) == "history" else ["due_at", "id"]
 
     def select(self, user):
         return selectors.task_list(user=user).select_related("assignee", "customer")

@@ -126,3 +126,20 @@ def test_user_without_task_rights_gets_403(world, client):
     assert client.get(reverse("followups:list")).status_code == 403
     assert client.get(reverse("followups:create")).status_code == 403
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_task_changes_show_in_the_customers_history_and_timeline(world, client):
+    from guanxi.followups import services
+
+    task = services.create_task(
+        actor=world.rep_a,
+        data={"title": "Audited call", "customer": world.cust_a, "due_at": timezone.now()},
+    )
+    services.complete_task(actor=world.rep_a, task=task)
+    client.force_login(world.rep_a)
+    detail = client.get(reverse("customers:detail", args=[world.cust_a.pk]))
+    assert detail.status_code == 200
+    history = client.get(reverse("customers:history", args=[world.cust_a.pk]))
+    assert history.status_code == 200 and "Audited call" in history.content.decode()
+    api_history = client.get(f"/api/v1/tasks/{task.pk}/history/")
+    assert api_history.status_code == 200 and api_history.json()["results"]
