@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from guanxi.accounts.models import DataScope, Team, User
-from guanxi.accounts.policies import data_scope, has_perm, is_admin
+from guanxi.accounts.policies import data_scope, has_perm, is_admin, sees_contact_details
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import ConflictError, PermissionDeniedError
@@ -378,6 +378,11 @@ def update_customer(
     if not may(actor, "change", locked):
         raise PermissionDeniedError()
     data = dict(data)
+    if not sees_contact_details(actor):
+        # What such a role reads is masked; written back it would overwrite the real values.
+        for field in ("contact_points", "addresses"):
+            if field in data:
+                raise ValidationError({field: _("Your role may not change contact details.")})
     old_points = list(locked.contact_points.all())
     old_addresses = list(locked.addresses.all())
     old_tags = list(locked.tags.all())
@@ -604,6 +609,10 @@ def update_contact(
     check_version(locked, version)
     if not (has_perm(actor, "contacts", "change") and may(actor, "change", locked.organisation)):
         raise PermissionDeniedError()
+    if not sees_contact_details(actor):
+        for field in ("mobile", "email"):
+            if field in data and data[field] != getattr(locked, field):
+                raise ValidationError({field: _("Your role may not change contact details.")})
     moved = "organisation" in data and data["organisation"] != locked.organisation
     if moved and not may(actor, "change", data["organisation"]):
         raise PermissionDeniedError()

@@ -467,3 +467,44 @@ def test_saving_the_form_with_an_edit_share_keeps_the_owner_and_team(client, two
     assert response.status_code == 302
     saved = C.objects.get(pk=customer.pk)
     assert (saved.owner, saved.team, saved.grade) == (two_teams.rep_b, two_teams.team_b, "vip")
+
+
+def test_a_role_with_masked_details_neither_reads_nor_overwrites_them_when_editing(
+    client, two_teams, api
+):
+    from guanxi.accounts.models import Role
+
+    role = Role.objects.create(
+        code="masked-editor",
+        name="Masked editor",
+        data_scope="all",
+        can_view_contact_details=False,
+        permissions={"customers": ["view", "change"], "contacts": ["view", "change"]},
+    )
+    editor = two_teams.analyst
+    editor.role = role
+    editor.save()
+    customer = services.create_customer(
+        actor=two_teams.rep_b,
+        data={
+            "display_name": "掩码客户",
+            "kind": "organisation",
+            "contact_points": [{"kind": "mobile", "value": "13912345678"}],
+        },
+    )
+    contact = services.create_contact(
+        actor=two_teams.rep_b,
+        data={"organisation": customer, "name": "李", "mobile": "13700001111"},
+    )
+    c = web(client, editor)
+    page = c.get(reverse("customers:edit", args=[customer.pk])).content.decode()
+    assert "13912345678" not in page
+    contact_page = c.get(reverse("customers:contact_edit", args=[contact.pk])).content.decode()
+    assert "13700001111" not in contact_page and "137****1111" in contact_page
+    refused = api(editor).patch(
+        f"/api/v1/customers/{customer.pk}/",
+        {"contact_points": [{"kind": "mobile", "value": "139****5678"}], "version": 1},
+        format="json",
+    )
+    assert refused.status_code == 400 and "contact_points" in refused.json()
+    assert customer.contact_points.get().normalized == "+8613912345678"

@@ -17,8 +17,10 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.policies import sees_contact_details
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.web import ServiceFormView, is_htmx_partial
+from guanxi.customers.masking import present
 from guanxi.interactions import selectors as interaction_selectors
 from guanxi.interactions import services as interaction_services
 
@@ -107,6 +109,13 @@ class CustomerCreate(CustomerFormView):
 
 
 class CustomerEdit(CustomerFormView):
+    @property
+    def formset_classes(self) -> dict[str, Any]:  # type: ignore[override]
+        # A role that sees contact details masked neither reads nor rewrites them here.
+        if sees_contact_details(self.request.user):
+            return CustomerFormView.formset_classes
+        return {}
+
     def get_object(self) -> Customer:
         return selectors.customer_get(user=self.request.user, pk=self.kwargs["pk"])
 
@@ -208,6 +217,9 @@ class ContactCreate(_Guarded):
         return super().get_context_data(customer=self.object, **kwargs)
 
 
+MASKED_CONTACT_FIELDS = ("mobile", "email")
+
+
 class ContactEdit(ContactCreate):
     def get_object(self) -> Any:
         return (
@@ -222,11 +234,14 @@ class ContactEdit(ContactCreate):
         )
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
-        return {f: getattr(obj, f) for f in ContactForm.base_fields if f != "version"} | {
-            "version": obj.version
-        }
+        initial = {f: getattr(obj, f) for f in ContactForm.base_fields if f != "version"}
+        for field in MASKED_CONTACT_FIELDS:  # shown as the role may see them, never changed
+            initial[field] = present(self.request.user, field, initial[field])
+        return initial | {"version": obj.version}
 
     def call_service(self, data: dict[str, Any], version: int | None) -> Any:
+        if not sees_contact_details(self.request.user):
+            data = {k: v for k, v in data.items() if k not in MASKED_CONTACT_FIELDS}
         return services.update_contact(
             actor=self.request.user, contact=self.object, data=data, version=version
         )
