@@ -88,6 +88,7 @@ MODULE_LABELS = {
     "orders": _("Orders"),
     "users": _("Users"),
     "teams": _("Teams"),
+    "tasks": _("Tasks"),
 }
 ACTION_LABELS = {
     "view": _("View"),
