@@ -220,12 +220,19 @@ def _clean_addresses(items: Any) -> list[Address]:
     return out
 
 
-def _clean_tags(names: Any) -> list[Tag]:
+def _clean_tags(actor: User, names: Any) -> list[Tag]:
+    """The tags of these names; a new name makes a new tag (audited, as save_tag does)."""
     cleaned = _clean_str_list(names, "tags", max_len=50)
     tags = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
     for name in cleaned:
         if name not in tags:
             tags[name] = Tag.objects.create(name=name)
+            audit.record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                instance=tags[name],
+                changes={"name": [None, name]},
+            )
     return [tags[n] for n in cleaned]
 
 
@@ -340,7 +347,7 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     addresses = _clean_addresses(data.get("addresses"))
     _prepare(actor, customer, data)
     _check_unique_credit_code(customer)
-    tags = _clean_tags(data.get("tags"))
+    tags = _clean_tags(actor, data.get("tags"))
     _apply_keys(customer, points)
     customer.save()
     for p in points:
@@ -402,7 +409,7 @@ def update_customer(
     addresses = _clean_addresses(data["addresses"]) if "addresses" in data else old_addresses
     _prepare(actor, locked, data)
     _check_unique_credit_code(locked)
-    tags = _clean_tags(data["tags"]) if "tags" in data else old_tags
+    tags = _clean_tags(actor, data["tags"]) if "tags" in data else old_tags
     _apply_keys(locked, points)
     after = audit.snapshot(locked, CUSTOMER_FIELDS)
     after.update(_related_snapshot(points, addresses, tags))
