@@ -91,7 +91,7 @@ def create_task(*, actor: User, data: dict[str, Any]) -> Task:
 
 @transaction.atomic
 def update_task(*, actor: User, task: Task, data: dict[str, Any], version: int | None) -> Task:
-    locked = Task.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    locked = Task.objects.select_for_update(of=("self",)).select_related("customer").get(pk=task.pk)
     check_version(locked, version)
     if not may_change(actor, locked):
         raise PermissionDeniedError()
@@ -132,7 +132,7 @@ def next_due(due: dt.datetime, recurrence: str) -> dt.datetime:
 def _set_status(
     *, actor: User, task: Task, status: str, version: int | None, action: str = "change"
 ) -> Task:
-    locked = Task.objects.select_for_update().select_related("customer").get(pk=task.pk)
+    locked = Task.objects.select_for_update(of=("self",)).select_related("customer").get(pk=task.pk)
     if version is not None:
         check_version(locked, version)
     if not may_change(actor, locked, action):
