@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 
-from guanxi.accounts.models import User
-from guanxi.accounts.policies import has_perm, sees_contact_details
+from guanxi.accounts.models import DataScope, User
+from guanxi.accounts.policies import data_scope, has_perm, sees_contact_details
 
 from . import normalize
 from .keys import CONTACTS_MARK
@@ -121,7 +121,12 @@ def search(qs: QuerySet[Customer], query: str, *, user: User) -> QuerySet[Custom
             )
     key = normalize.text_key(query)
     if len(key) >= 3:
-        qs = qs.filter(id__in=_text_search_ids(key))
+        if data_scope(user) == DataScope.OWN:
+            # An own-scope user sees a book of customers (their own and shared ones): reading
+            # those few rows beats reading every match in the whole base from the index.
+            qs = qs.filter(search_text__contains=key)
+        else:
+            qs = qs.filter(id__in=_text_search_ids(key))
         if not sees_contact_details(user):
             # Only the names: the contact details after the mark are masked for this user.
             names = Substr("search_text", 1, StrIndex("search_text", Value(CONTACTS_MARK)))
