@@ -66,19 +66,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(is_active=True)
     elif show == "inactive":
         qs = qs.filter(is_active=False)
-    try:
-        page = keyset.paginate(
-            qs, sort="username", cursor=request.GET.get("cursor"), per_page=PAGE_SIZE
-        )
-    except keyset.InvalidCursor:
-        page = keyset.paginate(qs, sort="username", per_page=PAGE_SIZE)
-
-    def link(cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        return "?" + params.urlencode()
+    page = keyset.paginate_request(request, qs, sort="username", per_page=PAGE_SIZE)
 
     return render(
         request,
@@ -86,8 +74,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": page.rows,
             "show": show,
-            "next_url": link(page.next_cursor),
-            "previous_url": link(page.previous_cursor),
+            "next_url": page.next_url,
+            "previous_url": page.previous_url,
         },
     )
 

@@ -213,3 +213,40 @@ def paginate(
         next_cursor=cursor_for("n", page_rows[-1]),
         previous_cursor=cursor_for("p", page_rows[0]),
     )
+
+
+@dataclass
+class WebPage:
+    """A page for a web list: its rows, links to the pages beside it (the request's other
+    parameters kept), and whether an unreadable cursor sent the user back to the first page."""
+
+    page: Page
+    next_url: str | None
+    previous_url: str | None
+    reset: bool
+
+    @property
+    def rows(self) -> list[Any]:
+        return self.page.rows
+
+
+def paginate_request(
+    request: Any, queryset: QuerySet, *, sort: str, per_page: int = DEFAULT_PER_PAGE
+) -> WebPage:
+    """`paginate` for a list page: the cursor from `?cursor=`, and an unreadable one falls
+    back to the first page (`reset` tells the view to say so)."""
+    reset = False
+    try:
+        page = paginate(queryset, sort=sort, cursor=request.GET.get("cursor"), per_page=per_page)
+    except InvalidCursor:
+        page = paginate(queryset, sort=sort, per_page=per_page)
+        reset = True
+
+    def link(cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        params = request.GET.copy()
+        params["cursor"] = cursor
+        return "?" + params.urlencode()
+
+    return WebPage(page, link(page.next_cursor), link(page.previous_cursor), reset)

@@ -58,21 +58,15 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "today"
     qs = _rows(request.user, tab)
-    try:
-        page = keyset.paginate(qs, sort="due_at", cursor=request.GET.get("cursor"))
-    except keyset.InvalidCursor:
+    web_page = keyset.paginate_request(request, qs, sort="due_at")
+    if web_page.reset:
         messages.warning(request, _("That page link is out of date; here is the first page."))
-        page = keyset.paginate(qs, sort="due_at")
     context = {
         "tabs": [(key, label, f"?{urlencode({'tab': key})}") for key, label in TABS.items()],
         "tab": tab,
-        "page": page,
-        "next_url": f"?{urlencode({'tab': tab, 'cursor': page.next_cursor})}"
-        if page.next_cursor
-        else None,
-        "previous_url": f"?{urlencode({'tab': tab, 'cursor': page.previous_cursor})}"
-        if page.previous_cursor
-        else None,
+        "page": web_page.page,
+        "next_url": web_page.next_url,
+        "previous_url": web_page.previous_url,
         "may_create": has_perm(request.user, "tasks", "create"),
         "may_change": has_perm(request.user, "tasks", "change"),
     }

@@ -42,24 +42,10 @@ ORDER_SORT = "-id"
 def _page(request: HttpRequest, qs: QuerySet, sort: str) -> dict[str, Any]:
     """One page of a list (guanxi.core.keyset) and the links to the pages beside it; a cursor
     that cannot be read shows the first page with a message."""
-    try:
-        page = keyset.paginate(qs, sort=sort, cursor=request.GET.get("cursor"), per_page=PAGE_SIZE)
-    except keyset.InvalidCursor:
+    page = keyset.paginate_request(request, qs, sort=sort, per_page=PAGE_SIZE)
+    if page.reset:
         messages.warning(request, _("That page no longer exists; here is the first page."))
-        page = keyset.paginate(qs, sort=sort, per_page=PAGE_SIZE)
-
-    def link(cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        return "?" + params.urlencode()
-
-    return {
-        "rows": page.rows,
-        "next_url": link(page.next_cursor),
-        "previous_url": link(page.previous_cursor),
-    }
+    return {"rows": page.rows, "next_url": page.next_url, "previous_url": page.previous_url}
 
 
 def _require(user, module: str, action: str) -> None:

@@ -37,23 +37,8 @@ HISTORY_PAGE_SIZE = 100
 def _page(request: HttpRequest, qs: QuerySet, *, sort: str, per_page: int) -> dict[str, Any]:
     """One page (guanxi.core.keyset) and links to the pages beside it; an unreadable cursor
     shows the first page."""
-    try:
-        page = keyset.paginate(qs, sort=sort, cursor=request.GET.get("cursor"), per_page=per_page)
-    except keyset.InvalidCursor:
-        page = keyset.paginate(qs, sort=sort, per_page=per_page)
-
-    def link(cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        return "?" + params.urlencode()
-
-    return {
-        "rows": page.rows,
-        "next_url": link(page.next_cursor),
-        "previous_url": link(page.previous_cursor),
-    }
+    page = keyset.paginate_request(request, qs, sort=sort, per_page=per_page)
+    return {"rows": page.rows, "next_url": page.next_url, "previous_url": page.previous_url}
 
 
 @dataclass

@@ -286,11 +286,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         )
 
     notices: list[str] = []
-    try:
-        page = keyset.paginate(qs, sort=sort, cursor=request.GET.get("cursor"), per_page=per_page)
-    except keyset.InvalidCursor:
+    web_page = keyset.paginate_request(request, qs, sort=sort, per_page=per_page)
+    page = web_page.page
+    if web_page.reset:
         notices.append(_("That page link no longer works; here is the first page."))
-        page = keyset.paginate(qs, sort=sort, per_page=per_page)
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
         notices.append(
