@@ -120,7 +120,9 @@ class CustomerViewSet(ServiceViewSet):
         return services.update_customer(actor=actor, customer=instance, data=data, version=version)
 
     def delete_record(self, *, actor, instance):
-        services.delete_customer(actor=actor, customer=instance)
+        # `?version=` makes the delete conditional: refused with 409 if the customer changed.
+        version = self.request.query_params.get("version")
+        services.delete_customer(actor=actor, customer=instance, version=version or None)
 
     def output(self, instance, status_code=status.HTTP_200_OK):
         if instance.deleted_at is not None:

@@ -389,3 +389,14 @@ def test_a_user_with_an_edit_share_cannot_clear_the_owner_or_the_team(two_teams,
     assert no_team.status_code == 400 and "team" in no_team.json()
     saved = Customer.objects.get(pk=pk)
     assert (saved.owner, saved.team) == (two_teams.rep_b, two_teams.team_b)
+
+
+def test_delete_with_a_stale_version_is_refused(two_teams, api, b_customer):
+    client = api(two_teams.rep_b)
+    pk = b_customer["id"]
+    client.patch(f"{URL}{pk}/", {"notes": "changed", "version": 1}, format="json")
+    stale = client.delete(f"{URL}{pk}/?version=1")
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    assert client.get(f"{URL}{pk}/").status_code == 200
+    assert client.delete(f"{URL}{pk}/?version=2").status_code == 204
+    assert client.delete(f"{URL}{pk}/?version=x").status_code == 404  # already in the bin
