@@ -49,6 +49,10 @@ def search(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     page.wait_for_load_state()
+    # Typing also schedules a search after a 400 ms pause; wait for it and for htmx to settle,
+    # or a click could land on a row that is being replaced.
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
 def below_and_close(error: Locator, field: Locator) -> None:
