@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from guanxi.core.errors import PermissionDeniedError
+
 from .models import ACTIONS, MODULES, DataScope, Team, User
 
 # What each built-in role may do; installed by a data migration and editable by an admin.
@@ -130,5 +132,7 @@ def managed_team_ids(user: User) -> list[int]:
     return user._managed_team_ids
 
 
-def user_team_ids(user: User) -> list[int]:
-    return [user.team_id] if user.team_id else []
+def require_admin(user: User) -> None:
+    """For writes to the administered settings (users, teams, roles, tags, custom fields)."""
+    if not is_admin(user):
+        raise PermissionDeniedError()

@@ -18,7 +18,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 
 from .models import ACTIONS, MODULES, Role, SavedView, Team, User
-from .policies import is_admin
+from .policies import require_admin
 
 _AVAILABLE_TIME_ZONES = frozenset(zoneinfo.available_timezones())
 
@@ -35,11 +35,6 @@ USER_FIELDS = (
 )
 
 
-def _require_admin(actor: User) -> None:
-    if not is_admin(actor):
-        raise PermissionDeniedError()
-
-
 def _team_path(team: Team) -> str:
     parent_path = team.parent.path if team.parent_id else "/"
     return f"{parent_path}{team.pk}/"
@@ -49,7 +44,7 @@ def _team_path(team: Team) -> str:
 def save_team(
     *, actor: User, team: Team | None, data: dict[str, Any], version: int | None = None
 ) -> Team:
-    _require_admin(actor)
+    require_admin(actor)
     unknown = set(data) - set(TEAM_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
@@ -91,7 +86,7 @@ def save_team(
 
 @transaction.atomic
 def delete_team(*, actor: User, team: Team) -> None:
-    _require_admin(actor)
+    require_admin(actor)
     if team.children.exists() or team.members.exists():
         raise ValidationError(_("Move the members and the teams below this team first."))
     audit.record(
@@ -109,7 +104,7 @@ def save_user(
     password: str | None = None,
     version: int | None = None,
 ) -> User:
-    _require_admin(actor)
+    require_admin(actor)
     unknown = set(data) - set(USER_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
@@ -227,7 +222,7 @@ def _clean_permissions(value: Any) -> dict[str, list[str]]:
 def save_role(*, actor: User, role: Role, data: dict[str, Any], version: int | None) -> Role:
     """Change a role's name, data scope, contact-details flag and per-module permissions.
     Administrators only; takes effect on the role's users' next request."""
-    _require_admin(actor)
+    require_admin(actor)
     unknown = set(data) - set(ROLE_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})

@@ -19,6 +19,17 @@ from .timeline import TimelinePage
 MAX_SEARCH_LENGTH = 100
 
 
+def _customer_pk(pk: int | str) -> int:
+    """An id from a URL or a client; anything that cannot be one is a missing customer."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        raise Customer.DoesNotExist from None
+    if not 0 < value < 2**63:
+        raise Customer.DoesNotExist
+    return value
+
+
 def customer_list(*, user: User) -> QuerySet[Customer]:
     """The live (not deleted) customers the user may see."""
     return Customer.objects.filter(visible_q(user), deleted_at__isnull=True)
@@ -27,10 +38,7 @@ def customer_list(*, user: User) -> QuerySet[Customer]:
 def customer_get(*, user: User, pk: int | str) -> Customer:
     """One live customer the user may see; Customer.DoesNotExist otherwise (a 404 to the user:
     a missing record and a forbidden one look the same)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Customer.DoesNotExist from None
+    pk = _customer_pk(pk)
     return customer_list(user=user).get(pk=pk)
 
 
@@ -42,19 +50,13 @@ def recycle_bin(*, user: User) -> QuerySet[Customer]:
 
 
 def deleted_customer_get(*, user: User, pk: int | str) -> Customer:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Customer.DoesNotExist from None
+    pk = _customer_pk(pk)
     return recycle_bin(user=user).get(pk=pk)
 
 
 def customer_or_deleted_get(*, user: User, pk: int | str) -> Customer:
     """A customer the user may see, live or in the recycle bin (for its history)."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Customer.DoesNotExist from None
+    pk = _customer_pk(pk)
     return Customer.objects.filter(visible_q(user)).get(pk=pk)
 
 

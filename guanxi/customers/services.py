@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from stdnum.cn import uscc
 
 from guanxi.accounts.models import DataScope, Team, User
-from guanxi.accounts.policies import data_scope, has_perm, is_admin, sees_contact_details
+from guanxi.accounts.policies import (
+    data_scope,
+    has_perm,
+    is_admin,
+    require_admin,
+    sees_contact_details,
+)
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import ConflictError, PermissionDeniedError
@@ -658,11 +664,6 @@ def delete_contact(*, actor: User, contact: Contact) -> None:
 # --- tags and custom field definitions (administered settings) --------------------------------
 
 
-def _require_admin(actor: User) -> None:
-    if not is_admin(actor):
-        raise PermissionDeniedError()
-
-
 @transaction.atomic
 def save_tag(*, actor: User, tag: Tag | None, data: dict[str, Any], version=None) -> Tag:
     if tag is None:
@@ -670,7 +671,7 @@ def save_tag(*, actor: User, tag: Tag | None, data: dict[str, Any], version=None
             raise PermissionDeniedError()
         tag = Tag()
     else:
-        _require_admin(actor)
+        require_admin(actor)
         tag = Tag.objects.select_for_update().get(pk=tag.pk)
         check_version(tag, version)
     before = audit.snapshot(tag, ("name", "color")) if tag.pk else {}
@@ -694,7 +695,7 @@ def save_tag(*, actor: User, tag: Tag | None, data: dict[str, Any], version=None
 
 @transaction.atomic
 def delete_tag(*, actor: User, tag: Tag) -> None:
-    _require_admin(actor)
+    require_admin(actor)
     audit.record(
         actor=actor, action=AuditAction.DELETE, instance=tag, changes={"name": [tag.name, None]}
     )
@@ -726,7 +727,7 @@ def save_custom_field(
     data: dict[str, Any],
     version=None,
 ) -> CustomFieldDefinition:
-    _require_admin(actor)
+    require_admin(actor)
     creating = definition is None
     if creating:
         definition = CustomFieldDefinition()
@@ -780,7 +781,7 @@ def save_custom_field(
 def delete_custom_field(*, actor: User, definition: CustomFieldDefinition) -> None:
     """Remove a definition. Values already stored stay in the customers' records (they are
     data) but are no longer shown or accepted."""
-    _require_admin(actor)
+    require_admin(actor)
     audit.record(
         actor=actor,
         action=AuditAction.DELETE,

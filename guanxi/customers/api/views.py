@@ -10,11 +10,9 @@ from rest_framework import filters, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from guanxi.accounts.policies import is_admin
 from guanxi.audit.api.serializers import AuditEventSerializer
 from guanxi.audit.selectors import customer_history
 from guanxi.core.api.viewsets import ServiceViewSet
-from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers import selectors, services
 from guanxi.customers.models import (
     Customer,
@@ -238,16 +236,10 @@ class CustomFieldViewSet(ServiceViewSet):
     def select(self, user):
         return selectors.custom_field_list(user=user)
 
-    def _admin(self, actor):
-        if not is_admin(actor):
-            raise PermissionDeniedError()
-
     def create_record(self, *, actor, data):
-        self._admin(actor)
         return services.save_custom_field(actor=actor, definition=None, data=data)
 
     def update_record(self, *, actor, instance, data, version):
-        self._admin(actor)
         return services.save_custom_field(
             actor=actor, definition=instance, data=data, version=version
         )
