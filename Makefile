@@ -46,15 +46,20 @@ fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Translations (README.md, "Translations"): collect every translatable string into locale/,
-# give the English catalogue the source text, compile both. Needs gettext's tools.
+# Translations (README.md, "Translations"): collect every translatable string into the
+# catalogues (locale/ for the project, guanxi/<app>/locale/ for an app that has its own), give the
+# English catalogues the source text, compile them all. Needs gettext's tools.
+# `make messages APP=tickets` updates only that app's catalogue.
 MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=benchmarks --ignore=node_modules
-EN_PO := locale/en/LC_MESSAGES/django.po
+MESSAGES_DIR := $(if $(APP),guanxi/$(APP),.)
 messages: $(RUNTIME_STAMP)
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en $(MESSAGES_IGNORE)
-	msgattrib --clear-fuzzy --empty --clear-previous -o $(EN_PO) $(EN_PO)
-	msgen -o $(EN_PO) $(EN_PO)
-	$(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
+	@if [ -n "$(APP)" ]; then mkdir -p guanxi/$(APP)/locale; fi
+	cd $(MESSAGES_DIR) && $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py makemessages -l zh_Hans -l en $(MESSAGES_IGNORE)
+	$(BIN)/python scripts/po_headers.py $$(find $(MESSAGES_DIR) -path ./.venv -prune -o -path '*/locale/*/LC_MESSAGES/django.po' -print)
+	for po in $$(find $(MESSAGES_DIR) -path ./.venv -prune -o -path '*/locale/en/LC_MESSAGES/django.po' -print); do \
+		msgattrib --clear-fuzzy --empty --clear-previous -o $$po $$po && msgen -o $$po $$po || exit 1; \
+	done
+	cd $(MESSAGES_DIR) && $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py compilemessages $(MESSAGES_IGNORE)
 
 clean-venv:
 	rm -rf $(VENV)

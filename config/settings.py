@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guanxi.interactions",
     "guanxi.sales",
     "guanxi.followups",
+    "guanxi.analytics",
 ]
 
 MIDDLEWARE = [

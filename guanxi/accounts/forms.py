@@ -89,6 +89,13 @@ MODULE_LABELS = {
     "users": _("Users"),
     "teams": _("Teams"),
     "tasks": _("Tasks"),
+    "opportunities": _("Opportunities"),
+    "tickets": _("Tickets"),
+    "needs": _("Needs"),
+    "surveys": _("Surveys"),
+    "articles": _("Knowledge base"),
+    "analytics": _("Analytics"),
+    "segments": _("Segments"),
 }
 ACTION_LABELS = {
     "view": _("View"),

@@ -16,6 +16,13 @@ MODULES = (
     "users",
     "teams",
     "tasks",
+    "opportunities",
+    "tickets",
+    "needs",
+    "surveys",
+    "articles",
+    "analytics",
+    "segments",
 )
 ACTIONS = ("view", "create", "change", "delete", "export")
 

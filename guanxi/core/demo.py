@@ -227,7 +227,8 @@ CUSTOMER_FIELDS = (
     "notes", "owner", "team", "name_key", "pinyin", "pinyin_initials", "search_text",
     "order_count", "total_spent", "average_order_value", "first_purchase_at", "last_purchase_at",
     "interaction_count", "last_interaction_at", "open_tickets", "version", "created_at",
-    "updated_at", "created_by", "deleted_at", "deleted_by",
+    "updated_at", "created_by", "deleted_at", "deleted_by", "identity_code", "referred_by",
+    "marketing_consent", "marketing_consent_at", "verified_at", "completeness",
 )
 CONTACT_POINT_FIELDS = ("customer", "kind", "value", "normalized", "label", "is_primary")
 ADDRESS_FIELDS = (
@@ -825,13 +826,15 @@ class _Generator:
         aliases = json.dumps(data["aliases"], ensure_ascii=False) if data["aliases"] else "[]"
         interests = json.dumps(data["interests"], ensure_ascii=False) if data["interests"] else "[]"
         ts = fmt(created)
+        consent = r() < 0.45
         batch.customers.append(
             (cid, data["kind"], data["display_name"], data["legal_name"], data["short_name"],
              aliases, "", data["credit_code"], data["gender"], data["birthday"],
              data["occupation"], interests, "", data["industry"], region, pick(SOURCES), grade,
              status, stage, tier if n_orders else "", "{}", "", owner_id, team_id,
              keys["name_key"], keys["pinyin"], keys["pinyin_initials"], keys["search_text"],
-             0, "0", "0", None, None, 0, None, 0, 1, ts, ts, None, None, None)
+             0, "0", "0", None, None, 0, None, 0, 1, ts, ts, None, None, None,
+             "", None, consent, ts if consent else None, None, 0)
         )  # fmt: skip
 
     def orders(self, batch: _Batch, cid: int, first_id: int, n: int, start: int, end: int) -> int:

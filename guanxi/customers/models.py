@@ -121,6 +121,8 @@ class Customer(models.Model):
     aliases = models.JSONField(_("aliases"), default=list, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    # A person's identity document number (居民身份证号 or a passport number): matching only.
+    identity_code = models.CharField(_("identity number"), max_length=32, blank=True)
 
     # Person details.
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
@@ -193,6 +195,25 @@ class Customer(models.Model):
     )
     open_tickets = models.PositiveIntegerField(_("open tickets"), default=0, editable=False)
 
+    # Who brought this customer to us (referral value, #6).
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    # Consent to marketing messages (greetings by e-mail, campaigns); changed by the customer
+    # through the portal or by staff on their word, with the time it was given or withdrawn.
+    marketing_consent = models.BooleanField(_("consents to marketing"), default=False)
+    marketing_consent_at = models.DateTimeField(
+        _("consent changed"), null=True, blank=True, editable=False
+    )
+    # Freshness and completeness of the record (data quality, #4).
+    verified_at = models.DateTimeField(_("last verified"), null=True, blank=True, editable=False)
+    completeness = models.PositiveSmallIntegerField(_("completeness"), default=0, editable=False)
+
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -236,6 +257,13 @@ class Customer(models.Model):
             models.Index(
                 fields=["external_id"], name="customer_external_id", condition=~Q(external_id="")
             ),
+            models.Index(
+                fields=["identity_code"],
+                name="customer_identity_code",
+                condition=~Q(identity_code=""),
+            ),
+            models.Index(fields=["verified_at", "id"], name="customer_verified"),
+            models.Index(fields=["completeness", "id"], name="customer_completeness"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,13 @@ from django.conf import settings
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = ["zh_Hans", "en"]
+# The project's catalogue and those of the apps that keep their own (guanxi/<app>/locale/).
+LOCALE_DIRS = [LOCALE_DIR, *sorted((Path(settings.BASE_DIR) / "guanxi").glob("*/locale"))]
+CATALOGUES = [
+    pytest.param(d, language, id=f"{d.parent.name}-{language}")
+    for d in LOCALE_DIRS
+    for language in LANGUAGES
+]
 UPDATE_HINT = "update the catalogues as README.md, 'Translations', says (make messages)"
 
 # What makemessages leaves out (its defaults and the project's --ignore list) and the files
@@ -33,8 +40,8 @@ BRACE_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-def catalogue(language: str) -> polib.POFile:
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+def catalogue(language: str, locale_dir: Path = LOCALE_DIR) -> polib.POFile:
+    path = locale_dir / language / "LC_MESSAGES" / "django.po"
     assert path.is_file(), f"{path} is missing: {UPDATE_HINT}"
     return polib.pofile(str(path))
 
@@ -64,9 +71,9 @@ def plural_count(po: polib.POFile) -> int:
     return int(match.group(1))
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_entry_is_translated_and_none_is_fuzzy(language):
-    po = catalogue(language)
+@pytest.mark.parametrize(("locale_dir", "language"), CATALOGUES)
+def test_every_entry_is_translated_and_none_is_fuzzy(locale_dir, language):
+    po = catalogue(language, locale_dir)
     assert po.metadata.get("Language") == language
     nplurals = plural_count(po)
     problems = []
@@ -83,9 +90,9 @@ def test_every_entry_is_translated_and_none_is_fuzzy(language):
     assert not problems, f"{len(problems)} entries in {language}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_translations_keep_every_placeholder(language):
-    po = catalogue(language)
+@pytest.mark.parametrize(("locale_dir", "language"), CATALOGUES)
+def test_translations_keep_every_placeholder(locale_dir, language):
+    po = catalogue(language, locale_dir)
     nplurals = plural_count(po)
     problems = []
     for entry in live_entries(po):
@@ -113,7 +120,8 @@ def test_translations_keep_every_placeholder(language):
     assert not problems, f"placeholders in {language}:\n" + "\n".join(problems)
 
 
-def test_chinese_catalogue_is_chinese():
+@pytest.mark.parametrize("locale_dir", LOCALE_DIRS, ids=lambda d: d.parent.name)
+def test_chinese_catalogue_is_chinese(locale_dir):
     """A msgstr copied from the English (a slip of the tool) is not a translation. Abbreviations
     (API, SKU, VIP, QQ …) and the name of the language English are the exceptions."""
 
@@ -122,7 +130,7 @@ def test_chinese_catalogue_is_chinese():
 
     copied = [
         label(e)
-        for e in live_entries(catalogue("zh_Hans"))
+        for e in live_entries(catalogue("zh_Hans", locale_dir))
         if not e.msgid_plural
         and e.msgstr
         and not HAN.search(e.msgstr)
@@ -131,11 +139,11 @@ def test_chinese_catalogue_is_chinese():
     assert not copied, "zh_Hans entries without a Chinese word:\n" + "\n".join(copied)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_compiled_catalogue_matches_its_source(language):
+@pytest.mark.parametrize(("locale_dir", "language"), CATALOGUES)
+def test_compiled_catalogue_matches_its_source(locale_dir, language):
     """The .mo files are committed (a clone works without gettext), so they must not lag."""
-    po = catalogue(language)
-    mo_path = LOCALE_DIR / language / "LC_MESSAGES" / "django.mo"
+    po = catalogue(language, locale_dir)
+    mo_path = locale_dir / language / "LC_MESSAGES" / "django.mo"
     assert mo_path.is_file(), f"{mo_path} is missing: {UPDATE_HINT}"
 
     def table(entries) -> dict:
@@ -166,7 +174,8 @@ def _ignored(directory: str, names: list[str]) -> set[str]:
 
 
 def test_catalogue_holds_exactly_the_strings_of_the_source(tmp_path):
-    """makemessages run afresh over a copy of the source finds the same strings as locale/."""
+    """makemessages run afresh over a copy of the source finds the same strings as the
+    catalogues (the copy leaves out every locale/, so all of them land in one catalogue)."""
     missing_tools = [t for t in ("xgettext", "msguniq", "msgmerge") if not shutil.which(t)]
     if missing_tools:
         pytest.skip(
@@ -194,11 +203,11 @@ def test_catalogue_holds_exactly_the_strings_of_the_source(tmp_path):
     wanted = keys(fresh)
     assert wanted, "makemessages found no strings at all"
     for language in LANGUAGES:
-        have = keys(catalogue(language))
+        have = set().union(*(keys(catalogue(language, d)) for d in LOCALE_DIRS))
         missing = sorted(wanted - have, key=str)
         stale = sorted(have - wanted, key=str)
         assert not missing and not stale, (
-            f"locale/{language} is not current ({UPDATE_HINT}).\n"
+            f"the {language} catalogues are not current ({UPDATE_HINT}).\n"
             f"Not in the catalogue ({len(missing)}): {[m[1] for m in missing]}\n"
             f"No longer in the source ({len(stale)}): {[s[1] for s in stale]}"
         )
