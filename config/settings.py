@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.kb",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +242,7 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Knowledge base: a published article is due for review this many days after publishing or
+# after its last review; its owner gets a task on the due date.
+KB_REVIEW_DAYS = env.int("KB_REVIEW_DAYS", default=180)

@@ -30,6 +30,9 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "articles": [
+        "title", "body", "category", "tags", "status", "owner", "review_due_on", "note", "version",
+    ],
 }  # fmt: skip
 
 scalars = (
