@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.pipeline",
+    "guanxi.surveys",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +243,9 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Sales pipeline and surveys (guanxi.pipeline, guanxi.surveys).
+# SKU of the product that stands for a whole opportunity's amount on the order it creates.
+PIPELINE_ORDER_PRODUCT_SKU = env.str("PIPELINE_ORDER_PRODUCT_SKU", default="OPPORTUNITY")
+# Days a survey link stays valid after it is made.
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)

@@ -14,6 +14,7 @@ from guanxi.customers.api.views import (
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
+from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 
 router = DefaultRouter()
@@ -30,6 +31,8 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("opportunities", OpportunityViewSet, basename="opportunity")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
