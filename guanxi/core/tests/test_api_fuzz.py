@@ -30,6 +30,15 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "pipelines": ["name", "currency", "position", "active", "version"],
+    "opportunities": [
+        "name", "customer", "owner", "pipeline", "stage", "amount", "currency", "probability",
+        "expected_close", "notes", "lines", "version",
+    ],
+    "surveys": ["title", "kind", "intro", "closes_at", "low_csat", "low_nps", "version"],
+    "improvement-actions": [
+        "title", "description", "owner", "due_date", "status", "survey", "theme", "version",
+    ],
 }  # fmt: skip
 
 scalars = (
