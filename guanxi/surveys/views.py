@@ -273,7 +273,7 @@ def results(request: HttpRequest) -> HttpResponse:
         "nps": [r["nps"] for r in rows],
         "names": {
             "csat": _("CSAT average (1–5)"),
-            "satisfied": _("% satisfied"),
+            "satisfied": _("Satisfied share (%%)") % {},
             "nps": _("NPS"),
         },
     }
