@@ -226,3 +226,13 @@ def customer_opportunities(*, user: User, customer, limit: int = 5) -> list[Oppo
         .select_related("stage", "owner")
         .order_by("-amount", "id")[:limit]
     )
+
+
+def customer_card_context(*, user: User, customer) -> dict[str, Any]:
+    """What the customer's 360° page needs for its opportunities card (one query)."""
+    sees = has_perm(user, "opportunities", "view")
+    return {
+        "sees_opportunities": sees,
+        "open_opportunities": customer_opportunities(user=user, customer=customer) if sees else [],
+        "may_create_opportunities": has_perm(user, "opportunities", "create"),
+    }

@@ -181,3 +181,10 @@ def test_settings_admin_only(world, client):
 
 def test_anonymous_is_sent_to_login(client):
     assert client.get(reverse("pipeline:board")).status_code == 302
+
+
+def test_customer_page_lists_open_opportunities(world, client):
+    client.force_login(world.rep_a)
+    response = client.get(reverse("customers:detail", args=[world.cust_a.pk]))
+    assert response.status_code == 200 and "Deal A" in response.content.decode()
+    assert [o.pk for o in response.context["open_opportunities"]] == [world.opp_a.pk]
