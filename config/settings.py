@@ -253,3 +253,13 @@ SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
 SURVEY_BASE_URL = env.str("SURVEY_BASE_URL", default="http://localhost:8000")
 # The language of the public survey page unless the customer switches it.
 SURVEY_DEFAULT_LANGUAGE = env.str("SURVEY_DEFAULT_LANGUAGE", default="zh-hans")
+# One name in the API schema for each choice set of the pipeline and surveys apps.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PipelineOutcomeEnum": "guanxi.pipeline.models.Outcome",
+        "SurveyStatusEnum": "guanxi.surveys.models.SurveyStatus",
+        "ImprovementActionStatusEnum": "guanxi.surveys.models.ActionStatus",
+        "SurveyKindEnum": "guanxi.surveys.models.SurveyKind",
+        "QuestionKindEnum": "guanxi.surveys.models.QuestionKind",
+    }
+)

@@ -188,3 +188,13 @@ def test_customer_page_lists_open_opportunities(world, client):
     response = client.get(reverse("customers:detail", args=[world.cust_a.pk]))
     assert response.status_code == 200 and "Deal A" in response.content.decode()
     assert [o.pk for o in response.context["open_opportunities"]] == [world.opp_a.pk]
+
+
+def test_board_column_shows_only_visible_cards(world, client):
+    client.force_login(world.rep_b)
+    response = client.get(reverse("pipeline:board_column", args=[world.stages[0].pk]))
+    assert [c.name for c in response.context["cards"]] == ["Deal B"]
+    client.force_login(world.rep_a)
+    response = client.get(reverse("pipeline:board_column", args=[world.stages[0].pk]))
+    assert [c.name for c in response.context["cards"]] == ["Deal A"]
+    assert client.get(reverse("pipeline:board_column", args=[999999])).status_code == 404

@@ -147,3 +147,49 @@ def test_list_query_counts(world, client, django_assert_max_num_queries):
         assert client.get(reverse("surveys:list")).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("surveys:action_list")).status_code == 200
+
+
+def test_question_and_status_pages_two_users(world, client):
+    draft = services.create_survey(actor=world.rep_a, data={"title": "Mine", "kind": "custom"})
+    create = reverse("surveys:question_create", args=[draft.pk])
+    client.force_login(world.rep_b)
+    response = client.post(
+        create, {"kind": "text", "text": "Hello?", "scale_min": 1, "scale_max": 5}
+    )
+    assert response.status_code == 403 and not draft.questions.exists()
+    response = client.post(
+        reverse("surveys:status", args=[world.csat.pk]),
+        {"status": "closed", "version": world.csat.version},
+    )
+    world.csat.refresh_from_db()
+    assert response.status_code == 302 and world.csat.status == "active"
+    client.force_login(world.rep_a)
+    response = client.post(
+        create, {"kind": "single", "text": "Pick", "choices": "one", "scale_min": 1, "scale_max": 5}
+    )
+    assert response.status_code in (200, 400) and "choices" in response.context["form"].errors
+    response = client.post(
+        create,
+        {
+            "kind": "single",
+            "text": "Pick",
+            "choices": "one\ntwo",
+            "required": "on",
+            "scale_min": 1,
+            "scale_max": 5,
+        },
+    )
+    assert response.status_code == 302
+    question = draft.questions.get()
+    edit = reverse("surveys:question_edit", args=[draft.pk, question.pk])
+    assert client.get(edit).status_code == 200
+    client.force_login(world.rep_b)
+    assert (
+        client.post(reverse("surveys:question_delete", args=[draft.pk, question.pk])).status_code
+        == 302
+    )
+    assert draft.questions.exists()
+    client.force_login(world.rep_a)
+    client.post(reverse("surveys:question_delete", args=[draft.pk, question.pk]))
+    assert not draft.questions.exists()
+    assert client.get(reverse("surveys:question_edit", args=[draft.pk, 999999])).status_code == 404
