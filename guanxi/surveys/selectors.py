@@ -133,7 +133,9 @@ def scores(
         field = "key"
     else:
         field = GROUPS[group_by]
-    rows = qs.order_by().values(field).annotate(**AGGREGATES).order_by(field)
+    # Teams are grouped by id (two teams may share a name) and shown by name.
+    keys = [field, "customer__team_id"] if group_by == "team" else [field]
+    rows = qs.order_by().values(*keys).annotate(**AGGREGATES).order_by(*keys)
     labels = _labels(group_by)
     out = []
     for row in rows:

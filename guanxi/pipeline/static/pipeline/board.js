@@ -75,8 +75,8 @@
       ok = response.ok;
       message = data.message || "";
       if (ok) card.dataset.version = String(data.version);
-    } catch (error) {
-      message = board.dataset.networkError || String(error);
+    } catch {
+      message = board.dataset.networkError;
     }
     if (!ok) {
       origin.insertBefore(card, originNext);
