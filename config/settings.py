@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "guanxi.followups",
     "guanxi.analytics",
     "guanxi.kb",
+    "guanxi.pipeline",
+    "guanxi.surveys",
 ]
 
 MIDDLEWARE = [
@@ -246,3 +248,22 @@ LOGGING = {
 # Knowledge base: a published article is due for review this many days after publishing or
 # after its last review; its owner gets a task on the due date.
 KB_REVIEW_DAYS = env.int("KB_REVIEW_DAYS", default=180)
+# Sales pipeline and surveys (guanxi.pipeline, guanxi.surveys).
+# SKU of the product that stands for a whole opportunity's amount on the order it creates.
+PIPELINE_ORDER_PRODUCT_SKU = env.str("PIPELINE_ORDER_PRODUCT_SKU", default="OPPORTUNITY")
+# Days a survey link stays valid after it is made.
+SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
+# The address of this site as customers reach it, for the survey links sent by e-mail.
+SURVEY_BASE_URL = env.str("SURVEY_BASE_URL", default="http://localhost:8000")
+# The language of the public survey page unless the customer switches it.
+SURVEY_DEFAULT_LANGUAGE = env.str("SURVEY_DEFAULT_LANGUAGE", default="zh-hans")
+# One name in the API schema for each choice set of the pipeline and surveys apps.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PipelineOutcomeEnum": "guanxi.pipeline.models.Outcome",
+        "SurveyStatusEnum": "guanxi.surveys.models.SurveyStatus",
+        "ImprovementActionStatusEnum": "guanxi.surveys.models.ActionStatus",
+        "SurveyKindEnum": "guanxi.surveys.models.SurveyKind",
+        "QuestionKindEnum": "guanxi.surveys.models.QuestionKind",
+    }
+)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("tasks/", include("guanxi.followups.urls")),
+    path("pipeline/", include("guanxi.pipeline.urls")),
+    path("surveys/", include("guanxi.surveys.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("kb/", include("guanxi.kb.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),

@@ -15,7 +15,9 @@ from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
+from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -33,6 +35,10 @@ router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("article-categories", ArticleCategoryViewSet, basename="article-category")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("opportunities", OpportunityViewSet, basename="opportunity")
+router.register("surveys", SurveyViewSet, basename="survey")
+router.register("improvement-actions", ImprovementActionViewSet, basename="improvement-action")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -33,6 +33,15 @@ FIELDS = {
     "articles": [
         "title", "body", "category", "tags", "status", "owner", "review_due_on", "note", "version",
     ],
+    "pipelines": ["name", "currency", "position", "active", "version"],
+    "opportunities": [
+        "name", "customer", "owner", "pipeline", "stage", "amount", "currency", "probability",
+        "expected_close", "notes", "lines", "version",
+    ],
+    "surveys": ["title", "kind", "intro", "closes_at", "low_csat", "low_nps", "version"],
+    "improvement-actions": [
+        "title", "description", "owner", "due_date", "status", "survey", "theme", "version",
+    ],
 }  # fmt: skip
 
 scalars = (

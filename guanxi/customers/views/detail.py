@@ -19,6 +19,7 @@ from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
 from guanxi.audit.presentation import display, present_events
 from guanxi.followups.selectors import customer_open_tasks
+from guanxi.pipeline.selectors import customer_card_context
 
 from .. import selectors
 from ..forms import NoteForm, QuickInteractionForm
@@ -147,6 +148,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["sees_tasks"]:  # one query, however many tasks
         context["open_tasks"] = customer_open_tasks(user=user, customer=customer)
         context["may_create_tasks"] = has_perm(user, "tasks", "create")
+    context.update(customer_card_context(user=user, customer=customer))  # guanxi.pipeline
     return render(request, "customers/detail.html", context)
 
 
