@@ -33,6 +33,7 @@ from guanxi.core.versioning import check_version
 from . import completeness, normalize
 from .custom_fields import clean_custom_fields
 from .keys import search_keys
+from .masking import mask
 from .models import (
     PHONE_KINDS,
     Address,
@@ -305,6 +306,7 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
 
     stored_custom_fields = dict(customer.custom_fields or {})
     consent_before = customer.marketing_consent if customer.pk else None
+    referrer_before = customer.referred_by_id
     for field in CUSTOMER_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
@@ -324,7 +326,8 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
         consent_before is not None or customer.marketing_consent
     ):
         customer.marketing_consent_at = timezone.now()
-    _validate_referrer(actor, customer)
+    if customer.referred_by_id != referrer_before:
+        _validate_referrer(actor, customer)
     if customer.kind == CustomerKind.ORGANISATION and (customer.gender or customer.birthday):
         raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
     if customer.birthday and customer.birthday > timezone.localdate():
@@ -394,12 +397,8 @@ def _key_kind(point_kind: str) -> str | None:
     return None
 
 
-def claim_contact_keys(
-    *, actor: User | None, customer: Customer, points: list[ContactPoint], restoring=False
-) -> None:
-    """Claim the unique keys of saved contact points for the kinds the administrator made
-    unique. A key already claimed by another customer's point is a field error; the UNIQUE
-    constraint decides when two transactions claim the same key at once."""
+def _wanted_keys(points: list[ContactPoint]) -> dict[tuple[str, str], ContactPoint]:
+    """The (kind, normalised value) keys these points claim under the administrator's rules."""
     from guanxi.quality import rules as quality_rules
 
     rules = quality_rules.current()
@@ -409,12 +408,19 @@ def claim_contact_keys(
         kind = _key_kind(point.kind)
         if kind and unique[kind]:
             wanted.setdefault((kind, point.normalized), point)
+    return wanted
+
+
+def _contact_key_clashes(
+    actor: User | None,
+    customer: Customer,
+    wanted: dict[tuple[str, str], ContactPoint],
+    restoring: bool = False,
+) -> None:
     if not wanted:
         return
     existing = (
-        UniqueContactKey.objects.filter(
-            normalized__in=[n for _k, n in wanted],
-        )
+        UniqueContactKey.objects.filter(normalized__in=[n for _k, n in wanted])
         .exclude(contact_point__customer_id=customer.pk)
         .select_related("contact_point__customer")
     )
@@ -429,6 +435,18 @@ def claim_contact_keys(
         errors[_point_error_key(point, restoring)] = message
     if errors:
         raise ValidationError(errors)
+
+
+def claim_contact_keys(
+    *, actor: User | None, customer: Customer, points: list[ContactPoint], restoring=False
+) -> None:
+    """Claim the unique keys of saved contact points for the kinds the administrator made
+    unique. A key already claimed by another customer's point is a field error; the UNIQUE
+    constraint decides when two transactions claim the same key at once."""
+    wanted = _wanted_keys(points)
+    if not wanted:
+        return
+    _contact_key_clashes(actor, customer, wanted, restoring)
     # The customer's own keys (e.g. the same number as mobile and phone) stay as they are.
     own = set(
         UniqueContactKey.objects.filter(contact_point__customer_id=customer.pk).values_list(
@@ -562,6 +580,14 @@ def update_customer(
         for field in ("contact_points", "addresses"):
             if field in data:
                 raise ValidationError({field: _("Your role may not change contact details.")})
+        if "identity_code" in data:
+            sent = data["identity_code"] or ""
+            if sent in (locked.identity_code, mask("identity", locked.identity_code)):
+                data.pop("identity_code")
+            else:
+                raise ValidationError(
+                    {"identity_code": _("Your role may not change contact details.")}
+                )
     old_points = list(locked.contact_points.all())
     old_addresses = list(locked.addresses.all())
     old_tags = list(locked.tags.all())
@@ -615,6 +641,19 @@ def update_customer(
         customer_id=locked.pk,
     )
     return locked
+
+
+def validate_customer_changes(*, customer: Customer, data: dict[str, Any]) -> None:
+    """Run the validation of `update_customer` on `data` without saving anything (self-service
+    forms check what a customer typed with the same rules as every other entry point). Raises
+    ValidationError with the same field keys."""
+    copy = Customer.objects.get(pk=customer.pk)
+    points = _clean_contact_points(data["contact_points"]) if "contact_points" in data else []
+    if "addresses" in data:
+        _clean_addresses(data["addresses"])
+    _prepare(copy.owner, copy, {k: v for k, v in data.items() if k not in RELATED_FIELDS})
+    _check_unique_credit_code(None, copy)
+    _contact_key_clashes(None, copy, _wanted_keys(points))
 
 
 @transaction.atomic
