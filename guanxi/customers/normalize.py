@@ -126,6 +126,18 @@ def _strip_legal_forms(key: str) -> str:
 
 
 def org_name_key(name: str) -> str:
+    """The core of an organisation's name (see _org_key_once), applied until it no longer
+    changes, so that the key of a key is the key itself."""
+    key = _org_key_once(name)
+    for _round in range(3):
+        again = _org_key_once(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _org_key_once(name: str) -> str:
     """The core of an organisation's name: no legal form, no region, no industry word at the
     end, no punctuation; never empty for a name that has a character to keep.
 
@@ -146,6 +158,7 @@ def org_name_key(name: str) -> str:
                 key = key[: -len(word)]
                 stripped = True
                 break
+    key = unicodedata.normalize("NFKC", key)
     return key or _KEY_PUNCTUATION.sub("", full) or full
 
 

@@ -14,6 +14,7 @@ from guanxi.customers.api.views import (
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
+from guanxi.quality.api.views import NamingRulesView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 
 router = DefaultRouter()
@@ -33,5 +34,6 @@ router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("naming-rules/", NamingRulesView.as_view(), name="naming-rules"),
     path("", include(router.urls)),
 ]
