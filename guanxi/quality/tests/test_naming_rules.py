@@ -189,3 +189,21 @@ def test_naming_rules_api_is_admin_only(two_teams, api):
     assert (
         api(two_teams.rep_a).patch(url, {"forbidden_words": []}, format="json").status_code == 403
     )
+
+
+def test_naming_rules_api_answers_any_json_with_a_4xx_or_success(two_teams, api):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = api(two_teams.admin)
+    values = st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=20)
+    values = values | st.lists(values, max_size=3)
+    keys = st.sampled_from((*services.SETTINGS_FIELDS, "version")) | st.text(max_size=8)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(body=st.dictionaries(keys, values, max_size=6) | values)
+    def check(body):
+        response = client.patch("/api/v1/naming-rules/", body, format="json")
+        assert response.status_code < 500, (body, response.content[:300])
+
+    check()
