@@ -184,3 +184,36 @@ def key_function(customer, points):
         aliases=customer.aliases or [],
         contact_points=points,
     )
+
+
+def recompute_all(*, keys: bool = False, batch: int = 5000, on_batch=None) -> tuple[int, int]:
+    """Recompute every customer (completeness; the search keys too with `keys`) in id ranges,
+    one transaction each. `on_batch(done, total)` reports progress. Returns (range size,
+    rows changed)."""
+    from django.db import transaction
+    from django.db.models import Max, Min
+
+    from .models import Address, Contact, ContactPoint, Customer
+
+    bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return 0, 0
+    low, high = bounds["low"], bounds["high"]
+    changed = 0
+    start = low
+    while start <= high:
+        end = min(start + batch - 1, high)
+        with transaction.atomic():
+            changed += recompute_range(
+                Customer=Customer,
+                ContactPoint=ContactPoint,
+                Address=Address,
+                Contact=Contact,
+                low=start,
+                high=end,
+                keys=key_function if keys else None,
+            )
+        if on_batch is not None:
+            on_batch(end - low + 1, high - low + 1)
+        start = end + 1
+    return high - low + 1, changed

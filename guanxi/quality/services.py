@@ -216,6 +216,14 @@ def save_settings(*, actor: User, data: dict[str, Any], version: int | None) -> 
     return row
 
 
+def start_recompute(*, actor: User):
+    """The background job that recomputes every customer's completeness and search keys."""
+    from guanxi.jobs.services import start_job
+
+    require_admin(actor)
+    return start_job(kind="quality.recompute", actor=actor, params={"keys": True})
+
+
 # --- freshness ----------------------------------------------------------------------------------
 
 

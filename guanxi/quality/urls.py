@@ -8,6 +8,7 @@ app_name = "quality"
 
 urlpatterns = [
     path("quality/settings/", views.SettingsView.as_view(), name="settings"),
+    path("quality/settings/recompute/", views.recompute, name="recompute"),
     path("quality/stale/", views.stale_list, name="stale"),
     path("quality/requests/", views.request_list, name="requests"),
     path(

@@ -107,6 +107,18 @@ class SettingsView(ServiceFormView):
         return context
 
 
+@login_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    """Start the background job that recomputes every customer's completeness and name keys."""
+    try:
+        services.start_recompute(actor=request.user)
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    messages.success(request, _("Recomputing every customer in the background."))
+    return redirect("quality:settings")
+
+
 # --- stale and incomplete ---------------------------------------------------------------------
 
 
@@ -352,7 +364,8 @@ def self_service(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(language):
         response = _self_service(request, token, language)
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # Not "no-referrer": the browser would send "Origin: null" and the CSRF check would fail.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("X-Robots-Tag", "noindex")
     return response
 

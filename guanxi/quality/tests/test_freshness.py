@@ -241,3 +241,12 @@ def test_stale_page_query_count_does_not_grow_with_rows(
 
 def test_stale_page_needs_login(client):
     assert client.get(reverse("quality:stale")).status_code == 302
+
+
+def test_only_admins_start_the_recompute_job(two_teams, web, django_capture_on_commit_callbacks):
+    assert web(two_teams.rep_a).post(reverse("quality:recompute")).status_code == 403
+    assert not Job.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web(two_teams.admin).post(reverse("quality:recompute"))
+    assert response.status_code == 302
+    assert Job.objects.get().kind == "quality.recompute"
