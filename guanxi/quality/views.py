@@ -24,7 +24,7 @@ from guanxi.core.web import ServiceFormView
 from guanxi.customers import completeness
 from guanxi.customers.masking import present
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import customer_get
+from guanxi.customers.selectors import customer_get, customer_list
 
 from . import rules, selectors, services
 from .forms import RejectForm, SelfServiceForm, SettingsForm
@@ -190,6 +190,12 @@ def customer_card(user: User, customer: Customer) -> dict[str, Any]:
         "links": links,
         "has_email": any(p.kind == "email" for p in points),
         "identity_code": present(user, "identity", customer.identity_code),
+        # The referrer is named only to a user who may see it.
+        "referrer": (
+            customer_list(user=user).filter(pk=customer.referred_by_id).only("display_name").first()
+            if customer.referred_by_id
+            else None
+        ),
     }
 
 

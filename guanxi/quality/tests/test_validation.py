@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer
 
 from .conftest import GOOD_RIC, GOOD_USCC, form_errors, post_form
@@ -319,3 +320,13 @@ def test_masked_role_does_not_see_the_identity_field_on_the_form(two_teams, web,
         reverse("customers:edit", args=[customer.pk])
     )
     assert page.status_code == 200 and GOOD_RIC not in page.content.decode()
+
+
+def test_the_360_page_names_the_referrer_only_to_who_may_see_it(two_teams, web, customer_of):
+    referrer = customer_of(two_teams.rep_a, display_name="老朋友")
+    customer = customer_of(two_teams.rep_a, display_name="新朋友", referred_by=referrer)
+    customer_services.share_customer(actor=two_teams.rep_a, customer=customer, user=two_teams.rep_b)
+    shown = web(two_teams.rep_a).get(reverse("customers:detail", args=[customer.pk]))
+    assert "老朋友" in shown.content.decode()
+    hidden = web(two_teams.rep_b).get(reverse("customers:detail", args=[customer.pk]))
+    assert hidden.status_code == 200 and "老朋友" not in hidden.content.decode()
