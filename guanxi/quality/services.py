@@ -345,15 +345,9 @@ def create_link(
         link.sent_to = email
         link.save(update_fields=["sent_to"])
         url = link_url(link, request)
-        subject = _("Please check the details we hold about you")
-        body = _(
-            "Hello %(name)s,\n\nplease check the details we hold about you and correct them if "
-            "needed:\n\n%(url)s\n\nThe link is valid until %(until)s.\n"
-        ) % {
-            "name": customer.display_name,
-            "url": url,
-            "until": timezone.localtime(link.expires_at).strftime("%Y-%m-%d"),
-        }
+        # The customer's language is not known: the site's default (zh-hans) speaks to them.
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = _link_mail(customer, link, url)
         transaction.on_commit(
             lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
         )
@@ -368,6 +362,19 @@ def create_link(
         customer_id=customer.pk,
     )
     return link
+
+
+def _link_mail(customer: Customer, link: SelfServiceLink, url: str) -> tuple[str, str]:
+    subject = _("Please check the details we hold about you")
+    body = _(
+        "Hello %(name)s,\n\nplease check the details we hold about you and correct them if "
+        "needed:\n\n%(url)s\n\nThe link is valid until %(until)s.\n"
+    ) % {
+        "name": customer.display_name,
+        "url": url,
+        "until": timezone.localtime(link.expires_at).strftime("%Y-%m-%d"),
+    }
+    return subject, body
 
 
 @transaction.atomic

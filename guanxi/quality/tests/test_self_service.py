@@ -72,7 +72,8 @@ def test_owner_makes_a_link_from_the_360_page(two_teams, web, wang):
     assert AuditEvent.objects.filter(object_type="quality.selfservicelink").exists()
 
 
-def test_link_sent_by_email(two_teams, web, wang, django_capture_on_commit_callbacks):
+def test_link_sent_by_email(two_teams, web, wang, django_capture_on_commit_callbacks, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
     with django_capture_on_commit_callbacks(execute=True):
         response = web(two_teams.rep_a).post(
             reverse("quality:link_create", args=[wang.pk]), {"send": "1"}
@@ -80,6 +81,7 @@ def test_link_sent_by_email(two_teams, web, wang, django_capture_on_commit_callb
     assert response.status_code == 200
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["wang@example.com"]
     assert "/self-service/" in mail.outbox[0].body
+    assert "请核对" in mail.outbox[0].subject  # the site's language, not the sender's
 
 
 def test_sending_needs_an_email_address(two_teams, web, customer_of):
