@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connections, transaction
 from django.db.models import Count
 
 # (field, weight, kinds it applies to: "" = every customer)
@@ -113,43 +114,59 @@ def facts_of(customer, *, point_kinds, addresses: int, tags: int, contacts: int)
     )
 
 
+LOADED_FIELDS = (
+    "kind",
+    "display_name",
+    "legal_name",
+    "short_name",
+    "aliases",
+    "industry",
+    "occupation",
+    "region",
+    "birthday",
+    "gender",
+    "identity_code",
+    "credit_code",
+    "completeness",
+    "name_key",
+    "pinyin",
+    "pinyin_initials",
+    "search_text",
+)
+KEY_FIELDS = ("name_key", "pinyin", "pinyin_initials", "search_text")
+
+
 def recompute_range(
     *, Customer, ContactPoint, Address, Contact, low: int, high: int, keys=None
 ) -> int:
     """Recompute the completeness (and, with `keys`, the search keys) of customers with ids in
-    [low, high]; a few queries per batch, whatever its size. Returns how many rows changed."""
-    customers = list(Customer.objects.filter(pk__gte=low, pk__lte=high).order_by("pk"))
+    [low, high]; a few range queries per batch, whatever its size, and one UPDATE per changed
+    row sent with executemany. Returns how many rows changed."""
+    customers = list(
+        Customer.objects.filter(pk__gte=low, pk__lte=high).only(*LOADED_FIELDS).order_by("pk")
+    )
     if not customers:
         return 0
-    ids = [c.pk for c in customers]
     points: dict[int, list[tuple[str, str]]] = {}
-    for cid, kind, normalized in ContactPoint.objects.filter(customer_id__in=ids).values_list(
+    in_range = {"customer_id__gte": low, "customer_id__lte": high}
+    for cid, kind, normalized in ContactPoint.objects.filter(**in_range).values_list(
         "customer_id", "kind", "normalized"
     ):
         points.setdefault(cid, []).append((kind, normalized))
-    addresses = dict(
-        Address.objects.filter(customer_id__in=ids)
-        .values("customer_id")
-        .annotate(n=Count("id"))
-        .values_list("customer_id", "n")
+
+    def counts(qs, key: str) -> dict[int, int]:
+        return dict(qs.values(key).annotate(n=Count("id")).values_list(key, "n").order_by())
+
+    addresses = counts(Address.objects.filter(**in_range), "customer_id")
+    contacts = counts(
+        Contact.objects.filter(organisation_id__gte=low, organisation_id__lte=high),
+        "organisation_id",
     )
-    contacts = dict(
-        Contact.objects.filter(organisation_id__in=ids)
-        .values("organisation_id")
-        .annotate(n=Count("id"))
-        .values_list("organisation_id", "n")
-    )
-    through = Customer.tags.through
-    tags = dict(
-        through.objects.filter(customer_id__in=ids)
-        .values("customer_id")
-        .annotate(n=Count("id"))
-        .values_list("customer_id", "n")
-    )
-    changed = []
-    fields = ["completeness"]
+    tags = counts(Customer.tags.through.objects.filter(**in_range), "customer_id")
+    fields = ("completeness", *KEY_FIELDS) if keys is not None else ("completeness",)
+    rows: list[list] = []
     for c in customers:
-        before = (c.completeness, c.name_key, c.pinyin, c.pinyin_initials, c.search_text)
+        before = [getattr(c, f) for f in fields]
         c.completeness = score(
             facts_of(
                 c,
@@ -162,13 +179,19 @@ def recompute_range(
         if keys is not None:
             for field, value in keys(c, points.get(c.pk, [])).items():
                 setattr(c, field, value)
-        if before != (c.completeness, c.name_key, c.pinyin, c.pinyin_initials, c.search_text):
-            changed.append(c)
-    if keys is not None:
-        fields += ["name_key", "pinyin", "pinyin_initials", "search_text"]
-    if changed:
-        Customer.objects.bulk_update(changed, fields, batch_size=500)
-    return len(changed)
+        after = [getattr(c, f) for f in fields]
+        if after != before:
+            rows.append([*after, c.pk])
+    if rows:
+        meta = Customer._meta
+        connection = connections[Customer.objects.db]
+        quote = connection.ops.quote_name
+        columns = ", ".join(f"{quote(meta.get_field(f).column)} = %s" for f in fields)
+        # Table and column names come from the model, values are parameters.
+        sql = f"UPDATE {quote(meta.db_table)} SET {columns} WHERE id = %s"  # noqa: S608
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+    return len(rows)
 
 
 def key_function(customer, points):
@@ -190,7 +213,6 @@ def recompute_all(*, keys: bool = False, batch: int = 5000, on_batch=None) -> tu
     """Recompute every customer (completeness; the search keys too with `keys`) in id ranges,
     one transaction each. `on_batch(done, total)` reports progress. Returns (range size,
     rows changed)."""
-    from django.db import transaction
     from django.db.models import Max, Min
 
     from .models import Address, Contact, ContactPoint, Customer
@@ -217,3 +239,16 @@ def recompute_all(*, keys: bool = False, batch: int = 5000, on_batch=None) -> tu
             on_batch(end - low + 1, high - low + 1)
         start = end + 1
     return high - low + 1, changed
+
+
+def keys_if_changed_by_0007(customer, points):
+    """The search keys, for the rows whose keys migration 0007 changes: organisations (new
+    legal forms, punctuation and industry words) and names with traditional characters.
+    Other people's keys stay what they were, which spares the costly pinyin of most rows."""
+    from .normalize import to_simplified
+
+    names = [customer.display_name, customer.legal_name, customer.short_name]
+    names += list(customer.aliases or [])
+    if customer.kind != "organisation" and all(to_simplified(n or "") == (n or "") for n in names):
+        return {}
+    return key_function(customer, points)

@@ -6,11 +6,11 @@ SQLite (the table is not rebuilt); on PostgreSQL the trigram index follows the r
 from django.db import migrations
 from django.db.models import Max, Min
 
-BATCH = 2000
+BATCH = 5000
 
 
 def recompute(apps, schema_editor):
-    from guanxi.customers.completeness import key_function, recompute_range
+    from guanxi.customers.completeness import keys_if_changed_by_0007, recompute_range
 
     Customer = apps.get_model("customers", "Customer")
     bounds = Customer.objects.aggregate(low=Min("id"), high=Max("id"))
@@ -25,7 +25,7 @@ def recompute(apps, schema_editor):
             Contact=apps.get_model("customers", "Contact"),
             low=start,
             high=start + BATCH - 1,
-            keys=key_function,
+            keys=keys_if_changed_by_0007,
         )
         start += BATCH
 
