@@ -16,19 +16,20 @@ from .models import ChangeRequest, RequestStatus, SelfServiceLink
 from .policies import may_manage_links, request_visible_q
 from .services import stale_q
 
-MODES = ("both", "stale", "incomplete")
+MODES = ("any", "stale", "incomplete", "both")
 SORTS = {"completeness": "completeness", "verified": "verified_at"}
 
 
 def quality_list(
     *,
     user: User,
-    mode: str = "both",
+    mode: str = "any",
     below: int | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[Customer]:
     """Customers the user may see that are stale (due for their grade's check), incomplete
-    (completeness below `below`, by default the configured threshold) or either ("both")."""
+    (completeness below `below`, by default the configured threshold), either ("any") or
+    both at once ("both")."""
     row = rules.current()
     below = row.incomplete_below if below is None else below
     qs = customer_list(user=user)
@@ -37,6 +38,8 @@ def quality_list(
         return qs.filter(stale)
     if mode == "incomplete":
         return qs.filter(completeness__lt=below)
+    if mode == "both":
+        return qs.filter(stale, completeness__lt=below)
     return qs.filter(stale | Q(completeness__lt=below))
 
 

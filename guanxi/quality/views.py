@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.models import User
@@ -32,9 +32,10 @@ from .models import ChangeRequest, RequestStatus
 from .policies import may_configure, may_manage_links
 
 MODE_LABELS = {
-    "both": gettext_lazy("Stale or incomplete"),
+    "any": gettext_lazy("Stale or incomplete"),
     "stale": gettext_lazy("Due for a check"),
     "incomplete": gettext_lazy("Incomplete"),
+    "both": pgettext_lazy("quality filter", "Stale and incomplete"),
 }
 SORT_LABELS = {
     "completeness": gettext_lazy("Least complete first"),
@@ -132,9 +133,9 @@ def _int(value: str | None, default: int, low: int, high: int) -> int:
 @login_required
 def stale_list(request: HttpRequest) -> HttpResponse:
     row = rules.current()
-    mode = request.GET.get("mode", "both")
+    mode = request.GET.get("mode", "any")
     if mode not in selectors.MODES:
-        mode = "both"
+        mode = "any"
     sort_key = request.GET.get("sort", "completeness")
     if sort_key not in selectors.SORTS:
         sort_key = "completeness"

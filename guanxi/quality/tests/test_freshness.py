@@ -197,7 +197,6 @@ def test_stale_page_filters_and_sorts(two_teams, web, customer_of):
         birthday=dt.date(1990, 1, 1),
         gender="female",
         identity_code="E12345678",
-        tags=["x"],
         contact_points=[
             {"kind": "mobile", "value": "13800138000"},
             {"kind": "email", "value": "a@b.cn"},
@@ -205,14 +204,18 @@ def test_stale_page_filters_and_sorts(two_teams, web, customer_of):
         addresses=[{"city": "杭州"}],
     )
     age(due, created_days=200)
+    assert 90 <= Customer.objects.get(pk=due.pk).completeness < 100  # no tags
     sparse = customer_of(two_teams.rep_a, display_name="新客")
     c = web(two_teams.rep_a)
     stale = [r.pk for r in c.get(reverse("quality:stale"), {"mode": "stale"}).context["page"].rows]
     assert stale == [due.pk]
     incomplete = c.get(reverse("quality:stale"), {"mode": "incomplete", "below": "50"})
     assert [r.pk for r in incomplete.context["page"].rows] == [sparse.pk]
-    both = c.get(reverse("quality:stale"), {"mode": "both", "sort": "completeness"})
-    assert [r.pk for r in both.context["page"].rows] == [sparse.pk, due.pk]
+    either = c.get(reverse("quality:stale"), {"mode": "any", "sort": "completeness"})
+    assert [r.pk for r in either.context["page"].rows] == [sparse.pk, due.pk]
+    both = c.get(reverse("quality:stale"), {"mode": "both", "below": "100"})
+    assert [r.pk for r in both.context["page"].rows] == [due.pk]
+    assert c.get(reverse("quality:stale"), {"mode": "both"}).context["page"].rows == []
     by_verified = c.get(reverse("quality:stale"), {"sort": "verified"})
     assert {r.pk for r in by_verified.context["page"].rows} == {sparse.pk, due.pk}
     # Bad parameters fall back to defaults, never a 500.
