@@ -252,3 +252,13 @@ def test_only_admins_start_the_recompute_job(two_teams, web, django_capture_on_c
         response = web(two_teams.admin).post(reverse("quality:recompute"))
     assert response.status_code == 302
     assert Job.objects.get().kind == "quality.recompute"
+
+
+def test_an_owner_gets_at_most_a_days_worth_of_data_checks(two_teams, customer_of, monkeypatch):
+    monkeypatch.setattr(services, "DATA_CHECKS_PER_OWNER", 2)
+    for i in range(3):
+        age(customer_of(two_teams.rep_a, display_name=f"甲{i}", grade="vip"), created_days=100)
+    age(customer_of(two_teams.rep_b, display_name="乙", grade="vip"), created_days=100)
+    assert services.create_data_check_tasks() == 3
+    assert Task.objects.filter(assignee=two_teams.rep_a).count() == 2
+    assert services.create_data_check_tasks() == 1  # the next morning: the third one
