@@ -207,3 +207,27 @@ def test_naming_rules_api_answers_any_json_with_a_4xx_or_success(two_teams, api)
         assert response.status_code < 500, (body, response.content[:300])
 
     check()
+
+
+def test_naming_rules_through_the_form_good_and_bad(two_teams, web):
+    configure(
+        two_teams.admin,
+        require_legal_suffix=True,
+        legal_suffixes=["有限公司"],
+        person_name_min=2,
+        person_name_max=4,
+    )
+    c = web(two_teams.rep_a)
+    short = post_form(c, display_name="王")
+    assert short.status_code == 400 and "2" in form_errors(short)["display_name"][0]
+    long = post_form(c, display_name="欧阳娜娜娜娜")
+    assert long.status_code == 400 and "display_name" in form_errors(long)
+    assert post_form(c, display_name="王芳").status_code == 302
+    good_org = post_form(
+        c,
+        kind="organisation",
+        display_name="远方贸易",
+        legal_name="杭州远方贸易有限公司",
+        **{"contact_points-0-value": "13900139000"},
+    )
+    assert good_org.status_code == 302, form_errors(good_org)

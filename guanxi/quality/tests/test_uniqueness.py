@@ -185,8 +185,14 @@ def test_a_moved_contact_point_keeps_its_key(two_teams, customer_of):
 def test_two_simultaneous_creates_with_one_phone_make_one_customer(
     transactional_db, make_team, make_user
 ):
-    from guanxi.accounts.models import Role  # noqa: F401  (roles come from the migrations)
+    from importlib import import_module
 
+    from django.apps import apps
+
+    from guanxi.accounts.models import Role
+
+    if not Role.objects.exists():  # flushed by a transactional test that ran before this one
+        import_module("guanxi.accounts.migrations.0002_default_roles").add_roles(apps, None)
     team = make_team("Sales")
     admin = make_user("boss", "admin", team)
     reps = [make_user(f"rep{i}", "sales", team) for i in range(6)]
@@ -230,3 +236,23 @@ def test_unique_key_constraint_turns_into_a_field_error(two_teams, customer_of, 
         customer_of(two_teams.rep_a, display_name="乙", **mobile("13800138000"))
     assert "contact_points.0.value" in error.value.message_dict
     assert Customer.objects.filter(display_name="乙").count() == 0
+
+
+@pytest.mark.django_db
+def test_same_credit_code_through_the_form(two_teams, web, customer_of):
+    customer_of(
+        two_teams.rep_b, kind="organisation", display_name="远方贸易", credit_code=GOOD_USCC
+    )
+    c = web(two_teams.rep_a)
+    bad = post_form(c, kind="organisation", display_name="远方", credit_code=GOOD_USCC)
+    assert bad.status_code == 400
+    message = form_errors(bad)["credit_code"][0]
+    assert "远方贸易" not in message
+    good = post_form(
+        c,
+        kind="organisation",
+        display_name="近邻",
+        credit_code="91310000MA1FL1234Q",
+        **{"contact_points-0-value": "13900139000"},
+    )
+    assert good.status_code == 302, form_errors(good)
