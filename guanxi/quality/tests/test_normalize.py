@@ -156,3 +156,14 @@ def test_phone_formats_are_one_key_and_the_key_is_stable(mobile, prefix):
     assert e164 == normalize.normalize_phone(mobile) == normalize.normalize_phone(e164)
     spaced = f"{mobile[:3]} {mobile[3:7]} {mobile[7:]}"
     assert normalize.normalize_phone(spaced) == e164
+
+
+@pytest.mark.django_db
+def test_search_in_traditional_characters_finds_the_simplified_name(two_teams, api, customer_of):
+    customer = customer_of(two_teams.rep_a, display_name="张伟")
+    org = customer_of(two_teams.rep_a, kind="organisation", display_name="北京字节跳动科技有限公司")
+    client = api(two_teams.rep_a)
+    found = client.get("/api/v1/customers/", {"search": "張偉"}).json()["results"]
+    assert [c["id"] for c in found] == [customer.pk]
+    found = client.get("/api/v1/customers/", {"search": "字節跳動"}).json()["results"]
+    assert [c["id"] for c in found] == [org.pk]

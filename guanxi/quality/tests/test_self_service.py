@@ -339,3 +339,28 @@ def test_requests_list_query_count(
         response = web(two_teams.head_manager).get(reverse("quality:requests"))
     assert len(response.context["rows"]) == 8
     assert all(row["may_decide"] for row in response.context["rows"])
+
+
+def test_an_organisation_corrects_its_name_and_contacts_without_a_birthday(
+    client, two_teams, customer_of, web
+):
+    org = customer_of(
+        two_teams.rep_a,
+        kind="organisation",
+        display_name="远方贸易",
+        contact_points=[{"kind": "phone", "value": "010-12345678"}],
+    )
+    _link, url = new_link(two_teams.rep_a, org)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="birthday"' not in page.content.decode()
+    data = public_form(display_name="远方贸易", phone="010-12345678 转 8", mobile="", email="")
+    data.pop("birthday")
+    response = client.post(url, data)
+    assert response.context.get("done"), response.context["form"].errors
+    request = ChangeRequest.objects.get()
+    assert "birthday" not in request.proposed
+    web(two_teams.rep_a).post(
+        reverse("quality:request_accept", args=[request.pk]), {"version": request.version}
+    )
+    org.refresh_from_db()
+    assert list(org.contact_points.values_list("normalized", flat=True)) == ["+861012345678;ext=8"]
