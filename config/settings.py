@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "guanxi.kb",
     "guanxi.pipeline",
     "guanxi.surveys",
+    "guanxi.quality",
 ]
 
 MIDDLEWARE = [

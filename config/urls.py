@@ -12,6 +12,7 @@ urlpatterns = [
     path("surveys/", include("guanxi.surveys.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("kb/", include("guanxi.kb.urls")),
+    path("", include("guanxi.quality.urls")),  # /quality/… and the public /self-service/…
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

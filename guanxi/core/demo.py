@@ -37,7 +37,7 @@ from pypinyin import lazy_pinyin
 from stdnum.cn import uscc
 
 from guanxi.accounts.models import Role, Team, User
-from guanxi.customers import aggregates
+from guanxi.customers import aggregates, completeness
 from guanxi.customers.keys import search_keys
 from guanxi.customers.models import Address, Contact, ContactPoint, Customer, Tag
 from guanxi.interactions.models import Interaction
@@ -1029,6 +1029,10 @@ def seed(
         aggregates.refresh_all()
     result.seconds["aggregates"] = time.perf_counter() - t0
     out(f"Aggregates recomputed in {result.seconds['aggregates']:.1f} s")
+
+    t0 = time.perf_counter()
+    completeness.recompute_all()  # the data quality score of every record
+    result.seconds["completeness"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     analyze()

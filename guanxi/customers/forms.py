@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import Team, User
-from guanxi.accounts.policies import is_admin, managed_team_ids
+from guanxi.accounts.policies import is_admin, managed_team_ids, sees_contact_details
 from guanxi.accounts.selectors import team_list, user_list
 from guanxi.core.web import ServiceForm, StyledForm, style_widgets
 from guanxi.interactions.models import Channel, Direction, Outcome, Purpose
@@ -55,14 +55,27 @@ class ListTextField(forms.CharField):
 
 
 # Fields shown only for one kind of customer.
-PERSON_FIELDS = ("gender", "birthday", "occupation", "interests", "preferences")
+PERSON_FIELDS = ("gender", "birthday", "occupation", "interests", "preferences", "identity_code")
 ORGANISATION_FIELDS = ("legal_name", "credit_code")
 GROUPS = (
     (_("Names"), ("kind", "display_name", "legal_name", "short_name", "aliases", "credit_code")),
-    (_("Person"), ("gender", "birthday", "occupation", "interests", "preferences")),
+    (
+        _("Person"),
+        ("gender", "birthday", "identity_code", "occupation", "interests", "preferences"),
+    ),
     (
         _("Classification"),
-        ("grade", "status", "lifecycle_stage", "value_tier", "industry", "region", "source"),
+        (
+            "grade",
+            "status",
+            "lifecycle_stage",
+            "value_tier",
+            "industry",
+            "region",
+            "source",
+            "referred_by",
+            "marketing_consent",
+        ),
     ),
     (_("Tags and notes"), ("tags", "notes", "external_id")),
     (_("Owner"), ("owner", "team")),
@@ -115,6 +128,12 @@ class CustomerForm(ServiceForm):
     birthday = forms.DateField(
         label=_("birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    identity_code = forms.CharField(
+        label=_("identity number"),
+        max_length=40,
+        required=False,
+        help_text=_("Resident identity card (18 characters) or another document's number."),
+    )
     occupation = forms.CharField(label=_("occupation"), max_length=100, required=False)
     interests = ListTextField(
         label=_("interests"), required=False, help_text=_("Separate several with commas.")
@@ -140,6 +159,14 @@ class CustomerForm(ServiceForm):
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     external_id = forms.CharField(label=_("external id"), max_length=100, required=False)
+    # A number, not a list: there may be a million customers.
+    referred_by = forms.ModelChoiceField(
+        label=_("referred by (customer number)"),
+        queryset=Customer.objects.none(),
+        required=False,
+        widget=forms.NumberInput,
+    )
+    marketing_consent = forms.BooleanField(label=_("consents to marketing"), required=False)
     owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("team"), queryset=Team.objects.none(), required=False)
 
@@ -159,6 +186,10 @@ class CustomerForm(ServiceForm):
                 Q(pk__in=managed_team_ids(user)) | Q(pk=user.team_id or 0) | Q(pk=current_team or 0)
             )
         self.fields["team"].queryset = teams
+        self.fields["referred_by"].queryset = selectors.customer_list(user=user)
+        if not sees_contact_details(user):
+            # An identity number is personal data, masked for this role: not shown, not sent.
+            del self.fields["identity_code"]
         self.definitions = list(selectors.custom_field_list(user=user).filter(active=True))
         for definition in self.definitions:
             self.fields[f"cf_{definition.key}"] = _custom_field(definition)
@@ -169,7 +200,8 @@ class CustomerForm(ServiceForm):
     def groups(self) -> list[tuple[str, list[tuple[forms.BoundField, str]]]]:
         """The fields in titled groups, each with the kind of customer it belongs to."""
         out = [
-            (str(title), [(self[n], self.field_kind(n)) for n in names]) for title, names in GROUPS
+            (str(title), [(self[n], self.field_kind(n)) for n in names if n in self.fields])
+            for title, names in GROUPS
         ]
         custom = [(self[f"cf_{d.key}"], self.field_kind(f"cf_{d.key}")) for d in self.definitions]
         if custom:
@@ -218,6 +250,8 @@ class CustomerForm(ServiceForm):
         if kind == CustomerKind.ORGANISATION:
             # Hidden for an organisation: what was typed before switching the kind is dropped.
             for name in PERSON_FIELDS:
+                if name not in self.fields:
+                    continue
                 data[name] = [] if name == "interests" else (None if name == "birthday" else "")
         else:
             data["legal_name"] = data.get("legal_name") or ""
@@ -235,6 +269,7 @@ class CustomerForm(ServiceForm):
                 "short_name",
                 "aliases",
                 "credit_code",
+                "identity_code",
                 "gender",
                 "birthday",
                 "occupation",
@@ -251,6 +286,8 @@ class CustomerForm(ServiceForm):
                 "external_id",
                 "owner",
                 "team",
+                "referred_by",
+                "marketing_consent",
                 "version",
             )
         }

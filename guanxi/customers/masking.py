@@ -57,6 +57,7 @@ def present(user, kind: str, value: str) -> str:
 # Fields of audited records that hold contact details, by record type.
 _AUDIT_CONTACT_FIELDS = {
     "customers.contact": {"mobile": "mobile", "email": "email"},
+    "customers.customer": {"identity_code": "identity"},
 }
 
 

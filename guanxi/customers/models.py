@@ -436,3 +436,34 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:50]
+
+
+class ContactKeyKind(models.TextChoices):
+    PHONE = "phone", _("phone")
+    EMAIL = "email", _("e-mail")
+
+
+class UniqueContactKey(models.Model):
+    """A normalised phone number or e-mail address claimed by one live customer's contact point,
+    while the administrator makes that kind unique (data quality settings).
+
+    The UNIQUE constraint is what makes uniqueness hold when two users save at the same moment:
+    the second insert fails and the service turns that into a field error. The key belongs to
+    the contact point row, so moving the point to another customer (a merge) keeps it valid;
+    deleting the point (or moving its customer to the recycle bin) releases it."""
+
+    kind = models.CharField(max_length=10, choices=ContactKeyKind.choices)
+    normalized = models.CharField(max_length=200)
+    contact_point = models.OneToOneField(
+        ContactPoint, on_delete=models.CASCADE, related_name="unique_key"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "normalized"], name="unique_contact_key")
+        ]
+        verbose_name = _("unique contact key")
+        verbose_name_plural = _("unique contact keys")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.normalized}"

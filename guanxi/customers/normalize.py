@@ -15,7 +15,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin
+from stdnum.cn import ric
 
 _SPACES = re.compile(r"\s+")
 _PHONE_CHARS = re.compile(r"^[\d\s()+\-.#*/extEXT转分机]+$")
@@ -33,6 +36,8 @@ LEGAL_SUFFIXES = (
     "incorporated",
     "company",
     "limited",
+    "co., limited",
+    "co.,limited",
     "co., ltd.",
     "co.,ltd.",
     "co. ltd.",
@@ -48,7 +53,15 @@ LEGAL_SUFFIXES = (
     "gmbh",
     "plc",
 )
-INDUSTRY_WORDS = ("科技", "技术", "信息", "网络", "贸易", "实业", "商贸", "电子", "软件")
+# Generic industry words, stripped only from the end of the core name (after the legal form and
+# the region), and never so far that nothing is left: 字节跳动科技 -> 字节跳动, 上海贸易 -> 贸易.
+INDUSTRY_WORDS = (
+    "信息技术", "网络科技", "科技发展", "技术服务", "文化传媒", "电子商务", "供应链管理",
+    "科技", "技术", "信息", "网络", "贸易", "实业", "商贸", "电子", "软件", "发展", "咨询",
+    "服务", "管理", "传媒", "控股", "投资", "国际", "中国", "数码", "智能", "数据", "物流",
+    "technology", "technologies", "tech", "network", "networks", "trading", "international",
+    "holdings", "holding", "group", "china",
+)  # fmt: skip
 REGIONS = (
     "北京", "上海", "天津", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江",
     "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州",
@@ -56,9 +69,22 @@ REGIONS = (
     "澳门", "深圳", "广州", "杭州", "南京", "苏州", "成都", "武汉", "西安", "厦门", "青岛",
     "大连", "宁波", "无锡", "长沙", "郑州", "济南", "合肥", "福州", "沈阳", "哈尔滨", "昆明",
 )  # fmt: skip
+_LEGAL_SUFFIX_KEYS = tuple(
+    dict.fromkeys(
+        k
+        for suffix in LEGAL_SUFFIXES
+        for k in (suffix.replace(" ", ""), re.sub(r"[\s.,]", "", suffix))
+        if k
+    )
+)
 _REGION_RE = "|".join(sorted(REGIONS, key=len, reverse=True))
 _REGION_PREFIX = re.compile(rf"^(?:{_REGION_RE})(?:省|市|自治区|特别行政区)?")
 _REGION_BRACKETS = re.compile(rf"[(（](?:{_REGION_RE})(?:省|市)?[)）]")
+
+
+_T2S = OpenCC("t2s")
+# Punctuation that does not tell two organisations apart: "ByteDance, Ltd." = "bytedance ltd".
+_KEY_PUNCTUATION = re.compile(r"[\s.,;:·•'\"`!?&+\-_/\\|()\[\]{}<>“”‘’、。，；：！？（）【】《》]+")
 
 
 def clean_text(value: str) -> str:
@@ -66,29 +92,74 @@ def clean_text(value: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
 
 
+@functools.lru_cache(maxsize=100_000)
+def to_simplified(value: str) -> str:
+    """Traditional characters as simplified ones (字節跳動 -> 字节跳动); others unchanged."""
+    if value.isascii():
+        return value
+    return _T2S.convert(value)
+
+
+@functools.lru_cache(maxsize=200_000)
 def text_key(value: str) -> str:
-    """A case- and width-insensitive key of a text, without spaces."""
-    return clean_text(value).casefold().replace(" ", "")
+    """A key of a text that ignores case, width, spaces and traditional/simplified forms."""
+    key = value or ""
+    for _round in range(3):  # case folding and NFKC can feed each other; stop when stable
+        folded = to_simplified(clean_text(key)).casefold()
+        folded = unicodedata.normalize("NFKC", folded)
+        folded = _SPACES.sub("", folded)
+        if folded == key:
+            break
+        key = folded
+    return key
 
 
-def org_name_key(name: str) -> str:
-    """The core of an organisation's name: no legal form, no region, no industry word."""
-    key = text_key(name)
-    key = _REGION_BRACKETS.sub("", key)
+def _strip_legal_forms(key: str) -> str:
     changed = True
     while changed:
         changed = False
-        for suffix in LEGAL_SUFFIXES:
-            s = suffix.replace(" ", "")
-            if key.endswith(s) and len(key) > len(s):
-                key = key[: -len(s)].rstrip(",.")
+        for suffix in _LEGAL_SUFFIX_KEYS:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key = key[: -len(suffix)].rstrip(",.&-")
                 changed = True
-    key = _REGION_PREFIX.sub("", key) or key
-    for word in INDUSTRY_WORDS:
-        if key.endswith(word) and len(key) > len(word) + 1:
-            key = key[: -len(word)]
-            break
     return key
+
+
+def org_name_key(name: str) -> str:
+    """The core of an organisation's name (see _org_key_once), applied until it no longer
+    changes, so that the key of a key is the key itself."""
+    key = _org_key_once(name)
+    for _round in range(3):
+        again = _org_key_once(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _org_key_once(name: str) -> str:
+    """The core of an organisation's name: no legal form, no region, no industry word at the
+    end, no punctuation; never empty for a name that has a character to keep.
+
+    北京字节跳动科技有限公司, 字节跳动科技（北京）有限公司, 字節跳動 and 字节跳动 give 字节跳动;
+    "ByteDance Ltd." and "bytedance" give "bytedance".
+    """
+    full = text_key(name)
+    key = _REGION_BRACKETS.sub("", full)
+    key = _strip_legal_forms(key)
+    key = _KEY_PUNCTUATION.sub("", key)
+    key = _strip_legal_forms(key)
+    key = _REGION_PREFIX.sub("", key) or key
+    stripped = True
+    while stripped:
+        stripped = False
+        for word in INDUSTRY_WORDS:
+            if key.endswith(word) and len(key) >= len(word) + 2:
+                key = key[: -len(word)]
+                stripped = True
+                break
+    key = unicodedata.normalize("NFKC", key)
+    return key or _KEY_PUNCTUATION.sub("", full) or full
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -146,3 +217,70 @@ def normalize_email(value: str) -> str:
             params={"value": value},
         ) from None
     return email
+
+
+IDENTITY_OTHER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,30}[A-Z0-9]$")
+
+
+def normalize_identity_code(value: str) -> str:
+    """An identity document number: an 18-character value is a Chinese resident identity card
+    number (居民身份证号, with its check digit); other documents have 4 to 32 letters, digits
+    or hyphens. Upper case, no spaces. Raises ValidationError with a message for the user."""
+    code = clean_text(value).upper().replace(" ", "")
+    if not code:
+        return ""
+    if len(code) == 18 and code[:17].isdigit():
+        if not ric.is_valid(code):
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not a valid resident identity card number (18 characters "
+                    "with a correct birth date and check digit)."
+                ),
+                code="invalid_identity_code",
+                params={"value": value},
+            )
+        return code
+    if not IDENTITY_OTHER.match(code):
+        raise ValidationError(
+            _("An identity number has 4 to 32 letters, digits or hyphens."),
+            code="invalid_identity_code",
+        )
+    return code
+
+
+_POSTCODE_OTHER = re.compile(r"^[A-Z0-9][A-Z0-9 -]{1,10}[A-Z0-9]$")
+_POSTCODE_COUNTRY = {
+    "CN": (re.compile(r"^\d{6}$"), gettext_lazy("A Chinese postcode has six digits.")),
+    "HK": (re.compile(r"^$"), gettext_lazy("Hong Kong has no postcodes.")),
+    "US": (re.compile(r"^\d{5}(-\d{4})?$"), gettext_lazy("A US ZIP code has 5 digits (or 5+4).")),
+    "DE": (re.compile(r"^\d{5}$"), gettext_lazy("A German postcode has five digits.")),
+    "FR": (re.compile(r"^\d{5}$"), gettext_lazy("A French postcode has five digits.")),
+    "JP": (
+        re.compile(r"^\d{3}-?\d{4}$"),
+        gettext_lazy("A Japanese postcode has seven digits (123-4567)."),
+    ),
+    "GB": (
+        re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"),
+        gettext_lazy("Enter a UK postcode such as SW1A 1AA."),
+    ),
+}
+
+
+def normalize_postcode(value: str, country: str) -> str:
+    """A postcode checked against the country's pattern (CN: six digits); other countries
+    a sane pattern of 3 to 12 letters, digits, spaces or hyphens."""
+    code = clean_text(value).upper()
+    if not code:
+        return ""
+    rule = _POSTCODE_COUNTRY.get((country or "CN").upper())
+    if rule is not None:
+        pattern, message = rule
+        if not pattern.match(code):
+            raise ValidationError(str(message), code="invalid_postcode")
+        return code
+    if not _POSTCODE_OTHER.match(code):
+        raise ValidationError(
+            _("A postcode has 3 to 12 letters, digits, spaces or hyphens."),
+            code="invalid_postcode",
+        )
+    return code

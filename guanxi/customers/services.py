@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,13 +30,15 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 
-from . import normalize
+from . import completeness, normalize
 from .custom_fields import clean_custom_fields
 from .keys import search_keys
+from .masking import mask
 from .models import (
     PHONE_KINDS,
     Address,
     Contact,
+    ContactKeyKind,
     ContactPoint,
     ContactPointKind,
     Customer,
@@ -45,8 +47,9 @@ from .models import (
     CustomFieldDefinition,
     Note,
     Tag,
+    UniqueContactKey,
 )
-from .policies import assignable_owner_q, may
+from .policies import assignable_owner_q, may, visible_q
 
 # Fields a user may set on a customer; everything else is kept by the system.
 CUSTOMER_FIELDS = (
@@ -57,6 +60,7 @@ CUSTOMER_FIELDS = (
     "aliases",
     "external_id",
     "credit_code",
+    "identity_code",
     "gender",
     "birthday",
     "occupation",
@@ -73,6 +77,8 @@ CUSTOMER_FIELDS = (
     "notes",
     "owner",
     "team",
+    "referred_by",
+    "marketing_consent",
 )
 RELATED_FIELDS = ("contact_points", "addresses", "tags")
 ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
@@ -161,15 +167,15 @@ def _clean_contact_points(items: Any) -> list[ContactPoint]:
             continue
         seen.add((kind, normalized))
         label = normalize.clean_text(str(item.get("label") or ""))[:50]
-        points.append(
-            ContactPoint(
-                kind=kind,
-                value=value,
-                normalized=normalized,
-                label=label,
-                is_primary=bool(item.get("is_primary")),
-            )
+        point = ContactPoint(
+            kind=kind,
+            value=value,
+            normalized=normalized,
+            label=label,
+            is_primary=bool(item.get("is_primary")),
         )
+        point.row = i  # the submitted row, for error messages after de-duplication
+        points.append(point)
     if errors:
         raise ValidationError(errors)
     # At most one primary per kind; the first of a kind is primary when none is marked.
@@ -211,12 +217,10 @@ def _clean_addresses(items: Any) -> list[Address]:
             for field, messages in exc.message_dict.items():
                 errors[f"addresses.{i}.{field}"] = messages[0]
             continue
-        if (
-            address.country == "CN"
-            and address.postcode
-            and not (address.postcode.isdigit() and len(address.postcode) == 6)
-        ):
-            errors[f"addresses.{i}.postcode"] = _("A Chinese postcode has six digits.")
+        try:
+            address.postcode = normalize.normalize_postcode(address.postcode, address.country)
+        except ValidationError as exc:
+            errors[f"addresses.{i}.postcode"] = exc.messages[0]
             continue
         out.append(address)
     if errors:
@@ -276,11 +280,33 @@ def _validate_team(actor: User, team: Team | None, owner: User | None) -> None:
         raise ValidationError({"team": _("Choose the owner's team or your own.")})
 
 
+def _clean_identity_code(value: str) -> str:
+    try:
+        return normalize.normalize_identity_code(value or "")
+    except ValidationError as exc:
+        raise ValidationError({"identity_code": exc.messages[0]}) from None
+
+
+def _validate_referrer(actor: User, customer: Customer) -> None:
+    referrer = customer.referred_by
+    if referrer is None:
+        return
+    if customer.pk and referrer.pk == customer.pk:
+        raise ValidationError({"referred_by": _("A customer cannot refer themselves.")})
+    visible = Customer.objects.filter(visible_q(actor), pk=referrer.pk, deleted_at__isnull=True)
+    if not visible.exists():
+        raise ValidationError({"referred_by": _("There is no such customer.")})
+
+
 def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     unknown = set(data) - set(CUSTOMER_FIELDS) - set(RELATED_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    from guanxi.quality import rules as quality_rules  # the administrator's naming rules
+
     stored_custom_fields = dict(customer.custom_fields or {})
+    consent_before = customer.marketing_consent if customer.pk else None
+    referrer_before = customer.referred_by_id
     for field in CUSTOMER_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
@@ -294,6 +320,14 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     customer.aliases = _clean_str_list(customer.aliases, "aliases")
     customer.interests = _clean_str_list(customer.interests, "interests", max_len=50)
     customer.credit_code = _clean_credit_code(customer.credit_code or "")
+    customer.identity_code = _clean_identity_code(customer.identity_code or "")
+    customer.marketing_consent = bool(customer.marketing_consent)
+    if customer.marketing_consent != consent_before and (
+        consent_before is not None or customer.marketing_consent
+    ):
+        customer.marketing_consent_at = timezone.now()
+    if customer.referred_by_id != referrer_before:
+        _validate_referrer(actor, customer)
     if customer.kind == CustomerKind.ORGANISATION and (customer.gender or customer.birthday):
         raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
     if customer.birthday and customer.birthday > timezone.localdate():
@@ -302,6 +336,7 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
         raise ValidationError({"birthday": _("Enter a birthday after 1900.")})
     if not customer.display_name:
         customer.display_name = customer.legal_name or customer.short_name
+    quality_rules.check_names(customer)
     customer.custom_fields = clean_custom_fields(
         customer.custom_fields, customer_kind=customer.kind, stored=stored_custom_fields
     )
@@ -322,16 +357,163 @@ def _related_snapshot(
     }
 
 
-def _check_unique_credit_code(customer: Customer) -> None:
+def _check_unique_credit_code(actor: User | None, customer: Customer) -> None:
+    """A unified social credit code belongs to one live customer. The message names the other
+    customer only to a user who may see it."""
     if not customer.credit_code:
         return
     clash = Customer.objects.filter(credit_code=customer.credit_code, deleted_at__isnull=True)
     if customer.pk:
         clash = clash.exclude(pk=customer.pk)
-    if clash.exists():
-        raise ValidationError(
-            {"credit_code": _("Another customer already has this unified social credit code.")}
+    other = clash.only("pk", "display_name").first()
+    if other is None:
+        return
+    raise ValidationError({"credit_code": _clash_message(actor, other, "credit_code")})
+
+
+def _clash_message(actor: User | None, other: Customer, what: str) -> str:
+    seen = actor is not None and Customer.objects.filter(visible_q(actor), pk=other.pk).exists()
+    labels = {
+        "credit_code": _("this unified social credit code"),
+        ContactKeyKind.PHONE: _("this phone number"),
+        ContactKeyKind.EMAIL: _("this e-mail address"),
+    }
+    if seen:
+        return _("Customer “%(name)s” (no. %(id)d) already has %(what)s.") % {
+            "name": other.display_name,
+            "id": other.pk,
+            "what": labels[what],
+        }
+    return _("A customer with %(what)s already exists; it is owned by another team or user.") % {
+        "what": labels[what]
+    }
+
+
+def _key_kind(point_kind: str) -> str | None:
+    if point_kind in PHONE_KINDS:
+        return ContactKeyKind.PHONE
+    if point_kind == ContactPointKind.EMAIL:
+        return ContactKeyKind.EMAIL
+    return None
+
+
+def _wanted_keys(points: list[ContactPoint]) -> dict[tuple[str, str], ContactPoint]:
+    """The (kind, normalised value) keys these points claim under the administrator's rules."""
+    from guanxi.quality import rules as quality_rules
+
+    rules = quality_rules.current()
+    unique = {ContactKeyKind.PHONE: rules.unique_phone, ContactKeyKind.EMAIL: rules.unique_email}
+    wanted: dict[tuple[str, str], ContactPoint] = {}
+    for point in points:
+        kind = _key_kind(point.kind)
+        if kind and unique[kind]:
+            wanted.setdefault((kind, point.normalized), point)
+    return wanted
+
+
+def _contact_key_clashes(
+    actor: User | None,
+    customer: Customer,
+    wanted: dict[tuple[str, str], ContactPoint],
+    restoring: bool = False,
+) -> None:
+    if not wanted:
+        return
+    existing = (
+        UniqueContactKey.objects.filter(normalized__in=[n for _k, n in wanted])
+        .exclude(contact_point__customer_id=customer.pk)
+        .select_related("contact_point__customer")
+    )
+    errors: dict[str, str] = {}
+    for key in existing:
+        point = wanted.get((key.kind, key.normalized))
+        if point is None:
+            continue
+        message = _clash_message(actor, key.contact_point.customer, key.kind)
+        if restoring:
+            message = _("The customer cannot be restored: %(reason)s") % {"reason": message}
+        errors[_point_error_key(point, restoring)] = message
+    if errors:
+        raise ValidationError(errors)
+
+
+def claim_contact_keys(
+    *, actor: User | None, customer: Customer, points: list[ContactPoint], restoring=False
+) -> None:
+    """Claim the unique keys of saved contact points for the kinds the administrator made
+    unique. A key already claimed by another customer's point is a field error; the UNIQUE
+    constraint decides when two transactions claim the same key at once."""
+    wanted = _wanted_keys(points)
+    if not wanted:
+        return
+    _contact_key_clashes(actor, customer, wanted, restoring)
+    # The customer's own keys (e.g. the same number as mobile and phone) stay as they are.
+    own = set(
+        UniqueContactKey.objects.filter(contact_point__customer_id=customer.pk).values_list(
+            "kind", "normalized"
         )
+    )
+    rows = [
+        UniqueContactKey(kind=kind, normalized=normalized, contact_point=point)
+        for (kind, normalized), point in wanted.items()
+        if (kind, normalized) not in own
+    ]
+    try:
+        with transaction.atomic():
+            UniqueContactKey.objects.bulk_create(rows)
+    except IntegrityError:
+        # Another transaction claimed one of them between the check and the insert.
+        point = rows[0].contact_point if len(rows) == 1 else None
+        field = _point_error_key(point, restoring) if point else "contact_points"
+        raise ValidationError(
+            {field: _("Another customer has just been saved with this phone number or e-mail.")}
+        ) from None
+
+
+def _point_error_key(point: ContactPoint, restoring: bool) -> str:
+    if restoring:
+        return "contact_points"
+    return f"contact_points.{getattr(point, 'row', 0)}.value"
+
+
+def release_contact_keys(*, customer: Customer) -> None:
+    UniqueContactKey.objects.filter(contact_point__customer_id=customer.pk).delete()
+
+
+def _score(
+    customer: Customer,
+    points: list[ContactPoint],
+    addresses: list[Address],
+    tags: list[Tag],
+    contacts: int | None = None,
+) -> None:
+    if contacts is None:
+        contacts = (
+            Contact.objects.filter(organisation_id=customer.pk).count()
+            if customer.pk and customer.kind == CustomerKind.ORGANISATION
+            else 0
+        )
+    customer.completeness = completeness.score(
+        completeness.facts_of(
+            customer,
+            point_kinds=[p.kind for p in points],
+            addresses=len(addresses),
+            tags=len(tags),
+            contacts=contacts,
+        )
+    )
+
+
+def refresh_completeness(*, customer_id: int) -> None:
+    """Recompute one customer's completeness from what is stored (after a contact changed)."""
+    completeness.recompute_range(
+        Customer=Customer,
+        ContactPoint=ContactPoint,
+        Address=Address,
+        Contact=Contact,
+        low=customer_id,
+        high=customer_id,
+    )
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -352,13 +534,15 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     points = _clean_contact_points(data.get("contact_points"))
     addresses = _clean_addresses(data.get("addresses"))
     _prepare(actor, customer, data)
-    _check_unique_credit_code(customer)
+    _check_unique_credit_code(actor, customer)
     tags = _clean_tags(actor, data.get("tags"))
     _apply_keys(customer, points)
+    _score(customer, points, addresses, tags, contacts=0)
     customer.save()
     for p in points:
         p.customer = customer
     ContactPoint.objects.bulk_create(points)
+    claim_contact_keys(actor=actor, customer=customer, points=points)
     for a in addresses:
         a.customer = customer
     Address.objects.bulk_create(addresses)
@@ -396,6 +580,14 @@ def update_customer(
         for field in ("contact_points", "addresses"):
             if field in data:
                 raise ValidationError({field: _("Your role may not change contact details.")})
+        if "identity_code" in data:
+            sent = data["identity_code"] or ""
+            if sent in (locked.identity_code, mask("identity", locked.identity_code)):
+                data.pop("identity_code")
+            else:
+                raise ValidationError(
+                    {"identity_code": _("Your role may not change contact details.")}
+                )
     old_points = list(locked.contact_points.all())
     old_addresses = list(locked.addresses.all())
     old_tags = list(locked.tags.all())
@@ -414,9 +606,10 @@ def update_customer(
     )
     addresses = _clean_addresses(data["addresses"]) if "addresses" in data else old_addresses
     _prepare(actor, locked, data)
-    _check_unique_credit_code(locked)
+    _check_unique_credit_code(actor, locked)
     tags = _clean_tags(actor, data["tags"]) if "tags" in data else old_tags
     _apply_keys(locked, points)
+    _score(locked, points, addresses, tags)
     after = audit.snapshot(locked, CUSTOMER_FIELDS)
     after.update(_related_snapshot(points, addresses, tags))
     changes = audit.diff(before, after)
@@ -431,6 +624,7 @@ def update_customer(
             p.pk = None
             p.customer = locked
         ContactPoint.objects.bulk_create(points)
+        claim_contact_keys(actor=actor, customer=locked, points=points)
     if "addresses" in data:
         locked.addresses.all().delete()
         for a in addresses:
@@ -449,6 +643,19 @@ def update_customer(
     return locked
 
 
+def validate_customer_changes(*, customer: Customer, data: dict[str, Any]) -> None:
+    """Run the validation of `update_customer` on `data` without saving anything (self-service
+    forms check what a customer typed with the same rules as every other entry point). Raises
+    ValidationError with the same field keys."""
+    copy = Customer.objects.get(pk=customer.pk)
+    points = _clean_contact_points(data["contact_points"]) if "contact_points" in data else []
+    if "addresses" in data:
+        _clean_addresses(data["addresses"])
+    _prepare(copy.owner, copy, {k: v for k, v in data.items() if k not in RELATED_FIELDS})
+    _check_unique_credit_code(None, copy)
+    _contact_key_clashes(None, copy, _wanted_keys(points))
+
+
 @transaction.atomic
 def delete_customer(*, actor: User, customer: Customer, version: int | None = None) -> Customer:
     """Move a customer to the recycle bin: hidden everywhere, restorable until purged."""
@@ -461,6 +668,7 @@ def delete_customer(*, actor: User, customer: Customer, version: int | None = No
     Customer.objects.filter(pk=locked.pk).update(
         deleted_at=now, deleted_by=actor, version=F("version") + 1
     )
+    release_contact_keys(customer=locked)
     locked.refresh_from_db()
     audit.record(
         actor=actor,
@@ -478,7 +686,10 @@ def restore_customer(*, actor: User, customer: Customer) -> Customer:
     if not may(actor, "delete", locked):
         raise PermissionDeniedError()
     if locked.credit_code:
-        _check_unique_credit_code(locked)
+        _check_unique_credit_code(actor, locked)
+    claim_contact_keys(
+        actor=actor, customer=locked, points=list(locked.contact_points.all()), restoring=True
+    )
     was = locked.deleted_at
     Customer.objects.filter(pk=locked.pk).update(
         deleted_at=None, deleted_by=None, version=F("version") + 1
@@ -564,6 +775,26 @@ def unshare_customer(
         )
 
 
+@transaction.atomic
+def verify_customer(*, actor: User, customer: Customer) -> Customer:
+    """Record that the customer's data was checked now (freshness); audited."""
+    locked = _locked(customer.pk)
+    if not may(actor, "change", locked):
+        raise PermissionDeniedError()
+    was = locked.verified_at
+    now = timezone.now()
+    Customer.objects.filter(pk=locked.pk).update(verified_at=now, version=F("version") + 1)
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes={"verified_at": [was.isoformat() if was else None, now.isoformat()]},
+        customer_id=locked.pk,
+    )
+    return locked
+
+
 # --- contacts of organisations ----------------------------------------------------------------
 
 CONTACT_FIELDS = ("organisation", "name", "title", "role", "mobile", "email", "notes", "is_primary")
@@ -608,6 +839,7 @@ def create_contact(*, actor: User, data: dict[str, Any]) -> Contact:
     contact = Contact()
     _prepare_contact(contact, data)
     contact.save()
+    refresh_completeness(customer_id=organisation.pk)
     audit.record_create(
         actor=actor, instance=contact, fields=CONTACT_FIELDS, customer_id=organisation.pk
     )
@@ -629,6 +861,7 @@ def update_contact(
     moved = "organisation" in data and data["organisation"] != locked.organisation
     if moved and not may(actor, "change", data["organisation"]):
         raise PermissionDeniedError()
+    old_organisation_id = locked.organisation_id
     before = audit.snapshot(locked, CONTACT_FIELDS)
     _prepare_contact(locked, data)
     changes = audit.diff(before, audit.snapshot(locked, CONTACT_FIELDS))
@@ -637,6 +870,9 @@ def update_contact(
     locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db()
+    if moved:
+        refresh_completeness(customer_id=old_organisation_id)
+        refresh_completeness(customer_id=locked.organisation_id)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -659,6 +895,7 @@ def delete_contact(*, actor: User, contact: Contact) -> None:
         customer_id=contact.organisation_id,
     )
     contact.delete()
+    refresh_completeness(customer_id=contact.organisation_id)
 
 
 # --- tags and custom field definitions (administered settings) --------------------------------

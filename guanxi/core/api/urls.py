@@ -16,6 +16,7 @@ from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
+from guanxi.quality.api.views import NamingRulesView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
 
@@ -42,5 +43,6 @@ router.register("improvement-actions", ImprovementActionViewSet, basename="impro
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("naming-rules/", NamingRulesView.as_view(), name="naming-rules"),
     path("", include(router.urls)),
 ]

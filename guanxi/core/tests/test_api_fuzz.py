@@ -12,6 +12,7 @@ FIELDS = {
         "kind", "display_name", "legal_name", "short_name", "aliases", "credit_code", "gender",
         "birthday", "interests", "grade", "status", "lifecycle_stage", "value_tier", "tags",
         "custom_fields", "owner", "team", "contact_points", "addresses", "version",
+        "identity_code", "referred_by", "marketing_consent",
     ],
     "contacts": ["organisation", "name", "title", "role", "mobile", "email", "version"],
     "interactions": [

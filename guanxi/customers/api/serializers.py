@@ -96,6 +96,11 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(
         queryset=Team.objects.all(), required=False, allow_null=True
     )
+    # A customer the acting user may see (set in __init__); the services refuse the customer
+    # itself.
+    referred_by = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.none(), required=False, allow_null=True
+    )
     version = VersionField()
 
     class Meta:
@@ -109,6 +114,7 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "aliases",
             "external_id",
             "credit_code",
+            "identity_code",
             "gender",
             "birthday",
             "occupation",
@@ -121,6 +127,11 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "status",
             "lifecycle_stage",
             "value_tier",
+            "referred_by",
+            "marketing_consent",
+            "marketing_consent_at",
+            "verified_at",
+            "completeness",
             "tags",
             "custom_fields",
             "notes",
@@ -152,11 +163,28 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "interaction_count",
             "last_interaction_at",
             "open_tickets",
+            "marketing_consent_at",
+            "verified_at",
+            "completeness",
             "created_at",
             "updated_at",
             "deleted_at",
         ]
         extra_kwargs = {"display_name": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from guanxi.customers.selectors import customer_list
+
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["referred_by"].queryset = customer_list(user=request.user)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # An identity number is personal data: masked like contact details.
+        data["identity_code"] = masking.present(_user(self), "identity", instance.identity_code)
+        return data
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_owner_name(self, obj: Customer) -> str:

@@ -102,6 +102,7 @@ class CustomerViewSet(ServiceViewSet):
         "restore": "delete",
         "recycle_bin": "view",
         "share": "change",
+        "verify": "change",
     }
 
     def select(self, user):
@@ -158,6 +159,14 @@ class CustomerViewSet(ServiceViewSet):
         page = self.paginate_queryset(events)
         serializer = AuditEventSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
+
+    @extend_schema(request=RestoreSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Mark the customer's data as checked now (sets `verified_at`; audited)."""
+        customer = self.get_object()
+        services.verify_customer(actor=request.user, customer=customer)
+        return self.output(selectors.customer_get(user=request.user, pk=customer.pk))
 
     @extend_schema(request=ShareSerializer, responses=CustomerSerializer)
     @action(detail=True, methods=["post", "delete"])

@@ -20,6 +20,7 @@ from guanxi.accounts.policies import has_perm
 from guanxi.audit.presentation import display, present_events
 from guanxi.followups.selectors import customer_open_tasks
 from guanxi.pipeline.selectors import customer_card_context
+from guanxi.quality.views import customer_card as quality_card
 
 from .. import selectors
 from ..forms import NoteForm, QuickInteractionForm
@@ -144,6 +145,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "note_form": NoteForm(),
         **_timeline_context(request, customer, None),
     }
+    context["quality"] = quality_card(user, customer)  # guanxi.quality: completeness, links
     context["sees_tasks"] = has_perm(user, "tasks", "view")
     if context["sees_tasks"]:  # one query, however many tasks
         context["open_tasks"] = customer_open_tasks(user=user, customer=customer)

@@ -1,0 +1,90 @@
+"""The data quality rules as the customers services apply them.
+
+`current()` reads the one settings row at most once per request (web/API; the request id of
+guanxi.core.context tells requests apart) and once per call elsewhere; `check_names` raises
+field errors that name the rule. Nothing here changes what the user typed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from guanxi.core import context
+from guanxi.customers import normalize
+
+from .models import DEFAULT_LEGAL_SUFFIXES, QualitySettings
+
+_cache: contextvars.ContextVar[tuple[str, QualitySettings] | None] = contextvars.ContextVar(
+    "guanxi_quality_rules", default=None
+)
+
+
+def current() -> QualitySettings:
+    request_id = context.current().request_id
+    cached = _cache.get()
+    if request_id and cached and cached[0] == request_id:
+        return cached[1]
+    rules = QualitySettings.objects.filter(pk=1).first()
+    if rules is None:
+        rules = QualitySettings(pk=1, legal_suffixes=list(DEFAULT_LEGAL_SUFFIXES))
+    if request_id:
+        _cache.set((request_id, rules))
+    return rules
+
+
+def forget() -> None:
+    """Drop the cached rules (after they were changed)."""
+    _cache.set(None)
+
+
+def _names(customer: Any) -> list[tuple[str, str]]:
+    out = [
+        ("display_name", customer.display_name),
+        ("legal_name", customer.legal_name),
+        ("short_name", customer.short_name),
+    ]
+    out += [("aliases", alias) for alias in customer.aliases or []]
+    return [(field, value) for field, value in out if value]
+
+
+def check_names(customer: Any, rules: QualitySettings | None = None) -> None:
+    """Forbidden words (in any name), length limits per kind, and the legal form at the end of
+    an organisation's legal name. Raises ValidationError keyed by the field."""
+    rules = rules or current()
+    errors: dict[str, str] = {}
+    words = [(w, normalize.text_key(w)) for w in rules.forbidden_words or [] if w]
+    for field, value in _names(customer):
+        key = normalize.text_key(value)
+        for word, word_key in words:
+            if word_key and word_key in key and field not in errors:
+                errors[field] = _("A name must not contain “%(word)s”.") % {"word": word}
+    if customer.kind == "organisation":
+        low, high = rules.organisation_name_min, rules.organisation_name_max
+    else:
+        low, high = rules.person_name_min, rules.person_name_max
+    for field in ("display_name", "legal_name"):
+        value = getattr(customer, field) or ""
+        if not value or field in errors:
+            continue
+        if len(value) < low:
+            errors[field] = _("A name must have at least %(n)d characters.") % {"n": low}
+        elif len(value) > high:
+            errors[field] = _("A name may have at most %(n)d characters.") % {"n": high}
+    if (
+        customer.kind == "organisation"
+        and rules.require_legal_suffix
+        and customer.legal_name
+        and "legal_name" not in errors
+    ):
+        suffixes = [s for s in rules.legal_suffixes or [] if s]
+        name = normalize.text_key(customer.legal_name)
+        if suffixes and not any(name.endswith(normalize.text_key(s)) for s in suffixes):
+            errors["legal_name"] = _(
+                "The legal name of an organisation must end in one of: %(forms)s."
+            ) % {"forms": ", ".join(suffixes)}
+    if errors:
+        raise ValidationError(errors)
