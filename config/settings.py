@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.tickets",
+    "guanxi.needs",
+    "guanxi.portal",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +244,8 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Customer portal and links in e-mails to customers (rating requests): the address customers
+# reach this server at, and how long a portal link lives.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=30)

@@ -15,6 +15,8 @@ from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.tickets.api.views import TicketViewSet
+from guanxi.needs.api.views import NeedViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -30,6 +32,8 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("needs", NeedViewSet, basename="need")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

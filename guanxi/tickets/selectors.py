@@ -1,0 +1,160 @@
+"""Reading tickets: each read takes the acting user and returns only what they may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm
+from guanxi.customers.models import Customer
+
+from .models import OPEN_STATUSES, Ticket, TicketReply, TicketStatus
+from .policies import ticket_visible_q
+
+BREACH_FILTERS = ("breached", "due_soon", "at_risk")
+
+
+def ticket_list(*, user: User) -> QuerySet[Ticket]:
+    if not has_perm(user, "tickets", "view"):
+        return Ticket.objects.none()
+    return Ticket.objects.filter(ticket_visible_q(user))
+
+
+def ticket_get(*, user: User, pk: Any) -> Ticket:
+    """One ticket the user may see; Ticket.DoesNotExist otherwise (a 404 to every adapter)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Ticket.DoesNotExist from None
+    return (
+        ticket_list(user=user)
+        .select_related("customer", "assignee", "category", "team", "created_by")
+        .get(pk=pk)
+    )
+
+
+def breach_q(kind: str, now: dt.datetime | None = None) -> Q:
+    """Tickets whose clock runs and that are past a target ("breached"), flagged by the SLA
+    watch as due soon ("due_soon"), or either ("at_risk")."""
+    now = now or timezone.now()
+    running = Q(status__in=(TicketStatus.NEW, TicketStatus.IN_PROGRESS))
+    past = Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
+        resolution_due_at__lt=now
+    )
+    if kind == "breached":
+        return running & past
+    if kind == "due_soon":
+        return running & Q(sla_alert="due_soon") & ~past
+    return running & (past | Q(sla_alert="due_soon"))
+
+
+def filtered(
+    *, user: User, params: dict[str, Any], now: dt.datetime | None = None
+) -> QuerySet[Ticket]:
+    """The list with the filters of the list page and the API (unknown values are ignored by the
+    form / filter set before they get here)."""
+    qs = ticket_list(user=user)
+    if params.get("status") == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif params.get("status"):
+        qs = qs.filter(status=params["status"])
+    if params.get("priority"):
+        qs = qs.filter(priority=params["priority"])
+    if params.get("category"):
+        qs = qs.filter(category_id=params["category"])
+    if params.get("assignee"):
+        qs = qs.filter(assignee_id=params["assignee"])
+    if params.get("mine"):
+        qs = qs.filter(assignee_id=user.pk)
+    if params.get("customer"):
+        qs = qs.filter(customer_id=params["customer"])
+    if params.get("breach") in BREACH_FILTERS:
+        qs = qs.filter(breach_q(params["breach"], now))
+    return qs
+
+
+def public_replies(ticket: Ticket) -> QuerySet[TicketReply]:
+    return ticket.replies.filter(is_public=True).select_related("author")
+
+
+def replies(*, user: User, ticket: Ticket) -> QuerySet[TicketReply]:
+    """Every reply and note of a ticket the user may see (the caller got it from ticket_get)."""
+    return ticket.replies.select_related("author")
+
+
+def customer_tickets(*, user: User, customer: Customer, limit: int = 5) -> list[Ticket]:
+    """The latest tickets of one customer for its 360° page (one query)."""
+    return list(
+        ticket_list(user=user)
+        .filter(customer_id=customer.pk)
+        .select_related("category", "assignee")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def dashboard_ticket_stats(
+    user: User, *, date_from: dt.date, date_to: dt.date, team=None
+) -> list[dict[str, Any]]:
+    """Ticket volume and SLA attainment per month, over the tickets the user may see, opened
+    from `date_from` to `date_to` (inclusive, in the server's time zone), optionally of one team
+    (a Team or its id).
+
+    One row per month that has tickets, oldest first::
+
+        {"month": date(2025, 10, 1), "opened": 12, "resolved": 9,
+         "first_response_met": 8, "first_response_measured": 10,
+         "first_response_rate": 0.8, "resolution_met": 7, "resolution_rate": 0.78,
+         "average_rating": 4.2}
+
+    Rates are None when nothing was measured in the month. One grouped query.
+    """
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    qs = ticket_list(user=user).filter(created_at__gte=start, created_at__lt=end)
+    if team is not None:
+        qs = qs.filter(team_id=getattr(team, "pk", team))
+    rows = (
+        qs.annotate(month=TruncMonth("created_at", tzinfo=zone))
+        .values("month")
+        .annotate(
+            opened=Count("id"),
+            resolved=Count("id", filter=Q(resolved_at__isnull=False)),
+            first_response_met=Count("id", filter=Q(first_response_met=True)),
+            first_response_measured=Count("id", filter=Q(first_response_met__isnull=False)),
+            resolution_met=Count("id", filter=Q(resolution_met=True)),
+            resolution_measured=Count("id", filter=Q(resolution_met__isnull=False)),
+            average_rating=Avg("rating"),
+        )
+        .order_by("month")
+    )
+    out = []
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        fr_n, res_n = row["first_response_measured"], row["resolution_measured"]
+        out.append(
+            {
+                "month": month.replace(day=1),
+                "opened": row["opened"],
+                "resolved": row["resolved"],
+                "first_response_met": row["first_response_met"],
+                "first_response_measured": fr_n,
+                "first_response_rate": round(row["first_response_met"] / fr_n, 4) if fr_n else None,
+                "resolution_met": row["resolution_met"],
+                "resolution_measured": res_n,
+                "resolution_rate": round(row["resolution_met"] / res_n, 4) if res_n else None,
+                "average_rating": (
+                    round(float(row["average_rating"]), 2)
+                    if row["average_rating"] is not None
+                    else None
+                ),
+            }
+        )
+    return out
