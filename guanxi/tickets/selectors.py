@@ -125,10 +125,10 @@ def dashboard_ticket_stats(
         .annotate(
             opened=Count("id"),
             resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-            first_response_met=Count("id", filter=Q(first_response_met=True)),
-            first_response_measured=Count("id", filter=Q(first_response_met__isnull=False)),
-            resolution_met=Count("id", filter=Q(resolution_met=True)),
-            resolution_measured=Count("id", filter=Q(resolution_met__isnull=False)),
+            n_fr_met=Count("id", filter=Q(first_response_met=True)),
+            n_fr=Count("id", filter=Q(first_response_met__isnull=False)),
+            n_res_met=Count("id", filter=Q(resolution_met=True)),
+            n_res=Count("id", filter=Q(resolution_met__isnull=False)),
             average_rating=Avg("rating"),
         )
         .order_by("month")
@@ -138,18 +138,18 @@ def dashboard_ticket_stats(
         month = row["month"]
         if isinstance(month, dt.datetime):
             month = month.date()
-        fr_n, res_n = row["first_response_measured"], row["resolution_measured"]
+        fr_n, res_n = row["n_fr"], row["n_res"]
         out.append(
             {
                 "month": month.replace(day=1),
                 "opened": row["opened"],
                 "resolved": row["resolved"],
-                "first_response_met": row["first_response_met"],
+                "first_response_met": row["n_fr_met"],
                 "first_response_measured": fr_n,
-                "first_response_rate": round(row["first_response_met"] / fr_n, 4) if fr_n else None,
-                "resolution_met": row["resolution_met"],
+                "first_response_rate": round(row["n_fr_met"] / fr_n, 4) if fr_n else None,
+                "resolution_met": row["n_res_met"],
                 "resolution_measured": res_n,
-                "resolution_rate": round(row["resolution_met"] / res_n, 4) if res_n else None,
+                "resolution_rate": round(row["n_res_met"] / res_n, 4) if res_n else None,
                 "average_rating": (
                     round(float(row["average_rating"]), 2)
                     if row["average_rating"] is not None

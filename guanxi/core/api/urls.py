@@ -14,9 +14,9 @@ from guanxi.customers.api.views import (
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
+from guanxi.needs.api.views import NeedViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 from guanxi.tickets.api.views import TicketViewSet
-from guanxi.needs.api.views import NeedViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
