@@ -30,6 +30,14 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "tickets": [
+        "customer", "kind", "category", "priority", "subject", "description", "assignee",
+        "version",
+    ],
+    "needs": [
+        "customer", "title", "description", "category", "importance", "status", "ticket",
+        "interaction", "version",
+    ],
 }  # fmt: skip
 
 scalars = (

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-def test_create_sets_sla_due_dates_in_business_hours(world, time_machine=None):
+def test_create_sets_sla_due_dates_in_business_hours(world):
     t = world.ticket_a
-    first, resolution = services.targets_for(t.priority)
+    first, _resolution = services.targets_for(t.priority)
     assert t.first_response_due_at > t.created_at
     assert t.resolution_due_at > t.first_response_due_at
     hours = services.business_hours()
