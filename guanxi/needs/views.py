@@ -93,14 +93,16 @@ class NeedCreate(ServiceFormView):
         from guanxi.tickets.selectors import ticket_list
 
         data = dict(data)
+        missing = {
+            "ticket": _("There is no such ticket."),
+            "interaction": _("There is no such interaction."),
+        }
         for name, select in (("ticket", ticket_list), ("interaction", interaction_list)):
             pk = data.pop(name, None)
             if pk:
                 obj = select(user=self.request.user).filter(pk=pk).first()
                 if obj is None:
-                    raise ValidationError(
-                        {"customer": _("There is no such %(what)s.") % {"what": name}}
-                    )
+                    raise ValidationError({"__all__": missing[name]})
                 data[name] = obj
         if data.get("customer") is None:
             data.pop("customer", None)

@@ -388,6 +388,10 @@ def change_status(
 # --- replies -----------------------------------------------------------------------------------
 
 
+def _excerpt(body: str, size: int = 200) -> str:
+    return body if len(body) <= size else body[: size - 1] + "…"
+
+
 def _clean_body(body: Any) -> str:
     body = (str(body) if body is not None else "").strip()
     if not body:
@@ -418,8 +422,9 @@ def add_reply(*, actor: User, ticket: Ticket, body: Any, public: bool = True) ->
         )
         if locked.status == TicketStatus.NEW:
             locked.status = TicketStatus.IN_PROGRESS
-    key = "public_reply" if public else "internal_note"
-    _save(actor, locked, before, **{key: [None, reply.pk]})
+    # "replies" is the ticket's reverse relation: the history labels it in the reader's language.
+    text = _excerpt(body) if public else f"({_('internal note')}) {_excerpt(body)}"
+    _save(actor, locked, before, replies=[None, text])
     return reply
 
 
@@ -441,7 +446,7 @@ def add_customer_reply(*, ticket: Ticket, body: Any) -> TicketReply:
         action = "reopen"
     if action:
         _apply(locked, action, timezone.now(), business_hours())
-    _save(None, locked, before, customer_reply=[None, reply.pk])
+    _save(None, locked, before, replies=[None, _excerpt(body)])
     if action:
         _after_status(None, locked, action)
     return reply

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import has_perm, is_admin
+from guanxi.audit.presentation import present_events
 from guanxi.audit.selectors import record_history
 from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
@@ -81,7 +82,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "ticket": ticket,
         "replies": list(selectors.replies(user=request.user, ticket=ticket)),
-        "history": list(record_history(user=request.user, instance=ticket)[:100]),
+        "history": present_events(
+            request.user, record_history(user=request.user, instance=ticket)[:100]
+        ),
         "actions": [(a, services.action_label(a)) for a in services.allowed_actions(ticket)]
         if may_change
         else [],
