@@ -18,16 +18,16 @@
     tooltip: {}, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 8 },
     xAxis: { type: "category", data: byCategory.map(function (r) { return r.label; }) },
     yAxis: { type: "value", minInterval: 1 },
-    series: [{ type: "bar", data: byCategory.map(function (r) { return r.count; }) }]
+    series: [{ type: "bar", barMaxWidth: 48, data: byCategory.map(function (r) { return r.count; }) }]
   });
   function stacked(rows, labelKey) {
     return {
-      tooltip: { trigger: "axis" }, legend: { data: categories, type: "scroll" },
+      tooltip: { trigger: "axis" }, legend: { data: categories, type: "scroll", top: 0, left: "center" },
       grid: { containLabel: true, left: 8, right: 8, top: 40, bottom: 8 },
       xAxis: { type: "category", data: rows.map(function (r) { return r[labelKey]; }) },
       yAxis: { type: "value", minInterval: 1 },
       series: categories.map(function (name, i) {
-        return { name: name, type: "bar", stack: "all", data: rows.map(function (r) { return r.counts[i]; }) };
+        return { name: name, type: "bar", stack: "all", barMaxWidth: 48, data: rows.map(function (r) { return r.counts[i]; }) };
       })
     };
   }
