@@ -39,18 +39,24 @@ def ticket_get(*, user: User, pk: Any) -> Ticket:
 
 
 def breach_q(kind: str, now: dt.datetime | None = None) -> Q:
-    """Tickets whose clock runs and that are past a target ("breached"), flagged by the SLA
-    watch as due soon ("due_soon"), or either ("at_risk")."""
+    """Tickets whose clock runs (not waiting on the customer) and that are past a target
+    ("breached"), within the warning window before one ("due_soon"), or either ("at_risk")."""
+    from .services import warning_horizon
+
     now = now or timezone.now()
     running = Q(status__in=(TicketStatus.NEW, TicketStatus.IN_PROGRESS))
-    past = Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
-        resolution_due_at__lt=now
-    )
+
+    def before(moment: dt.datetime) -> Q:
+        return Q(first_responded_at__isnull=True, first_response_due_at__lt=moment) | Q(
+            resolution_due_at__lt=moment
+        )
+
     if kind == "breached":
-        return running & past
+        return running & before(now)
+    soon = before(warning_horizon(now))
     if kind == "due_soon":
-        return running & Q(sla_alert="due_soon") & ~past
-    return running & (past | Q(sla_alert="due_soon"))
+        return running & soon & ~before(now)
+    return running & soon
 
 
 def filtered(

@@ -107,6 +107,13 @@ def targets_for(priority: str) -> tuple[dt.timedelta, dt.timedelta]:
     return dt.timedelta(hours=first), dt.timedelta(hours=resolution)
 
 
+def warning_horizon(now: dt.datetime) -> dt.datetime:
+    """Targets before this moment are "due soon": the configured business hours ahead."""
+    conf = service_settings()
+    warn = dt.timedelta(hours=float(conf.due_soon_hours))
+    return sla.add_business_time(now, warn, business_hours(conf)) if warn else now
+
+
 def recompute_due(ticket: Ticket, hours: sla.BusinessHours | None = None) -> None:
     """Set first_response_due_at and resolution_due_at from the clock's start, the targets of
     the ticket's priority and the business time paused so far."""
@@ -119,6 +126,16 @@ def recompute_due(ticket: Ticket, hours: sla.BusinessHours | None = None) -> Non
             created, first + ticket.sla_paused, hours
         )
     ticket.resolution_due_at = sla.add_business_time(started, resolution + ticket.sla_paused, hours)
+    # Targets moved: a flag that no longer holds is cleared; the SLA watch sets it again if due.
+    if ticket.sla_alert and _nearest_due(ticket) > timezone.now():
+        ticket.sla_alert = SlaAlert.NONE
+
+
+def _nearest_due(ticket: Ticket) -> dt.datetime:
+    due = [ticket.resolution_due_at]
+    if ticket.first_responded_at is None:
+        due.append(ticket.first_response_due_at)
+    return min(d for d in due if d is not None)
 
 
 # --- assignment -----------------------------------------------------------------------------
@@ -582,11 +599,8 @@ def check_sla(*, now: dt.datetime | None = None) -> int:
     from django.db.models import Q
 
     now = now or timezone.now()
-    conf = service_settings()
-    hours = business_hours(conf)
-    warn = dt.timedelta(hours=float(conf.due_soon_hours))
     running = (TicketStatus.NEW, TicketStatus.IN_PROGRESS)
-    horizon = sla.add_business_time(now, warn, hours) if warn else now
+    horizon = warning_horizon(now)
     candidates = (
         Ticket.objects.filter(status__in=running)
         .exclude(sla_alert=SlaAlert.BREACHED)
@@ -599,10 +613,7 @@ def check_sla(*, now: dt.datetime | None = None) -> int:
     )
     changed = 0
     for ticket in candidates:
-        due = [ticket.resolution_due_at]
-        if ticket.first_responded_at is None:
-            due.append(ticket.first_response_due_at)
-        nearest = min(d for d in due if d is not None)
+        nearest = _nearest_due(ticket)
         level = SlaAlert.BREACHED if nearest <= now else SlaAlert.DUE_SOON
         if level == ticket.sla_alert:
             continue

@@ -257,3 +257,36 @@ def test_dashboard_ticket_stats(world):
         ]
         == 1
     )
+
+
+def test_breach_filters_follow_the_targets(world):
+    from guanxi.tickets.selectors import breach_q
+
+    now = timezone.now()
+    soon = services.sla.add_business_time(now, dt.timedelta(minutes=30), services.business_hours())
+    Ticket.objects.filter(pk=world.ticket_a.pk).update(first_response_due_at=soon)
+    Ticket.objects.filter(pk=world.ticket_b.pk).update(
+        first_response_due_at=now - dt.timedelta(minutes=1)
+    )
+
+    def ids(kind):
+        return set(Ticket.objects.filter(breach_q(kind, now)).values_list("pk", flat=True))
+
+    assert ids("due_soon") == {world.ticket_a.pk}
+    assert ids("breached") == {world.ticket_b.pk}
+    assert ids("at_risk") == {world.ticket_a.pk, world.ticket_b.pk}
+    services.change_status(actor=world.rep_b, ticket=world.ticket_b, action="wait")
+    assert ids("breached") == set()  # the clock is stopped
+
+
+def test_moving_a_target_later_clears_a_stale_flag(world):
+    t = world.ticket_a
+    Ticket.objects.filter(pk=t.pk).update(
+        first_response_due_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    services.check_sla()
+    t.refresh_from_db()
+    assert t.sla_alert == SlaAlert.BREACHED
+    # A lower priority gives a later target, recomputed from the creation: no longer breached.
+    t = services.update_ticket(actor=world.rep_a, ticket=t, data={"priority": "low"}, version=1)
+    assert t.first_response_due_at > timezone.now() and t.sla_alert == SlaAlert.NONE
