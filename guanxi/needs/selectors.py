@@ -7,13 +7,13 @@ from collections import OrderedDict
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
 from guanxi.customers.models import Customer, Grade, ValueTier
+from guanxi.tickets.periods import month_bucket, month_window
 
 from .models import Need, NeedCategory
 from .policies import need_visible_q
@@ -48,16 +48,6 @@ def customer_needs(*, user: User, customer: Customer, limit: int = 5) -> list[Ne
     return list(need_list(user=user).filter(customer_id=customer.pk)[:limit])
 
 
-def _window(qs: QuerySet[Need], date_from: dt.date | None, date_to: dt.date | None):
-    zone = timezone.get_current_timezone()
-    if date_from:
-        qs = qs.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
-    if date_to:
-        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        qs = qs.filter(created_at__lt=end)
-    return qs
-
-
 def analysis(
     *,
     user: User,
@@ -66,10 +56,18 @@ def analysis(
     date_to: dt.date | None = None,
 ) -> dict[str, Any]:
     """Needs counted by category, by a customer segment and by month (each split by category),
-    and the most frequent needs, over the needs the user may see. Four grouped queries."""
+    and the most frequent needs, over the needs the user may see recorded from `date_from` to
+    `date_to` (by default the twelve months up to today). Four grouped queries."""
     if segment not in SEGMENTS:
         segment = "grade"
-    qs = _window(need_list(user=user), date_from, date_to)
+    date_to = date_to or timezone.localdate()
+    if date_from is None:
+        date_from = (date_to.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    qs = need_list(user=user)
+    if date_from > date_to:  # an empty window
+        qs, date_to = qs.none(), date_from
+    months, start, end = month_window(date_from, date_to)
+    qs = qs.filter(created_at__gte=start, created_at__lt=end)
     categories = list(NeedCategory.choices)
     codes = [c for c, _label in categories]
 
@@ -96,23 +94,21 @@ def analysis(
         key=lambda r: (-r["total"], r["label"]),
     )[:TOP_SEGMENTS]
 
-    zone = timezone.get_current_timezone()
-    months: dict[dt.date, dict[str, int]] = {}
-    for month, category, n in (
-        qs.annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values_list("month", "category")
+    per_month: dict[int, dict[str, int]] = {}
+    for bucket, category, n in (
+        qs.annotate(bucket=month_bucket("created_at", months))
+        .values_list("bucket", "category")
         .annotate(n=Count("id"))
-        .order_by("month")
+        .order_by()
     ):
-        day = month.date() if isinstance(month, dt.datetime) else month
-        months.setdefault(day, {})[category] = n
+        per_month.setdefault(bucket, {})[category] = n
     month_rows = [
         {
-            "month": m.strftime("%Y-%m"),
+            "month": months[b].strftime("%Y-%m"),
             "counts": [c.get(code, 0) for code in codes],
             "total": sum(c.values()),
         }
-        for m, c in sorted(months.items())
+        for b, c in sorted(per_month.items())
     ]
 
     top = list(
@@ -133,4 +129,6 @@ def analysis(
         "by_month": month_rows,
         "top": top,
         "total": sum(by_category.values()),
+        "date_from": date_from,
+        "date_to": date_to,
     }

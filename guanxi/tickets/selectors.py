@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Avg, Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from guanxi.accounts.models import User
@@ -14,6 +13,7 @@ from guanxi.accounts.policies import has_perm
 from guanxi.customers.models import Customer
 
 from .models import OPEN_STATUSES, Ticket, TicketReply, TicketStatus
+from .periods import month_bucket, month_window
 from .policies import ticket_visible_q
 
 BREACH_FILTERS = ("breached", "due_soon", "at_risk")
@@ -108,7 +108,7 @@ def dashboard_ticket_stats(
 ) -> list[dict[str, Any]]:
     """Ticket volume and SLA attainment per month, over the tickets the user may see, opened
     from `date_from` to `date_to` (inclusive, in the server's time zone), optionally of one team
-    (a Team or its id).
+    (a Team or its id). Months are those of the current time zone.
 
     One row per month that has tickets, oldest first::
 
@@ -119,15 +119,15 @@ def dashboard_ticket_stats(
 
     Rates are None when nothing was measured in the month. One grouped query.
     """
-    zone = timezone.get_current_timezone()
-    start = dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    if date_to < date_from:
+        return []
+    months, start, end = month_window(date_from, date_to)
     qs = ticket_list(user=user).filter(created_at__gte=start, created_at__lt=end)
     if team is not None:
         qs = qs.filter(team_id=getattr(team, "pk", team))
     rows = (
-        qs.annotate(month=TruncMonth("created_at", tzinfo=zone))
-        .values("month")
+        qs.annotate(bucket=month_bucket("created_at", months))
+        .values("bucket")
         .annotate(
             opened=Count("id"),
             resolved=Count("id", filter=Q(resolved_at__isnull=False)),
@@ -137,13 +137,13 @@ def dashboard_ticket_stats(
             n_res=Count("id", filter=Q(resolution_met__isnull=False)),
             average_rating=Avg("rating"),
         )
-        .order_by("month")
+        .order_by("bucket")
     )
     out = []
     for row in rows:
-        month = row["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
+        if not row["opened"]:
+            continue  # one month only: the constant bucket leaves no GROUP BY, so no rows → one
+        month = months[row["bucket"]]
         fr_n, res_n = row["n_fr"], row["n_res"]
         out.append(
             {

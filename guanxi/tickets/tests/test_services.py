@@ -290,3 +290,29 @@ def test_moving_a_target_later_clears_a_stale_flag(world):
     # A lower priority gives a later target, recomputed from the creation: no longer breached.
     t = services.update_ticket(actor=world.rep_a, ticket=t, data={"priority": "low"}, version=1)
     assert t.first_response_due_at > timezone.now() and t.sla_alert == SlaAlert.NONE
+
+
+def test_month_buckets_follow_the_local_calendar(world, settings):
+    from guanxi.tickets.selectors import dashboard_ticket_stats
+
+    # 31 Oct 2025 23:30 in Shanghai is 15:30 UTC: an October ticket, not a November one.
+    sh = zoneinfo.ZoneInfo("Asia/Shanghai")
+    Ticket.objects.filter(pk=world.ticket_a.pk).update(
+        created_at=dt.datetime(2025, 10, 31, 23, 30, tzinfo=sh)
+    )
+    Ticket.objects.filter(pk=world.ticket_b.pk).update(
+        created_at=dt.datetime(2025, 11, 1, 0, 30, tzinfo=sh)
+    )
+    rows = dashboard_ticket_stats(
+        world.admin, date_from=dt.date(2025, 9, 15), date_to=dt.date(2025, 12, 31)
+    )
+    assert [(r["month"], r["opened"]) for r in rows] == [
+        (dt.date(2025, 10, 1), 1),
+        (dt.date(2025, 11, 1), 1),
+    ]
+    assert dashboard_ticket_stats(
+        world.admin, date_from=dt.date(2025, 11, 2), date_to=dt.date(2025, 11, 30)
+    ) == []
+    assert dashboard_ticket_stats(
+        world.admin, date_from=dt.date(2025, 12, 1), date_to=dt.date(2025, 11, 1)
+    ) == []
