@@ -310,9 +310,15 @@ def test_month_buckets_follow_the_local_calendar(world, settings):
         (dt.date(2025, 10, 1), 1),
         (dt.date(2025, 11, 1), 1),
     ]
-    assert dashboard_ticket_stats(
-        world.admin, date_from=dt.date(2025, 11, 2), date_to=dt.date(2025, 11, 30)
-    ) == []
-    assert dashboard_ticket_stats(
-        world.admin, date_from=dt.date(2025, 12, 1), date_to=dt.date(2025, 11, 1)
-    ) == []
+    assert (
+        dashboard_ticket_stats(
+            world.admin, date_from=dt.date(2025, 11, 2), date_to=dt.date(2025, 11, 30)
+        )
+        == []
+    )
+    assert (
+        dashboard_ticket_stats(
+            world.admin, date_from=dt.date(2025, 12, 1), date_to=dt.date(2025, 11, 1)
+        )
+        == []
+    )
