@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "guanxi.pipeline",
     "guanxi.surveys",
     "guanxi.quality",
+    "guanxi.tickets",
+    "guanxi.needs",
+    "guanxi.portal",
 ]
 
 MIDDLEWARE = [
@@ -268,3 +271,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "QuestionKindEnum": "guanxi.surveys.models.QuestionKind",
     }
 )
+# Customer portal and links in e-mails to customers (rating requests): the address customers
+# reach this server at, and how long a portal link lives.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=30)

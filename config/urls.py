@@ -13,6 +13,9 @@ urlpatterns = [
     path("settings/", include("guanxi.accounts.urls")),
     path("kb/", include("guanxi.kb.urls")),
     path("", include("guanxi.quality.urls")),  # /quality/… and the public /self-service/…
+    path("tickets/", include("guanxi.tickets.urls")),
+    path("needs/", include("guanxi.needs.urls")),
+    path("portal/", include("guanxi.portal.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

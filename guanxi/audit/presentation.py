@@ -26,6 +26,7 @@ SOURCE_LABELS = {
     Source.IMPORT: gettext_lazy("import"),
     Source.JOB: gettext_lazy("background job"),
     Source.SYSTEM: gettext_lazy("system"),
+    "portal": gettext_lazy("customer portal"),
 }
 
 

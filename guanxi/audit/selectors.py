@@ -18,6 +18,8 @@ EVENT_MODULES = {
     "interactions.interaction": "interactions",
     "sales.order": "orders",
     "followups.task": "tasks",
+    "tickets.ticket": "tickets",
+    "needs.need": "needs",
 }
 
 

@@ -52,6 +52,24 @@ WHERE customers_customer.id = a.cid
 """
 
 
+_TICKETS_SQL = """
+UPDATE customers_customer SET
+    open_tickets = COALESCE(a.n, 0)
+FROM (
+    SELECT c.id AS cid, t.n
+    FROM customers_customer c
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS n
+        FROM tickets_ticket
+        WHERE status IN ('new', 'in_progress', 'waiting') {order_filter}
+        GROUP BY customer_id
+    ) t ON t.customer_id = c.id
+    {customer_filter}
+) a
+WHERE customers_customer.id = a.cid
+"""
+
+
 def _run(
     sql: str, customer_ids: Iterable[int] | None, id_range: tuple[int, int] | None = None
 ) -> None:
@@ -94,9 +112,17 @@ def refresh_interaction_aggregates(
     _run(_INTERACTIONS_SQL, customer_ids, id_range)
 
 
+def refresh_ticket_aggregates(
+    customer_ids: Iterable[int] | None = None, *, id_range: tuple[int, int] | None = None
+) -> None:
+    """Recompute the number of open tickets (new, in progress, waiting on the customer)."""
+    _run(_TICKETS_SQL, customer_ids, id_range)
+
+
 def refresh_all(
     customer_ids: Iterable[int] | None = None, *, id_range: tuple[int, int] | None = None
 ) -> None:
     ids = None if customer_ids is None else list(customer_ids)
     refresh_order_aggregates(ids, id_range=id_range)
     refresh_interaction_aggregates(ids, id_range=id_range)
+    refresh_ticket_aggregates(ids, id_range=id_range)

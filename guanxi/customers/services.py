@@ -1182,3 +1182,30 @@ def bulk_change_customers(
         else:
             result.done += 1
     return result
+
+
+@transaction.atomic
+def set_marketing_consent(*, actor: User | None, customer: Customer, consent: bool) -> Customer:
+    """Record the customer's consent to marketing (given or withdrawn) and when. `actor` is None
+    when the customer acts themselves (the portal); the audit context names the source."""
+    locked = _locked(customer.pk)
+    if actor is not None and not may(actor, "change", locked):
+        raise PermissionDeniedError()
+    consent = bool(consent)
+    if locked.marketing_consent == consent and locked.marketing_consent_at is not None:
+        return locked
+    fields = ("marketing_consent", "marketing_consent_at")
+    before = audit.snapshot(locked, fields)
+    locked.marketing_consent = consent
+    locked.marketing_consent_at = timezone.now()
+    locked.version = F("version") + 1
+    locked.save(update_fields=["marketing_consent", "marketing_consent_at", "version"])
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=audit.diff(before, audit.snapshot(locked, fields)),
+        customer_id=locked.pk,
+    )
+    return locked

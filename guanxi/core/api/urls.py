@@ -15,10 +15,12 @@ from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
+from guanxi.needs.api.views import NeedViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.quality.api.views import NamingRulesView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
+from guanxi.tickets.api.views import TicketViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -40,6 +42,8 @@ router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("opportunities", OpportunityViewSet, basename="opportunity")
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("improvement-actions", ImprovementActionViewSet, basename="improvement-action")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("needs", NeedViewSet, basename="need")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

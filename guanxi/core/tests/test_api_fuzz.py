@@ -43,6 +43,14 @@ FIELDS = {
     "improvement-actions": [
         "title", "description", "owner", "due_date", "status", "survey", "theme", "version",
     ],
+    "tickets": [
+        "customer", "kind", "category", "priority", "subject", "description", "assignee",
+        "version",
+    ],
+    "needs": [
+        "customer", "title", "description", "category", "importance", "status", "ticket",
+        "interaction", "version",
+    ],
 }  # fmt: skip
 
 scalars = (

@@ -1,0 +1,33 @@
+"""Who sees and who may change a ticket, written once.
+
+A ticket is seen by whoever may see its customer (the customers gate) and by its assignee;
+administrators see every ticket of a live customer. It is changed, within the role's `tickets`
+rights, by whoever sees it.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import has_perm, is_admin
+from guanxi.customers.models import Customer
+from guanxi.customers.policies import visible_q
+
+
+def ticket_visible_q(user: User) -> Q:
+    # "Not in the recycle bin" as a subquery over the (small) bin rather than a join condition,
+    # so that lists walk their own (created_at, id) index instead of every live customer.
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    live = ~Q(customer_id__in=Customer.objects.filter(deleted_at__isnull=False).values("id"))
+    if is_admin(user):
+        return live
+    customers = visible_q(user, "customer__")
+    if not customers:  # a role that sees every customer (Q() would swallow the OR below)
+        return live
+    return live & (Q(assignee_id=user.pk) | customers)
+
+
+def may(user: User, action: str) -> bool:
+    return has_perm(user, "tickets", action)

@@ -1,0 +1,779 @@
+"""Writes to tickets: validated, permission-checked, audited, optimistically locked.
+
+The SLA rule (documented for users in the settings page as well):
+
+- Targets are business hours per priority (SlaTarget), counted on working days (Chinese
+  public holidays off, make-up workdays on) within the configured business hours.
+- The first-response target runs from the ticket's creation; the resolution target from the
+  creation, or from the last reopening.
+- While a ticket waits on the customer, its clock stops: when it leaves that status, the business
+  time spent waiting is added to both targets (first response only if none was given yet).
+- Changing the priority recomputes both targets from their start with the new priority.
+- The first public reply by staff is the first response; resolving records whether each target
+  was met.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import Team, User
+from guanxi.accounts.policies import has_perm, require_admin
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.versioning import check_version
+from guanxi.customers import aggregates
+from guanxi.customers.models import ContactPointKind, Customer
+from guanxi.customers.policies import assignable_owner_q, can_see
+
+from . import sla
+from .models import (
+    OPEN_STATUSES,
+    AssignmentRule,
+    Priority,
+    ServiceSettings,
+    SlaAlert,
+    SlaTarget,
+    Ticket,
+    TicketCategory,
+    TicketReply,
+    TicketSource,
+    TicketStatus,
+)
+from .policies import ticket_visible_q
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("customer", "kind", "category", "priority", "subject", "description", "assignee")
+EDITABLE = ("kind", "category", "priority", "subject", "description", "assignee")
+AUDITED = (
+    *FIELDS,
+    "status",
+    "team",
+    "source",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "rating",
+    "rating_comment",
+)
+MAX_BODY = 20000
+
+# Defaults installed by the data migration; used as well if an admin deletes a row.
+DEFAULT_TARGETS = {
+    Priority.URGENT: (1, 8),
+    Priority.HIGH: (4, 24),
+    Priority.NORMAL: (8, 40),
+    Priority.LOW: (16, 80),
+}
+
+RATING_SALT = "guanxi.tickets.rating"
+RATING_MAX_AGE = dt.timedelta(days=30)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def service_settings() -> ServiceSettings:
+    obj, _created = ServiceSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def business_hours(conf: ServiceSettings | None = None) -> sla.BusinessHours:
+    conf = conf or service_settings()
+    return sla.BusinessHours(start=conf.work_start, end=conf.work_end, time_zone=conf.time_zone)
+
+
+def targets_for(priority: str) -> tuple[dt.timedelta, dt.timedelta]:
+    row = SlaTarget.objects.filter(priority=priority).first()
+    if row is not None:
+        return row.first_response, row.resolution
+    first, resolution = DEFAULT_TARGETS.get(priority, DEFAULT_TARGETS[Priority.NORMAL])
+    return dt.timedelta(hours=first), dt.timedelta(hours=resolution)
+
+
+def warning_horizon(now: dt.datetime) -> dt.datetime:
+    """Targets before this moment are "due soon": the configured business hours ahead."""
+    conf = service_settings()
+    warn = dt.timedelta(hours=float(conf.due_soon_hours))
+    return sla.add_business_time(now, warn, business_hours(conf)) if warn else now
+
+
+def recompute_due(ticket: Ticket, hours: sla.BusinessHours | None = None) -> None:
+    """Set first_response_due_at and resolution_due_at from the clock's start, the targets of
+    the ticket's priority and the business time paused so far."""
+    hours = hours or business_hours()
+    first, resolution = targets_for(ticket.priority)
+    created = ticket.created_at or timezone.now()
+    started = ticket.sla_started_at or created
+    if ticket.first_responded_at is None:
+        ticket.first_response_due_at = sla.add_business_time(
+            created, first + ticket.sla_paused, hours
+        )
+    ticket.resolution_due_at = sla.add_business_time(started, resolution + ticket.sla_paused, hours)
+    # Targets moved: a flag that no longer holds is cleared; the SLA watch sets it again if due.
+    if ticket.sla_alert and _nearest_due(ticket) > timezone.now():
+        ticket.sla_alert = SlaAlert.NONE
+
+
+def _nearest_due(ticket: Ticket) -> dt.datetime:
+    due = [ticket.resolution_due_at]
+    if ticket.first_responded_at is None:
+        due.append(ticket.first_response_due_at)
+    return min(d for d in due if d is not None)
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+def _team_members(team_id: int) -> list[User]:
+    members = User.objects.filter(team_id=team_id, is_active=True).select_related("role")
+    return [u for u in members.order_by("id") if has_perm(u, "tickets", "change")]
+
+
+def next_assignee(category: TicketCategory | None) -> tuple[User | None, Team | None]:
+    """Round-robin within the team of the category's rule, else of the default rule.
+
+    The rule row is locked while its counter advances, so concurrent tickets never get the same
+    turn. Returns (None, None) when no rule applies or its team has nobody who can work tickets.
+    """
+    rules = AssignmentRule.objects.select_for_update().filter(is_active=True)
+    rule = None
+    if category is not None:
+        rule = rules.filter(category=category).first()
+    if rule is None:
+        rule = rules.filter(category__isnull=True).first()
+    if rule is None:
+        return None, None
+    members = _team_members(rule.team_id)
+    if not members:
+        return None, rule.team
+    chosen = members[rule.counter % len(members)]
+    AssignmentRule.objects.filter(pk=rule.pk).update(counter=F("counter") + 1)
+    return chosen, rule.team
+
+
+# --- create and edit ----------------------------------------------------------------------------
+
+
+def _clean_text(ticket: Ticket) -> None:
+    ticket.subject = " ".join((ticket.subject or "").split())
+    ticket.description = (ticket.description or "").strip()
+    if not ticket.subject:
+        raise ValidationError({"subject": _("This field is required.")})
+    if len(ticket.description) > MAX_BODY:
+        raise ValidationError(
+            {"description": _("Keep it under %(n)s characters.") % {"n": MAX_BODY}}
+        )
+
+
+def _check_assignee(actor: User | None, ticket: Ticket, previous: int | None) -> None:
+    """Anyone active who may work tickets, among the users the actor may assign work to."""
+    if ticket.assignee_id is None or ticket.assignee_id == previous:
+        return
+    users = User.objects.filter(pk=ticket.assignee_id, is_active=True)
+    if actor is not None:
+        users = users.filter(assignable_owner_q(actor))
+    assignee = users.select_related("role").first()
+    if assignee is None:
+        raise ValidationError({"assignee": _("You cannot assign tickets to this user.")})
+    if not has_perm(assignee, "tickets", "change"):
+        raise ValidationError({"assignee": _("This user cannot work on tickets.")})
+
+
+def _prepare(actor: User | None, ticket: Ticket, data: dict[str, Any], allowed, previous=None):
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    for field, value in data.items():
+        setattr(ticket, field, value)
+    _clean_text(ticket)
+    if ticket.category_id is None:
+        raise ValidationError({"category": _("This field is required.")})
+    if not ticket.category.is_active and "category" in data:
+        raise ValidationError({"category": _("This category is no longer in use.")})
+    _check_assignee(actor, ticket, previous)
+    ticket.full_clean(
+        exclude=["customer", "category", "assignee", "created_by", "team"], validate_unique=False
+    )
+
+
+def _refresh_open_count(customer_id: int) -> None:
+    aggregates.refresh_ticket_aggregates([customer_id])
+
+
+def _create(actor: User | None, customer: Customer, data: dict[str, Any], source: str) -> Ticket:
+    ticket = Ticket(customer=customer, source=source, created_by=actor if actor else None)
+    _prepare(actor, ticket, data, [f for f in FIELDS if f != "customer"])
+    if ticket.assignee_id is None:
+        ticket.assignee, ticket.team = next_assignee(ticket.category)
+    elif ticket.team_id is None:
+        ticket.team_id = ticket.assignee.team_id
+    now = timezone.now()
+    ticket.created_at = now  # auto_now_add keeps it; the SLA needs it before the save
+    ticket.sla_started_at = now
+    recompute_due(ticket)
+    ticket.save()
+    audit.record_create(actor=actor, instance=ticket, fields=AUDITED, customer_id=customer.pk)
+    _refresh_open_count(customer.pk)
+    return ticket
+
+
+@transaction.atomic
+def create_ticket(*, actor: User, data: dict[str, Any], source: str = TicketSource.WEB) -> Ticket:
+    if not has_perm(actor, "tickets", "create"):
+        raise PermissionDeniedError()
+    data = dict(data)
+    customer = data.pop("customer", None)
+    if customer is None:
+        raise ValidationError({"customer": _("This field is required.")})
+    if customer.deleted_at is not None or not can_see(actor, customer):
+        raise ValidationError({"customer": _("There is no such customer.")})
+    return _create(actor, customer, data, source)
+
+
+@transaction.atomic
+def create_portal_ticket(*, customer: Customer, data: dict[str, Any]) -> Ticket:
+    """Feedback a customer submits through their portal link (no staff user acts)."""
+    allowed = {"kind", "category", "subject", "description"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    if customer.deleted_at is not None:
+        raise ValidationError({"customer": _("There is no such customer.")})
+    return _create(None, customer, dict(data), TicketSource.PORTAL)
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "category")
+        .get(pk=ticket.pk)
+    )
+
+
+def _save(actor: User | None, locked: Ticket, before: dict[str, Any], **extra) -> Ticket:
+    changes = audit.diff(before, audit.snapshot(locked, AUDITED))
+    changes.update(extra)
+    locked.version = F("version") + 1
+    locked.save()
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes=changes,
+        customer_id=locked.customer_id,
+    )
+    return locked
+
+
+def _require_change(actor: User, ticket: Ticket) -> None:
+    if not has_perm(actor, "tickets", "change"):
+        raise PermissionDeniedError()
+    if not Ticket.objects.filter(ticket_visible_q(actor), pk=ticket.pk).exists():
+        raise PermissionDeniedError()
+
+
+@transaction.atomic
+def update_ticket(
+    *, actor: User, ticket: Ticket, data: dict[str, Any], version: int | None
+) -> Ticket:
+    locked = _lock(ticket)
+    check_version(locked, version)
+    _require_change(actor, locked)
+    before = audit.snapshot(locked, AUDITED)
+    old_priority = locked.priority
+    _prepare(actor, locked, data, EDITABLE, previous=locked.assignee_id)
+    if locked.assignee_id and "assignee" in data and locked.assignee_id != before["assignee"]:
+        locked.team_id = locked.assignee.team_id
+    if locked.priority != old_priority and locked.is_open:
+        recompute_due(locked)
+    if not audit.diff(before, audit.snapshot(locked, AUDITED)):
+        return locked
+    return _save(actor, locked, before)
+
+
+# --- status flow ------------------------------------------------------------------------------
+
+S = TicketStatus
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "start": ((S.NEW,), S.IN_PROGRESS),
+    "wait": ((S.NEW, S.IN_PROGRESS), S.WAITING),
+    "resume": ((S.WAITING,), S.IN_PROGRESS),
+    "resolve": ((S.NEW, S.IN_PROGRESS, S.WAITING), S.RESOLVED),
+    "close": ((S.RESOLVED,), S.CLOSED),
+    "reopen": ((S.RESOLVED, S.CLOSED), S.IN_PROGRESS),
+}
+
+
+def allowed_actions(ticket: Ticket) -> list[str]:
+    return [name for name, (sources, _target) in TRANSITIONS.items() if ticket.status in sources]
+
+
+def action_label(name: str) -> str:
+    return {
+        "start": _("Start work"),
+        "wait": _("Wait on customer"),
+        "resume": _("Resume"),
+        "resolve": _("Resolve"),
+        "close": _("Close"),
+        "reopen": _("Reopen"),
+    }[name]
+
+
+def _unpause(ticket: Ticket, now: dt.datetime, hours: sla.BusinessHours) -> None:
+    if ticket.paused_at is not None:
+        ticket.sla_paused += sla.business_time_between(ticket.paused_at, now, hours)
+        ticket.paused_at = None
+        recompute_due(ticket, hours)
+
+
+def _apply(ticket: Ticket, action: str, now: dt.datetime, hours: sla.BusinessHours) -> None:
+    sources, target = TRANSITIONS[action]
+    if ticket.status not in sources:
+        raise ValidationError(
+            {
+                "status": _("A ticket that is “%(status)s” cannot be changed this way: %(action)s.")
+                % {"status": ticket.get_status_display(), "action": action_label(action)}
+            }
+        )
+    if action == "wait":
+        ticket.paused_at = now
+    else:
+        _unpause(ticket, now, hours)
+    if action == "resolve":
+        ticket.resolved_at = now
+        ticket.resolution_met = bool(ticket.resolution_due_at and now <= ticket.resolution_due_at)
+        if ticket.first_responded_at is None:
+            ticket.first_response_met = False
+    elif action == "close":
+        ticket.closed_at = now
+    elif action == "reopen":
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        ticket.resolution_met = None
+        ticket.sla_started_at = now
+        ticket.sla_paused = dt.timedelta()
+        ticket.sla_alert = SlaAlert.NONE
+        recompute_due(ticket, hours)
+    ticket.status = target
+    if ticket.status not in OPEN_STATUSES:
+        ticket.sla_alert = SlaAlert.NONE
+
+
+def _after_status(actor: User | None, ticket: Ticket, action: str) -> None:
+    _refresh_open_count(ticket.customer_id)
+    if action == "resolve":
+        request_rating(ticket=ticket)
+    elif action == "close":
+        _schedule_followup(actor, ticket)
+
+
+@transaction.atomic
+def change_status(
+    *, actor: User, ticket: Ticket, action: str, version: int | None = None
+) -> Ticket:
+    if action not in TRANSITIONS:
+        raise ValidationError({"action": _("There is no such action.")})
+    locked = _lock(ticket)
+    if version is not None:
+        check_version(locked, version)
+    _require_change(actor, locked)
+    before = audit.snapshot(locked, AUDITED)
+    _apply(locked, action, timezone.now(), business_hours())
+    saved = _save(actor, locked, before)
+    _after_status(actor, saved, action)
+    return saved
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def _excerpt(body: str, size: int = 200) -> str:
+    return body if len(body) <= size else body[: size - 1] + "…"
+
+
+def _clean_body(body: Any) -> str:
+    body = (str(body) if body is not None else "").strip()
+    if not body:
+        raise ValidationError({"body": _("This field is required.")})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": _("Keep it under %(n)s characters.") % {"n": MAX_BODY}})
+    return body
+
+
+@transaction.atomic
+def add_reply(*, actor: User, ticket: Ticket, body: Any, public: bool = True) -> TicketReply:
+    """A staff reply (public: the customer sees it) or an internal note. The first public reply
+    is the first response; on a new ticket it also starts the work."""
+    body = _clean_body(body)
+    locked = _lock(ticket)
+    _require_change(actor, locked)
+    if locked.status == TicketStatus.CLOSED:
+        raise ValidationError({"body": _("This ticket is closed; reopen it to reply.")})
+    reply = TicketReply.objects.create(
+        ticket=locked, author=actor, body=body, is_public=bool(public), from_customer=False
+    )
+    before = audit.snapshot(locked, AUDITED)
+    now = timezone.now()
+    if public and locked.first_responded_at is None:
+        locked.first_responded_at = now
+        locked.first_response_met = bool(
+            locked.first_response_due_at and now <= locked.first_response_due_at
+        )
+        if locked.status == TicketStatus.NEW:
+            locked.status = TicketStatus.IN_PROGRESS
+    # "replies" is the ticket's reverse relation: the history labels it in the reader's language.
+    text = _excerpt(body) if public else f"({_('internal note')}) {_excerpt(body)}"
+    _save(actor, locked, before, replies=[None, text])
+    return reply
+
+
+@transaction.atomic
+def add_customer_reply(*, ticket: Ticket, body: Any) -> TicketReply:
+    """A message from the customer through the portal; a ticket waiting on them resumes."""
+    body = _clean_body(body)
+    locked = _lock(ticket)
+    if locked.status == TicketStatus.CLOSED:
+        raise ValidationError({"body": _("This ticket is closed.")})
+    reply = TicketReply.objects.create(
+        ticket=locked, author=None, body=body, is_public=True, from_customer=True
+    )
+    before = audit.snapshot(locked, AUDITED)
+    action = None
+    if locked.status == TicketStatus.WAITING:
+        action = "resume"
+    elif locked.status == TicketStatus.RESOLVED:
+        action = "reopen"
+    if action:
+        _apply(locked, action, timezone.now(), business_hours())
+    _save(None, locked, before, replies=[None, _excerpt(body)])
+    if action:
+        _after_status(None, locked, action)
+    return reply
+
+
+# --- satisfaction -------------------------------------------------------------------------------
+
+
+def rating_token(ticket: Ticket) -> str:
+    return signing.dumps({"t": ticket.pk}, salt=RATING_SALT, compress=True)
+
+
+def ticket_for_rating(token: str) -> Ticket:
+    """The ticket a rating link is for; Ticket.DoesNotExist for a bad, old or foreign link."""
+    try:
+        data = signing.loads(token, salt=RATING_SALT, max_age=RATING_MAX_AGE.total_seconds())
+        pk = int(data["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Ticket.DoesNotExist from None
+    return Ticket.objects.select_related("customer").get(pk=pk, customer__deleted_at__isnull=True)
+
+
+def rating_url(ticket: Ticket) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+        "portal:rate", args=[rating_token(ticket)]
+    )
+
+
+def customer_email(customer: Customer) -> str:
+    point = (
+        customer.contact_points.filter(kind=ContactPointKind.EMAIL)
+        .order_by("-is_primary", "id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return point or ""
+
+
+def request_rating(*, ticket: Ticket) -> bool:
+    """Ask the customer to rate a resolved ticket: by e-mail when they have an address (after
+    the transaction commits); otherwise the link waits on the ticket page for the assignee.
+    Returns whether an e-mail will be sent."""
+    Ticket.objects.filter(pk=ticket.pk).update(rating_requested_at=timezone.now())
+    email = customer_email(ticket.customer)
+    if not email:
+        return False
+    url, subject_line, pk = rating_url(ticket), ticket.subject, ticket.pk
+
+    def send() -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("How did we do? Ticket #%(id)s") % {"id": pk}
+            text = "\n".join(
+                [
+                    _("Your request “%(subject)s” has been resolved.") % {"subject": subject_line},
+                    _("Please tell us how satisfied you are (1 to 5):"),
+                    url,
+                ]
+            )
+        try:
+            send_mail(subject, text, None, [email])
+        except Exception:  # a broken mailer must not undo the resolution
+            log.exception("could not send the rating request for ticket %s", pk)
+
+    transaction.on_commit(send)
+    return True
+
+
+@transaction.atomic
+def rate_ticket(*, ticket: Ticket, rating: Any, comment: Any = "") -> Ticket:
+    """The customer's satisfaction with a resolved or closed ticket; given once."""
+    locked = _lock(ticket)
+    if locked.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise ValidationError({"rating": _("This ticket is not resolved yet.")})
+    if locked.rated_at is not None:
+        raise ValidationError({"rating": _("You have already rated this ticket. Thank you!")})
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        raise ValidationError({"rating": _("Choose a rating from 1 to 5.")}) from None
+    if isinstance(rating, bool) or not 1 <= value <= 5:
+        raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
+    comment = (str(comment) if comment is not None else "").strip()
+    if len(comment) > 2000:
+        raise ValidationError({"comment": _("Keep it under %(n)s characters.") % {"n": 2000}})
+    before = audit.snapshot(locked, AUDITED)
+    locked.rating, locked.rating_comment, locked.rated_at = value, comment, timezone.now()
+    return _save(None, locked, before)
+
+
+# --- follow-up after closing -------------------------------------------------------------------
+
+
+def _schedule_followup(actor: User | None, ticket: Ticket) -> None:
+    """A follow-up task for the assignee N days after closing (settings.followup_days)."""
+    from guanxi.followups import services as followups
+
+    assignee = ticket.assignee or actor
+    if assignee is None:
+        return
+    days = service_settings().followup_days
+    data = {
+        "customer": ticket.customer,
+        "kind": "follow_up",
+        "title": (_("Follow-up check: ticket #%(id)s") % {"id": ticket.pk} + " " + ticket.subject)[
+            :200
+        ],
+        "notes": _("Ask the customer whether the solution still works."),
+        "assignee": assignee,
+        "due_at": (ticket.closed_at or timezone.now()) + dt.timedelta(days=days),
+    }
+    # The assignee creates their own reminder; whoever closed it does if the assignee may not.
+    for creator in (assignee, actor):
+        if creator is None:
+            continue
+        try:
+            with transaction.atomic():
+                followups.create_task(actor=creator, data=data)
+            return
+        except (PermissionDeniedError, ValidationError):
+            continue
+    log.warning("no follow-up task could be created for ticket %s", ticket.pk)
+
+
+# --- SLA watch ------------------------------------------------------------------------------------
+
+WATCH_BATCH = 500
+
+
+def check_sla(*, now: dt.datetime | None = None) -> int:
+    """Mark open tickets (not waiting on the customer) whose next target is within the warning
+    window as due soon, and those past it as breached; tell the assignee once per level with a
+    task. Returns how many tickets changed level."""
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    running = (TicketStatus.NEW, TicketStatus.IN_PROGRESS)
+    horizon = warning_horizon(now)
+    candidates = (
+        Ticket.objects.filter(status__in=running)
+        .exclude(sla_alert=SlaAlert.BREACHED)
+        .filter(
+            Q(first_responded_at__isnull=True, first_response_due_at__lte=horizon)
+            | Q(resolution_due_at__lte=horizon)
+        )
+        .select_related("customer", "assignee")
+        .order_by("id")[:WATCH_BATCH]
+    )
+    changed = 0
+    for ticket in candidates:
+        nearest = _nearest_due(ticket)
+        level = SlaAlert.BREACHED if nearest <= now else SlaAlert.DUE_SOON
+        if level == ticket.sla_alert:
+            continue
+        with transaction.atomic():
+            updated = Ticket.objects.filter(pk=ticket.pk, sla_alert=ticket.sla_alert).update(
+                sla_alert=level
+            )
+            if not updated:
+                continue  # another worker got there first
+            audit.record(
+                actor=None,
+                action=AuditAction.UPDATE,
+                instance=ticket,
+                changes={"sla_alert": [ticket.sla_alert, level]},
+                customer_id=ticket.customer_id,
+            )
+            _notify_sla(ticket, level, nearest)
+        changed += 1
+    return changed
+
+
+def _notify_sla(ticket: Ticket, level: str, due: dt.datetime) -> None:
+    from guanxi.followups import services as followups
+
+    assignee = ticket.assignee
+    if assignee is None or not assignee.is_active:
+        return
+    language = assignee.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        if level == SlaAlert.BREACHED:
+            title = _("SLA breached: ticket #%(id)s") % {"id": ticket.pk}
+        else:
+            title = _("SLA due soon: ticket #%(id)s") % {"id": ticket.pk}
+        title = f"{title} {ticket.subject}"[:200]
+    try:
+        with transaction.atomic():
+            followups.create_task(
+                actor=assignee,
+                data={
+                    "customer": ticket.customer,
+                    "kind": "other",
+                    "title": title,
+                    "assignee": assignee,
+                    "due_at": max(due, timezone.now()),
+                    "priority": "urgent" if level == SlaAlert.BREACHED else "high",
+                },
+            )
+    except (PermissionDeniedError, ValidationError):
+        # The in-app flag on the ticket (sla_alert) still shows it in the list.
+        log.info("no SLA task for ticket %s: the assignee may not create tasks", ticket.pk)
+
+
+# --- administration ---------------------------------------------------------------------------
+
+
+def _admin_save(actor: User, obj, data: dict[str, Any], allowed, version):
+    require_admin(actor)
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    model = type(obj)
+    if obj.pk:
+        obj = model.objects.select_for_update().get(pk=obj.pk)
+        check_version(obj, version)
+    before = audit.snapshot(obj, allowed) if obj.pk else None
+    for field, value in data.items():
+        setattr(obj, field, value)
+    obj.full_clean(validate_unique=True)
+    if before is None:
+        obj.save()
+        audit.record_create(actor=actor, instance=obj, fields=allowed)
+        return obj
+    changes = audit.diff(before, audit.snapshot(obj, allowed))
+    if not changes:
+        return obj
+    obj.version = F("version") + 1
+    obj.save()
+    obj.refresh_from_db()
+    audit.record(actor=actor, action=AuditAction.UPDATE, instance=obj, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def save_category(
+    *, actor: User, category: TicketCategory | None, data: dict[str, Any], version=None
+) -> TicketCategory:
+    data = dict(data)
+    for key in ("name", "name_zh", "code"):
+        if key in data:
+            data[key] = " ".join(str(data[key] or "").split())
+    return _admin_save(
+        actor,
+        category or TicketCategory(),
+        data,
+        ("code", "name", "name_zh", "is_active", "position"),
+        version,
+    )
+
+
+@transaction.atomic
+def save_sla_target(*, actor: User, priority: str, data: dict[str, Any], version=None) -> SlaTarget:
+    if priority not in Priority.values:
+        raise ValidationError({"priority": _("There is no such priority.")})
+    target = SlaTarget.objects.filter(priority=priority).first() or SlaTarget(priority=priority)
+    data = dict(data)
+    first = data.get("first_response_hours", target.first_response_hours)
+    resolution = data.get("resolution_hours", target.resolution_hours)
+    if first is not None and resolution is not None and first > resolution:
+        raise ValidationError(
+            {"resolution_hours": _("The resolution target cannot come before the first response.")}
+        )
+    return _admin_save(actor, target, data, ("first_response_hours", "resolution_hours"), version)
+
+
+@transaction.atomic
+def save_settings(*, actor: User, data: dict[str, Any], version=None) -> ServiceSettings:
+    import zoneinfo
+
+    conf = service_settings()
+    zone = data.get("time_zone", conf.time_zone)
+    try:
+        zoneinfo.ZoneInfo(str(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError({"time_zone": _("This is not a known time zone.")}) from None
+    start, end = data.get("work_start", conf.work_start), data.get("work_end", conf.work_end)
+    if start and end and start >= end:
+        raise ValidationError({"work_end": _("The end must come after the start.")})
+    return _admin_save(
+        actor,
+        conf,
+        data,
+        ("work_start", "work_end", "time_zone", "due_soon_hours", "followup_days"),
+        version,
+    )
+
+
+@transaction.atomic
+def save_rule(
+    *, actor: User, rule: AssignmentRule | None, data: dict[str, Any], version=None
+) -> AssignmentRule:
+    rule = rule or AssignmentRule()
+    category = data.get("category", rule.category if rule.pk else None)
+    clash = AssignmentRule.objects.exclude(pk=rule.pk)
+    clash = clash.filter(category=category) if category else clash.filter(category__isnull=True)
+    if clash.exists():
+        raise ValidationError(
+            {"category": _("There is already a rule for this category.")}
+            if category
+            else {"category": _("There is already a default rule.")}
+        )
+    return _admin_save(actor, rule, data, ("category", "team", "is_active"), version)
+
+
+@transaction.atomic
+def delete_rule(*, actor: User, rule: AssignmentRule) -> None:
+    require_admin(actor)
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=rule,
+        changes={"team": [rule.team_id, None], "category": [rule.category_id, None]},
+    )
+    rule.delete()
