@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.segments",
+    "guanxi.reports",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +243,8 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Segments and reports (#6): a live segment count stops at this many customers ("more than N");
+# the dashboard reads summary tables for all-customer scopes, refreshed by a job this often.
+SEGMENT_COUNT_LIMIT = env.int("SEGMENT_COUNT_LIMIT", default=10000)
+REPORTS_SUMMARY_MINUTES = env.int("REPORTS_SUMMARY_MINUTES", default=60)

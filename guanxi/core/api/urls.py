@@ -14,7 +14,9 @@ from guanxi.customers.api.views import (
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
+from guanxi.reports.api.views import CustomerRecommendationsView, DashboardView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.segments.api.views import SegmentViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -30,8 +32,15 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("segments", SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path(
+        "customers/<int:pk>/recommendations/",
+        CustomerRecommendationsView.as_view(),
+        name="api-customer-recommendations",
+    ),
     path("", include(router.urls)),
 ]
