@@ -224,6 +224,7 @@ def _edit(request: HttpRequest, segment: Segment | None) -> HttpResponse:
             "segment": segment,
             "values": values,
             "field_errors": {k: v for k, v in field_errors.items() if not k.startswith("rules")},
+            "form_errors": field_errors.get("__all__", []),
             "kinds": SegmentKind.choices,
             "visibilities": Visibility.choices,
         }
