@@ -130,11 +130,40 @@ def months(filters: Filters) -> list[str]:
     return out
 
 
+def _fixed_offset_minutes() -> int | None:
+    """The active time zone's UTC offset in minutes when it has no daylight saving time
+    (Asia/Shanghai), else None."""
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    offsets = {
+        dt.datetime(2025, m, 1, tzinfo=dt.UTC).astimezone(tz).utcoffset() for m in (1, 4, 7, 10)
+    }
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
 def month_expr(column: str):
-    """'YYYY-MM' of a datetime column in the active time zone, computed in SQL."""
+    """The month of a datetime column in the active time zone, computed in SQL.
+
+    On SQLite, Django's TruncMonth calls back into Python for every row (ten million orders:
+    minutes); with a fixed-offset zone, strftime with that offset gives the same month in C.
+    """
+    from django.db import connection
+    from django.db.models import Func
     from django.db.models.functions import TruncMonth
 
-    return TruncMonth(column)
+    offset = _fixed_offset_minutes() if connection.vendor == "sqlite" else None
+    if offset is None:
+        return TruncMonth(column)
+    return Func(
+        Value("%Y-%m"),
+        F(column),
+        Value(f"{offset:+d} minutes"),
+        function="strftime",
+        output_field=CharField(),
+    )
 
 
 def period_bounds(filters: Filters) -> tuple[dt.datetime, dt.datetime]:

@@ -30,6 +30,7 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "segments": ["name", "description", "kind", "rules", "visibility", "version"],
 }  # fmt: skip
 
 scalars = (
