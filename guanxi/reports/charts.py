@@ -487,6 +487,7 @@ def revenue(user, filters: Filters) -> Chart:
     money = [figures.get((k, "revenue"), 0) for k in keys]
     count = [figures.get((k, "orders"), 0) for k in keys]
     chart.series = [{"name": _("Revenue"), "data": money}, {"name": _("Orders"), "data": count}]
+    chart.extra["second_axis"] = True  # orders on their own scale
     chart.rows = [[k, m, n] for k, m, n in zip(keys, money, count, strict=True)]
     chart.links = [None for _k in keys]
     return chart
@@ -543,6 +544,9 @@ def cohorts(user, filters: Filters) -> Chart:
         row: list[Any] = [cohort, total]
         data.append([0, y, 100.0])
         for offset in range(1, COHORT_MONTHS):
+            if _offset(cohort, keys[-1]) < offset:  # that month has not come yet
+                row.append(None)
+                continue
             n = later.get((cohort, offset), 0)
             pct = round(100.0 * n / total, 1)
             row.append(pct)

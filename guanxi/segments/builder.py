@@ -64,23 +64,28 @@ def _condition(post, path: str, known: dict[str, R.Field]) -> dict:
     node: dict[str, Any] = {"type": "condition", "field": key, "operator": op}
     if f is None:
         return node
-    if op not in R.OPERATORS[f.type]:
+    changed = post.get(f"{path}:pf", key) != key  # the user picked another field
+    if changed or op not in R.OPERATORS[f.type]:
         op = node["operator"] = R.OPERATORS[f.type][0]
-    v = post.get(f"{path}:v", "")
+    v = "" if changed else post.get(f"{path}:v", "")
     if f.type == R.EVENT:
         node["params"] = {k: post.get(f"{path}:{k}", "") for k in PARAM_KEYS}
-        node["params"] = {k: v for k, v in node["params"].items() if v not in ("", None)}
+        node["params"] = {
+            k: x for k, x in node["params"].items() if x not in ("", None) and not changed
+        }
         if op == "at_least":
             node["value"] = v or "1"
     elif op in R.NO_VALUE:
         pass
     elif op == "between":
-        node["value"] = [v, post.get(f"{path}:v2", "")]
+        node["value"] = [v, "" if changed else post.get(f"{path}:v2", "")]
     elif op in ("in", "not_in", "has_any", "has_all", "has_none"):
         if f.choices:
-            node["value"] = [x for x in post.getlist(f"{path}:vs") if x]
+            node["value"] = [x for x in post.getlist(f"{path}:vs") if x and not changed]
         else:
             node["value"] = [x.strip() for x in _SPLIT.split(v) if x.strip()]
+    elif f.type == R.CHOICE and changed:
+        node["value"] = f.choices[0][0] if f.choices else ""
     else:
         node["value"] = v
     return node

@@ -111,6 +111,7 @@ def check_rep_a(data):
     cohorts = data["cohorts"]
     assert cohorts["y_categories"] == ["2025-01"]
     assert cohorts["table"]["rows"][0][:4] == ["2025-01", 2, 100.0, 50.0]
+    assert cohorts["table"]["rows"][0][4] is None  # April is after the period
 
 
 def test_rep_sees_only_their_customers(world):

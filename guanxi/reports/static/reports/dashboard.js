@@ -20,7 +20,7 @@
       (series[0] ? series[0].data : []).forEach(function (d) { if (d[0] > 0 && d[2] > max) { max = d[2]; } });
       return {
         tooltip: { formatter: function (p) { return p.value[2] + "%"; } },
-        grid: { left: 70, right: 10, top: 10, bottom: 60 },
+        grid: { left: 70, right: 10, top: 10, bottom: 80 },
         xAxis: { type: "category", data: chart.categories, splitArea: { show: true } },
         yAxis: { type: "category", data: chart.y_categories || [], splitArea: { show: true } },
         visualMap: { min: 0, max: max || 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
@@ -41,8 +41,13 @@
       legend: { top: 0, type: "scroll" },
       grid: { left: 50, right: 10, top: 30, bottom: 40, containLabel: true },
       xAxis: { type: "category", data: chart.categories, axisLabel: { hideOverlap: true } },
-      yAxis: { type: "value" },
-      series: series.map(function (s) { return { name: s.name, type: chart.kind === "line" ? "line" : "bar", data: s.data }; })
+      yAxis: chart.second_axis ? [{ type: "value" }, { type: "value" }] : { type: "value" },
+      series: series.map(function (s, i) {
+        return {
+          name: s.name, type: chart.kind === "line" ? "line" : "bar", data: s.data,
+          yAxisIndex: chart.second_axis && i > 0 ? 1 : 0
+        };
+      })
     };
   }
 
