@@ -234,3 +234,12 @@ def test_builder_queries_are_few(world, client):
     with CaptureQueriesContext(connection) as ctx:
         client.post(reverse("segments:builder"), _form(), HTTP_HX_REQUEST="true")
     assert len(ctx.captured_queries) <= 12
+
+
+def test_builder_resets_the_value_when_the_field_changes(world, client):
+    client.force_login(world.rep_a)
+    data = _form(**{"r.0:pf": "status", "r.0:f": "order_count"})
+    body = client.post(reverse("segments:builder"), data, **EN).content.decode()
+    # The old value ("active") is not carried into the number field: the count is shown.
+    assert "Enter a whole number." in body or 'name="r.0:v" value=""' in body
+    assert 'value="active"' not in body.split('name="r.0:o"')[1].split("</div>")[0]
