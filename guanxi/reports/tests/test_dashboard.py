@@ -222,3 +222,13 @@ def test_safe_cell(value, expected):
 def test_csv_has_every_table():
     out = to_csv([{"title": "T", "table": {"columns": ["a"], "rows": [["=x"]]}}]).decode()
     assert out.splitlines()[1:] == ["a", "'=x"]
+
+
+def test_without_the_analytics_permission_there_is_no_dashboard(world, client, api):
+    role = world.rep_a.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "analytics"}
+    role.save()
+    client.force_login(world.rep_a)
+    assert client.get(reverse("reports:dashboard")).status_code == 403
+    assert api(world.rep_a).get(reverse("api-dashboard")).status_code == 403
+    assert api(None).get(reverse("api-dashboard")).status_code in (401, 403)
