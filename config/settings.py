@@ -247,4 +247,5 @@ LOGGING = {
 # Segments and reports (#6): a live segment count stops at this many customers ("more than N");
 # the dashboard reads summary tables for all-customer scopes, refreshed by a job this often.
 SEGMENT_COUNT_LIMIT = env.int("SEGMENT_COUNT_LIMIT", default=10000)
+SEGMENT_COUNT_BUDGET_MS = env.int("SEGMENT_COUNT_BUDGET_MS", default=1500)
 REPORTS_SUMMARY_MINUTES = env.int("REPORTS_SUMMARY_MINUTES", default=60)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 
 from guanxi.accounts.models import User
@@ -56,11 +59,50 @@ def segment_q(*, user: User, pk) -> Q:
 class Count:
     value: int
     exact: bool
+    timed_out: bool = False
 
 
-def count(qs: QuerySet[Customer], *, limit: int | None = None) -> Count:
+@contextmanager
+def _time_budget(ms: int):
+    """Abort the queries run inside after `ms` milliseconds (OperationalError)."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = time.monotonic() + ms / 1000
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 2000)
+        try:
+            yield
+        finally:
+            raw.set_progress_handler(None, 0)
+    elif connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = %s", [int(ms)])
+            yield
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        yield
+
+
+def count(qs: QuerySet[Customer], *, limit: int | None = None, budget_ms: int | None = None):
     """A bounded count: exact up to `limit`, otherwise "more than `limit`" — counting stops
-    there, so a broad rule over a million customers costs what `limit` rows cost."""
+    there, so a broad rule over a million customers costs what `limit` rows cost. A rule that
+    matches few customers may still need to read every customer (a condition no index serves):
+    after `budget_ms` the count gives up and says so (`timed_out`) rather than keep the page
+    waiting."""
     limit = limit or settings.SEGMENT_COUNT_LIMIT
-    n = qs.order_by().values("id")[: limit + 1].count()
+    budget = settings.SEGMENT_COUNT_BUDGET_MS if budget_ms is None else budget_ms
+    try:
+        with _time_budget(budget):
+            n = qs.order_by().values("id")[: limit + 1].count()
+    except OperationalError:
+        return Count(0, False, True)
     return Count(min(n, limit), n <= limit)
+
+
+def first_members(qs: QuerySet[Customer], *, n: int = 10, budget_ms: int | None = None) -> list:
+    """The newest `n` members, within the same time budget as a count ([] when it runs out)."""
+    budget = settings.SEGMENT_COUNT_BUDGET_MS if budget_ms is None else budget_ms
+    try:
+        with _time_budget(budget):
+            return list(qs.order_by("-id")[:n])
+    except OperationalError:
+        return []

@@ -129,7 +129,8 @@ def _builder_context(request: HttpRequest, tree: dict) -> dict[str, Any]:
     if cleaned is not None:
         qs = selectors.members_of_rules(user=request.user, rules=cleaned)
         counted = selectors.count(qs)
-        preview = list(qs.order_by("-id")[:PREVIEW_ROWS])
+        if counted.value and not counted.timed_out:
+            preview = selectors.first_members(qs, n=PREVIEW_ROWS)
     return {
         "root": builder.rows(tree, errors, known),
         "field_groups": builder.field_groups(known),

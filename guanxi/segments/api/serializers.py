@@ -64,6 +64,7 @@ class SegmentCountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     exact = serializers.BooleanField()
     limit = serializers.IntegerField()
+    timed_out = serializers.BooleanField()
 
 
 class RulesSerializer(serializers.Serializer):

@@ -19,6 +19,17 @@ from .serializers import (
 )
 
 
+def _count_response(result) -> Response:
+    return Response(
+        {
+            "count": result.value,
+            "exact": result.exact,
+            "limit": settings.SEGMENT_COUNT_LIMIT,
+            "timed_out": result.timed_out,
+        }
+    )
+
+
 class SegmentViewSet(ServiceViewSet):
     """Saved segments the user may use. Members are always among the customers the user may
     see."""
@@ -55,12 +66,11 @@ class SegmentViewSet(ServiceViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def count(self, request, pk=None):
         """How many members the user may see: exact up to SEGMENT_COUNT_LIMIT, otherwise
-        `exact` is false and `count` is the limit ("more than")."""
+        `exact` is false and `count` is the limit ("more than"). A count that would take longer
+        than SEGMENT_COUNT_BUDGET_MS gives up: `timed_out` is true."""
         qs = selectors.members(user=request.user, segment=self.get_object())
         result = selectors.count(qs)
-        return Response(
-            {"count": result.value, "exact": result.exact, "limit": settings.SEGMENT_COUNT_LIMIT}
-        )
+        return _count_response(result)
 
     @extend_schema(request=RulesSerializer, responses=SegmentCountSerializer)
     @action(detail=False, methods=["post"], filter_backends=[])
@@ -70,9 +80,7 @@ class SegmentViewSet(ServiceViewSet):
         body.is_valid(raise_exception=True)
         qs = selectors.members_of_rules(user=request.user, rules=body.validated_data["rules"])
         result = selectors.count(qs)
-        return Response(
-            {"count": result.value, "exact": result.exact, "limit": settings.SEGMENT_COUNT_LIMIT}
-        )
+        return _count_response(result)
 
     @extend_schema(request=None, responses=SegmentSerializer)
     @action(detail=True, methods=["post"])

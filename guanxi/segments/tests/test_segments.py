@@ -89,6 +89,17 @@ def test_count_is_bounded(world, settings):
     assert selectors.count(qs, limit=100) == selectors.Count(6, True)
 
 
+def test_a_count_that_takes_too_long_gives_up(world):
+    for i in range(300):
+        Customer.objects.create(display_name=f"x{i}", owner=world.rep_a, region=f"r{i}")
+    rules = {"rules": [{"field": "region", "operator": "contains", "value": "none-such"}]}
+    qs = selectors.members_of_rules(user=world.rep_a, rules=rules)
+    assert selectors.count(qs, budget_ms=-1000) == selectors.Count(0, False, True)
+    assert selectors.count(qs, budget_ms=5000) == selectors.Count(0, True)
+    # The connection still works afterwards.
+    assert Customer.objects.filter(owner=world.rep_a).count() == 302
+
+
 def test_api_crud_members_count(world, api):
     client = api(world.rep_a)
     url = reverse("segment-list")
@@ -109,6 +120,7 @@ def test_api_crud_members_count(world, api):
         "count": 2,
         "exact": True,
         "limit": 10000,
+        "timed_out": False,
     }
     # rep_b cannot see rep_a's private segment at all.
     assert api(world.rep_b).get(reverse("segment-detail", args=[pk])).status_code == 404
