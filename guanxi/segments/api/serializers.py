@@ -38,7 +38,14 @@ class SegmentSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
 class SegmentMemberSerializer(serializers.ModelSerializer):
     """A member in brief: no contact details (nothing to mask); the customer resource has the
-    rest."""
+    rest. The coded fields are plain strings here: the customer resource documents their
+    values (one enum per field in the schema)."""
+
+    kind = serializers.CharField(read_only=True)
+    grade = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    lifecycle_stage = serializers.CharField(read_only=True)
+    value_tier = serializers.CharField(read_only=True)
 
     class Meta:
         model = Customer
