@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "guanxi.tickets",
     "guanxi.needs",
     "guanxi.portal",
+    "guanxi.segments",
+    "guanxi.reports",
 ]
 
 MIDDLEWARE = [
@@ -275,3 +277,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 # reach this server at, and how long a portal link lives.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=30)
+# Segments and reports (#6): a live segment count stops at this many customers ("more than N");
+# the dashboard reads summary tables for all-customer scopes, refreshed by a job this often.
+SEGMENT_COUNT_LIMIT = env.int("SEGMENT_COUNT_LIMIT", default=10000)
+SEGMENT_COUNT_BUDGET_MS = env.int("SEGMENT_COUNT_BUDGET_MS", default=1500)
+REPORTS_SUMMARY_MINUTES = env.int("REPORTS_SUMMARY_MINUTES", default=60)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
+from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import DataScope, User
 from guanxi.accounts.policies import data_scope, has_perm, sees_contact_details
@@ -33,6 +34,18 @@ def _customer_pk(pk: int | str) -> int:
 def customer_list(*, user: User) -> QuerySet[Customer]:
     """The live (not deleted) customers the user may see."""
     return Customer.objects.filter(visible_q(user), deleted_at__isnull=True)
+
+
+def in_segment(qs: QuerySet[Customer], segment: int | str, *, user: User) -> QuerySet[Customer]:
+    """Narrow a customer queryset to the members of a segment the user may use (the rules are
+    compiled by guanxi.segments). A segment the user cannot use raises ValidationError."""
+    from guanxi.segments.models import Segment
+    from guanxi.segments.selectors import segment_q
+
+    try:
+        return qs.filter(segment_q(user=user, pk=segment))
+    except Segment.DoesNotExist:
+        raise ValidationError(_("There is no such segment.")) from None
 
 
 def customer_get(*, user: User, pk: int | str) -> Customer:

@@ -18,7 +18,9 @@ from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
 from guanxi.needs.api.views import NeedViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.quality.api.views import NamingRulesView
+from guanxi.reports.api.views import CustomerRecommendationsView, DashboardView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.segments.api.views import SegmentViewSet
 from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
 from guanxi.tickets.api.views import TicketViewSet
 
@@ -45,8 +47,16 @@ router.register("improvement-actions", ImprovementActionViewSet, basename="impro
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("needs", NeedViewSet, basename="need")
 
+router.register("segments", SegmentViewSet, basename="segment")
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("naming-rules/", NamingRulesView.as_view(), name="naming-rules"),
+    path("dashboard/", DashboardView.as_view(), name="api-dashboard"),
+    path(
+        "customers/<int:pk>/recommendations/",
+        CustomerRecommendationsView.as_view(),
+        name="api-customer-recommendations",
+    ),
     path("", include(router.urls)),
 ]

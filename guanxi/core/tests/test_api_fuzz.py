@@ -51,6 +51,7 @@ FIELDS = {
         "customer", "title", "description", "category", "importance", "status", "ticket",
         "interaction", "version",
     ],
+    "segments": ["name", "description", "kind", "rules", "visibility", "version"],
 }  # fmt: skip
 
 scalars = (

@@ -4,6 +4,7 @@ services of guanxi.customers."""
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import filters, status
@@ -71,10 +72,19 @@ class CustomerFilter(django_filters.FilterSet):
     credit_code = django_filters.CharFilter(max_length=18)
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    segment = django_filters.NumberFilter(method="filter_segment", label=_("Segment"))
 
     class Meta:
         model = Customer
         fields = []
+
+    def filter_segment(self, queryset, name, value):
+        from rest_framework.exceptions import ValidationError as ApiValidationError
+
+        try:
+            return selectors.in_segment(queryset, value, user=self.request.user)
+        except ValidationError as error:
+            raise ApiValidationError({"segment": error.messages}) from None
 
 
 class CustomerViewSet(ServiceViewSet):

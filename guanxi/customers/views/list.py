@@ -126,6 +126,7 @@ class CustomerFilterForm(StyledForm):
     )
     region = forms.CharField(label=gettext_lazy("Region"), required=False, max_length=100)
     industry = forms.CharField(label=gettext_lazy("Industry"), required=False, max_length=100)
+    segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False)
     per_page = forms.TypedChoiceField(
         label=gettext_lazy("Rows per page"),
@@ -145,6 +146,7 @@ class CustomerFilterForm(StyledForm):
         f["owner"].queryset = account_selectors.user_list(user=user).filter(is_active=True)
         f["team"].queryset = account_selectors.team_list(user=user)
         f["tag"].queryset = selectors.tag_list(user=user)
+        f["segment"].choices = _any(_segment_choices(user))
         for name in ("owner", "team", "tag"):
             f[name].empty_label = _("Any")
         sorts = []
@@ -185,6 +187,12 @@ class CustomerFilterForm(StyledForm):
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
 
 
+def _segment_choices(user) -> list[tuple[str, str]]:
+    from guanxi.segments.selectors import segment_list
+
+    return [(str(pk), name) for pk, name in segment_list(user=user).values_list("pk", "name")]
+
+
 def _filterable_definitions(user) -> list:
     return list(
         selectors.custom_field_list(user=user).filter(
@@ -213,6 +221,11 @@ def _apply_filters(
         qs = qs.filter(region=data["region"].strip())
     if data.get("industry"):
         qs = qs.filter(industry=data["industry"].strip())
+    if data.get("segment"):
+        try:
+            qs = selectors.in_segment(qs, data["segment"], user=user)
+        except ValidationError as error:
+            form.add_error("segment", error)
     for name, definition in form.custom_keys:
         value = data.get(name)
         if value in (None, ""):

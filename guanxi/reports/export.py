@@ -1,0 +1,69 @@
+"""Reports as CSV or XLSX, safe to open in a spreadsheet.
+
+`safe_cell` neutralises formula injection (DESIGN.md): a text cell that begins with "=", "+",
+"-", "@", a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it as text
+instead of running it. Numbers stay numbers. (The import/export app, guanxi.transfer, has the
+same rule; the integrator keeps one of the two.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if text.startswith(DANGEROUS):
+        return "'" + text
+    return text
+
+
+def _sheets(charts: Iterable[dict]) -> list[tuple[str, list[str], list[list[Any]]]]:
+    return [(c["title"], c["table"]["columns"], c["table"]["rows"]) for c in charts]
+
+
+def to_csv(charts: Iterable[dict]) -> bytes:
+    """All tables one after the other, each under its title; UTF-8 with a BOM for Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for i, (title, columns, rows) in enumerate(_sheets(charts)):
+        if i:
+            writer.writerow([])
+        writer.writerow([safe_cell(title)])
+        writer.writerow([safe_cell(c) for c in columns])
+        for row in rows:
+            writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(charts: Iterable[dict]) -> bytes:
+    """One worksheet per chart."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for title, columns, rows in _sheets(charts):
+        name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28] or "Sheet"
+        base, n = name, 2
+        while name in used:
+            name, n = f"{base[:25]}_{n}", n + 1
+        used.add(name)
+        sheet = book.create_sheet(name)
+        sheet.append([safe_cell(c) for c in columns])
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,79 @@
+/* Guanxi dashboard: draws each chart of #dashboard-data with ECharts; a click on a bar or a
+   slice opens the customers behind it (the chart's links). Written for this project. */
+(function () {
+  "use strict";
+
+  function option(chart) {
+    var series = chart.series || [];
+    if (chart.kind === "pie") {
+      return {
+        tooltip: { trigger: "item" },
+        legend: { bottom: 0, type: "scroll" },
+        series: [{
+          type: "pie", radius: ["35%", "65%"],
+          data: chart.categories.map(function (c, i) { return { name: c, value: series[0].data[i] }; })
+        }]
+      };
+    }
+    if (chart.kind === "heatmap") {
+      var max = 0;
+      (series[0] ? series[0].data : []).forEach(function (d) { if (d[0] > 0 && d[2] > max) { max = d[2]; } });
+      return {
+        tooltip: { formatter: function (p) { return p.value[2] + "%"; } },
+        grid: { left: 70, right: 10, top: 10, bottom: 80 },
+        xAxis: { type: "category", data: chart.categories, splitArea: { show: true } },
+        yAxis: { type: "category", data: chart.y_categories || [], splitArea: { show: true } },
+        visualMap: { min: 0, max: max || 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
+        series: [{ type: "heatmap", data: series[0] ? series[0].data : [], label: { show: true, fontSize: 9 } }]
+      };
+    }
+    if (chart.kind === "funnel") {
+      return {
+        tooltip: { trigger: "item" },
+        series: [{
+          type: "funnel",
+          data: chart.categories.map(function (c, i) { return { name: c, value: series[0] ? series[0].data[i] : 0 }; })
+        }]
+      };
+    }
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 50, right: 10, top: 30, bottom: 40, containLabel: true },
+      xAxis: { type: "category", data: chart.categories, axisLabel: { hideOverlap: true } },
+      yAxis: chart.second_axis ? [{ type: "value" }, { type: "value" }] : { type: "value" },
+      series: series.map(function (s, i) {
+        return {
+          name: s.name, type: chart.kind === "line" ? "line" : "bar", data: s.data,
+          yAxisIndex: chart.second_axis && i > 0 ? 1 : 0
+        };
+      })
+    };
+  }
+
+  function draw() {
+    var node = document.getElementById("dashboard-data");
+    if (!node || !window.echarts) { return; }
+    var charts = JSON.parse(node.textContent);
+    var drawn = [];
+    charts.forEach(function (chart) {
+      var el = document.querySelector('[data-chart="' + chart.key + '"]');
+      if (!el) { return; }
+      var instance = window.echarts.init(el);
+      instance.setOption(option(chart));
+      instance.on("click", function (params) {
+        var link = (chart.links || [])[params.dataIndex];
+        if (!link && chart.series_links) { link = chart.series_links[params.seriesIndex]; }
+        if (link) { window.location.href = link; }
+      });
+      drawn.push(instance);
+    });
+    window.addEventListener("resize", function () { drawn.forEach(function (c) { c.resize(); }); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

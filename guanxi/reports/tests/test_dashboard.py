@@ -1,0 +1,234 @@
+"""Dashboard figures on hand-computed data, per user, live and from the summary table."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from guanxi.analytics.models import CustomerScore
+from guanxi.customers.models import Customer
+from guanxi.reports import services
+from guanxi.reports.charts import Filters
+from guanxi.reports.export import safe_cell, to_csv
+from guanxi.reports.selectors import dashboard
+from guanxi.sales.models import Order
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def at(year, month, day=15):
+    return timezone.make_aware(dt.datetime(year, month, day, 12))
+
+
+@pytest.fixture
+def world(two_teams):
+    w = two_teams
+    rows = [
+        # name, owner, team, status, stage, tier, region, created, first/last purchase, clv
+        ("a1", w.rep_a, w.team_a, "active", "new", "high", "上海", at(2025, 1), at(2025, 1), 150),
+        (
+            "a2",
+            w.rep_a,
+            w.team_a,
+            "churned",
+            "churned",
+            "low",
+            "上海",
+            at(2025, 1),
+            at(2025, 2),
+            50,
+        ),
+        ("a3", w.rep_a, w.team_a, "dormant", "repeat", "", "北京", at(2025, 2), None, None),
+        ("b1", w.rep_b, w.team_b, "active", "loyal", "mid", "广州", at(2025, 2), at(2025, 2), 700),
+    ]
+    w.c = {}
+    for name, owner, team, status, stage, tier, region, created, first, clv in rows:
+        c = Customer.objects.create(
+            display_name=name,
+            owner=owner,
+            team=team,
+            status=status,
+            lifecycle_stage=stage,
+            value_tier=tier,
+            region=region,
+            first_purchase_at=first,
+            last_purchase_at=first,
+        )
+        Customer.objects.filter(pk=c.pk).update(created_at=created)
+        if clv is not None:
+            CustomerScore.objects.create(customer=c, clv=Decimal(clv))
+        w.c[name] = c
+    n = 0
+
+    def order(name, when, total, status="paid"):
+        nonlocal n
+        n += 1
+        Order.objects.create(
+            customer=w.c[name], number=f"O{n}", status=status, ordered_at=when, total=total
+        )
+
+    order("a1", at(2025, 1), 100)
+    order("a1", at(2025, 2), 40)
+    order("a1", at(2025, 3), 10)
+    order("a1", at(2025, 3, 20), 5, status="cancelled")
+    order("a2", at(2025, 1, 20), 30)
+    order("a2", at(2025, 2), 20)
+    order("b1", at(2025, 2), 700)
+    Customer.objects.filter(pk=w.c["a2"].pk).update(
+        first_purchase_at=at(2025, 1, 20), last_purchase_at=at(2025, 2)
+    )
+    w.period = Filters(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 3, 31))
+    return w
+
+
+def charts(user, filters):
+    with translation.override("en"):
+        return {c["key"]: c for c in dashboard(user=user, filters=filters)["charts"]}
+
+
+def pairs(chart, series=0):
+    return dict(zip(chart["categories"], chart["series"][series]["data"], strict=True))
+
+
+def check_rep_a(data):
+    assert pairs(data["by_status"]) == {"active": 1, "dormant": 1, "churned": 1}
+    assert pairs(data["by_stage"]) == {"new": 1, "repeat": 1, "churned": 1}
+    assert pairs(data["by_tier"]) == {"high": 1, "low": 1, "not set": 1}
+    assert pairs(data["by_region"]) == {"上海": 2, "北京": 1}
+    assert data["new_vs_churned"]["categories"] == ["2025-01", "2025-02", "2025-03"]
+    assert pairs(data["new_vs_churned"]) == {"2025-01": 2, "2025-02": 1, "2025-03": 0}
+    assert pairs(data["new_vs_churned"], 1) == {"2025-01": 0, "2025-02": 1, "2025-03": 0}
+    assert pairs(data["revenue"]) == {"2025-01": 130, "2025-02": 60, "2025-03": 10}
+    assert pairs(data["revenue"], 1) == {"2025-01": 2, "2025-02": 2, "2025-03": 1}
+    clv = pairs(data["clv"])
+    assert clv["100-500"] == 1 and clv["0-100"] == 1 and sum(clv.values()) == 2
+    # Cohort 2025-01: a1 and a2 (2 customers); both bought again in February (+1: 100 %),
+    # only a1 in March (+2: 50 %).
+    cohorts = data["cohorts"]
+    assert cohorts["y_categories"] == ["2025-01"]
+    assert cohorts["table"]["rows"][0][:4] == ["2025-01", 2, 100.0, 50.0]
+    assert cohorts["table"]["rows"][0][4] is None  # April is after the period
+
+
+def test_rep_sees_only_their_customers(world):
+    check_rep_a(charts(world.rep_a, world.period))
+    b = charts(world.rep_b, world.period)
+    assert pairs(b["by_status"]) == {"active": 1}
+    assert pairs(b["revenue"]) == {"2025-01": 0, "2025-02": 700, "2025-03": 0}
+
+
+def test_manager_sees_their_team_and_admin_everything(world):
+    check_rep_a(charts(world.manager_a, world.period))
+    admin = charts(world.admin, world.period)
+    assert pairs(admin["by_status"]) == {"active": 2, "dormant": 1, "churned": 1}
+    assert pairs(admin["revenue"])["2025-02"] == 760
+
+
+def test_summary_table_gives_the_same_numbers(world):
+    live = charts(world.admin, world.period)
+    services.refresh_dashboard_summary()
+    summary = charts(world.admin, world.period)
+    for key in live:
+        assert live[key]["series"] == summary[key]["series"], key
+    # With the team filter the summary adds up only that team's cells.
+    team_a = Filters(
+        team=world.team_a, date_from=world.period.date_from, date_to=world.period.date_to
+    )
+    check_rep_a(charts(world.admin, team_a))
+    # Scoped users never read the summary.
+    check_rep_a(charts(world.rep_a, world.period))
+    assert dashboard(user=world.admin, filters=world.period)["as_of"] is not None
+
+
+def test_click_through_links(world):
+    data = charts(world.rep_a, Filters(team=world.team_a))
+    status = data["by_status"]
+    link = status["links"][status["categories"].index("dormant")]
+    assert link == f"/customers/?team={world.team_a.pk}&status=dormant"
+    region = data["by_region"]
+    assert region["links"][0].endswith("region=%E4%B8%8A%E6%B5%B7")
+    assert data["new_vs_churned"]["series_links"][1].endswith("status=churned")
+
+
+def test_api_dashboard_and_bad_input(world, api):
+    resp = api(world.rep_b).get(reverse("api-dashboard"), {"date_from": "2025-01-01"})
+    assert resp.status_code == 200
+    keys = [c["key"] for c in resp.json()["charts"]]
+    assert keys[:4] == ["by_status", "by_stage", "by_tier", "by_region"]
+    bad = api(world.rep_b).get(
+        reverse("api-dashboard"), {"date_from": "2025-05-01", "date_to": "2025-01-01"}
+    )
+    assert bad.status_code == 400 and "date_to" in bad.json()
+    assert api(world.rep_b).get(reverse("api-dashboard"), {"team": "x"}).status_code == 400
+
+
+def test_web_dashboard(world, client, django_assert_max_num_queries):
+    client.force_login(world.rep_a)
+    with django_assert_max_num_queries(20):
+        resp = client.get(reverse("reports:dashboard"), **EN)
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert "vendor/echarts/echarts.min.js" in body
+    assert "Customers by status" in body and "dashboard-data" in body
+    assert "b1" not in body and "广州" not in body
+    assert client.get(reverse("reports:dashboard"), {"date_from": "bad"}).status_code == 400
+
+
+def test_echarts_only_on_chart_pages(world, client):
+    client.force_login(world.rep_a)
+    assert "echarts" not in client.get(reverse("customers:list")).content.decode()
+
+
+def test_export_csv_and_xlsx(world, client):
+    from openpyxl import load_workbook
+
+    Customer.objects.filter(pk=world.c["a1"].pk).update(region="=HYPERLINK(1)")
+    client.force_login(world.manager_a)
+    csv = client.get(reverse("reports:export"), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in csv and ",=HYPERLINK" not in csv
+    assert "广州" not in csv  # team B's region
+    xlsx = client.get(reverse("reports:export"), {"format": "xlsx"})
+    book = load_workbook(io.BytesIO(xlsx.content))
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert "'=HYPERLINK(1)" in values and "=HYPERLINK(1)" not in values
+    assert client.get(reverse("reports:export"), {"format": "pdf"}).status_code == 400
+    client.force_login(world.rep_b)  # sales may view analytics but not export
+    assert client.get(reverse("reports:export")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 138", "'+86 138"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        (-5, -5),
+        (3.5, 3.5),
+        (None, ""),
+    ],
+)
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_csv_has_every_table():
+    out = to_csv([{"title": "T", "table": {"columns": ["a"], "rows": [["=x"]]}}]).decode()
+    assert out.splitlines()[1:] == ["a", "'=x"]
+
+
+def test_without_the_analytics_permission_there_is_no_dashboard(world, client, api):
+    role = world.rep_a.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "analytics"}
+    role.save()
+    client.force_login(world.rep_a)
+    assert client.get(reverse("reports:dashboard")).status_code == 403
+    assert api(world.rep_a).get(reverse("api-dashboard")).status_code == 403
+    assert api(None).get(reverse("api-dashboard")).status_code in (401, 403)

@@ -1,0 +1,76 @@
+"""The dashboard page and its export. Adapters over the selectors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.policies import has_perm
+
+from . import export, selectors
+from .charts import Filters
+from .forms import DashboardFilterForm
+
+
+def _for_page(chart: dict) -> dict:
+    """The chart with its table rows paired with the link to their customers."""
+    rows = chart["table"]["rows"]
+    links = chart.get("links") or []
+    if len(links) != len(rows):
+        links = [None] * len(rows)
+    return {**chart, "table_rows": list(zip(links, rows, strict=True))}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, "analytics", "view"):
+        raise PermissionDenied
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    status = 200
+    if form.is_bound and not form.is_valid():
+        filters, status = Filters(), 400
+    else:
+        filters = form.filters() if form.is_bound else Filters()
+    data = selectors.dashboard(user=request.user, filters=filters)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "form": form,
+            "data": data,
+            "charts": [_for_page(chart) for chart in data["charts"]],
+            "charts_data": data["charts"],
+            "may_export": has_perm(request.user, "analytics", "export"),
+            "query": request.GET.urlencode(),
+        },
+        status=status,
+    )
+
+
+@login_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    if not has_perm(request.user, "analytics", "export"):
+        raise PermissionDenied
+    params = request.GET.copy()
+    fmt = params.pop("format", ["csv"])[-1]
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(_("Choose CSV or XLSX."), status=400, content_type="text/plain")
+    form = DashboardFilterForm(params, user=request.user)
+    if not form.is_valid():
+        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+    data = selectors.dashboard(user=request.user, filters=form.filters())
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        response = HttpResponse(
+            export.to_xlsx(data["charts"]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(export.to_csv(data["charts"]), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="dashboard-{stamp}.{fmt}"'
+    return response
