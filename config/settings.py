@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.care",
+    "guanxi.pool",
 ]
 
 MIDDLEWARE = [
