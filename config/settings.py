@@ -243,3 +243,14 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Public pool (公海) and customer care (guanxi.pool, guanxi.care).
+# How many customers a rep may hold when claiming from the pool (0: no cap), and per role code.
+POOL_CLAIM_CAP = env.int("POOL_CLAIM_CAP", default=200)
+POOL_CLAIM_CAP_BY_ROLE = {
+    code: int(cap) for code, cap in env.dict("POOL_CLAIM_CAP_BY_ROLE", default={}).items()
+}
+# Owned customers without a follow-up for this many days return to the pool (0: never); their
+# owner gets a task this many days before.
+POOL_RETURN_DAYS = env.int("POOL_RETURN_DAYS", default=90)
+POOL_RETURN_WARNING_DAYS = env.int("POOL_RETURN_WARNING_DAYS", default=3)

@@ -18,6 +18,8 @@ EVENT_MODULES = {
     "interactions.interaction": "interactions",
     "sales.order": "orders",
     "followups.task": "tasks",
+    "care.careprofile": "customers",
+    "pool.poolevent": "customers",
 }
 
 

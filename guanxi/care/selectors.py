@@ -98,3 +98,8 @@ def upcoming_occasions(
         for o, y, w in found
         if (w - today).days <= within
     ]
+
+
+def profile_of(customer: Customer) -> CareProfile:
+    """The greeting preferences of a customer already read through a selector."""
+    return CareProfile.objects.filter(customer=customer).first() or CareProfile(customer=customer)

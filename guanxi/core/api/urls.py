@@ -11,9 +11,11 @@ from guanxi.customers.api.views import (
     NoteViewSet,
     TagViewSet,
 )
+from guanxi.care.api.views import CarePlanViewSet
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
+from guanxi.pool.api.views import PoolViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 
 router = DefaultRouter()
@@ -30,6 +32,8 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("care-plans", CarePlanViewSet, basename="care-plan")
+router.register("pool", PoolViewSet, basename="pool")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
