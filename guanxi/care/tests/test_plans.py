@@ -67,7 +67,7 @@ def test_inactive_plans_and_deleted_customers_make_nothing(world):
     assert services.run_care_plans() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_once_make_one_task(world):
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith(
         "file:memorydb"
