@@ -30,6 +30,7 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "care-plans": ["name", "grade", "cadence_days", "task_kind", "active", "version"],
 }  # fmt: skip
 
 scalars = (
