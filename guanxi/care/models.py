@@ -104,7 +104,7 @@ class CareProfile(models.Model):
 
 
 class Occasion(models.TextChoices):
-    BIRTHDAY = "birthday", _("birthday")
+    BIRTHDAY = "birthday", _("Birthday")
     NEW_YEAR = "new_year", _("New Year")
     SPRING_FESTIVAL = "spring_festival", _("Spring Festival (春节)")
     LANTERN = "lantern", _("Lantern Festival (元宵)")

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='GreetingTemplate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occasion', models.CharField(choices=[('birthday', 'birthday'), ('new_year', 'New Year'), ('spring_festival', 'Spring Festival (春节)'), ('lantern', 'Lantern Festival (元宵)'), ('dragon_boat', 'Dragon Boat Festival (端午)'), ('qixi', 'Qixi Festival (七夕)'), ('mid_autumn', 'Mid-Autumn Festival (中秋)'), ('national_day', 'National Day (国庆)'), ('double_ninth', 'Double Ninth Festival (重阳)'), ('christmas', 'Christmas')], max_length=20, unique=True, verbose_name='occasion')),
+                ('occasion', models.CharField(choices=[('birthday', 'Birthday'), ('new_year', 'New Year'), ('spring_festival', 'Spring Festival (春节)'), ('lantern', 'Lantern Festival (元宵)'), ('dragon_boat', 'Dragon Boat Festival (端午)'), ('qixi', 'Qixi Festival (七夕)'), ('mid_autumn', 'Mid-Autumn Festival (中秋)'), ('national_day', 'National Day (国庆)'), ('double_ninth', 'Double Ninth Festival (重阳)'), ('christmas', 'Christmas')], max_length=20, unique=True, verbose_name='occasion')),
                 ('enabled', models.BooleanField(default=True, verbose_name='send greetings')),
                 ('grades', models.JSONField(blank=True, default=list, help_text='None chosen: every grade.', verbose_name='grades')),
                 ('task_days_ahead', models.PositiveSmallIntegerField(default=3, help_text='Owners of customers who cannot be e-mailed get a task this many days before.', validators=[django.core.validators.MaxValueValidator(60)], verbose_name='tasks this many days ahead')),
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
             name='Greeting',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occasion', models.CharField(choices=[('birthday', 'birthday'), ('new_year', 'New Year'), ('spring_festival', 'Spring Festival (春节)'), ('lantern', 'Lantern Festival (元宵)'), ('dragon_boat', 'Dragon Boat Festival (端午)'), ('qixi', 'Qixi Festival (七夕)'), ('mid_autumn', 'Mid-Autumn Festival (中秋)'), ('national_day', 'National Day (国庆)'), ('double_ninth', 'Double Ninth Festival (重阳)'), ('christmas', 'Christmas')], max_length=20, verbose_name='occasion')),
+                ('occasion', models.CharField(choices=[('birthday', 'Birthday'), ('new_year', 'New Year'), ('spring_festival', 'Spring Festival (春节)'), ('lantern', 'Lantern Festival (元宵)'), ('dragon_boat', 'Dragon Boat Festival (端午)'), ('qixi', 'Qixi Festival (七夕)'), ('mid_autumn', 'Mid-Autumn Festival (中秋)'), ('national_day', 'National Day (国庆)'), ('double_ninth', 'Double Ninth Festival (重阳)'), ('christmas', 'Christmas')], max_length=20, verbose_name='occasion')),
                 ('year', models.PositiveSmallIntegerField(verbose_name='year')),
                 ('occasion_date', models.DateField(verbose_name='date')),
                 ('channel', models.CharField(choices=[('email', 'e-mail'), ('wechat', 'WeChat'), ('phone', 'phone')], max_length=10, verbose_name='channel')),
