@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.care.api.views import CarePlanViewSet
 from guanxi.customers.api.views import (
     ContactViewSet,
     CustomerViewSet,
@@ -11,7 +12,6 @@ from guanxi.customers.api.views import (
     NoteViewSet,
     TagViewSet,
 )
-from guanxi.care.api.views import CarePlanViewSet
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
