@@ -72,3 +72,8 @@ def customer_history(*, customer: Customer, limit: int | None = None) -> QuerySe
     """Claims and returns of a customer already read through a selector, newest first."""
     qs = PoolEvent.objects.filter(customer=customer).select_related("user", "actor")
     return qs[:limit] if limit else qs
+
+
+def held_count(*, user: User) -> int:
+    """How many live customers the user owns (the number the claim cap is about)."""
+    return Customer.objects.filter(owner_id=user.pk, deleted_at__isnull=True).count()

@@ -28,6 +28,7 @@ from guanxi.interactions.models import Interaction
 
 from .models import PoolEvent, PoolEventKind
 from .policies import claim_cap, may_claim, may_return
+from .selectors import held_count
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def claim(*, actor: User, customer: Customer) -> Customer:
     User.objects.select_for_update().filter(pk=actor.pk).first()
     cap = claim_cap(actor)
     if cap:
-        held = Customer.objects.filter(owner_id=actor.pk, deleted_at__isnull=True).count()
+        held = held_count(user=actor)
         if held >= cap:
             raise _error(
                 _(

@@ -66,9 +66,7 @@ def pool_list(request: HttpRequest) -> HttpResponse:
         "previous_url": web_page.previous_url,
         "may_claim": may_claim(user),
         "cap": cap,
-        "held": Customer.objects.filter(owner_id=user.pk, deleted_at__isnull=True).count()
-        if cap and may_claim(user)
-        else None,
+        "held": selectors.held_count(user=user) if cap and may_claim(user) else None,
     }
     return render(request, "pool/list.html", context)
 
