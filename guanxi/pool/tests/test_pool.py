@@ -314,3 +314,14 @@ def test_recent_follow_up_or_claim_keeps_the_customer(pool, settings):
         "returned": 0,
         "warned": 0,
     }
+
+
+def test_360_page_return_button_only_for_who_may_return(pool, client):
+    url = reverse("customers:detail", args=[pool.owned.pk])
+    button = reverse("pool:return", args=[pool.owned.pk])
+    client.force_login(pool.rep_a)
+    body = client.get(url).content.decode()
+    assert 'id="pool-history"' in body and button in body
+    client.force_login(pool.analyst)
+    body = client.get(url).content.decode()
+    assert 'id="pool-history"' in body and button not in body
