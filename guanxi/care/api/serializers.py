@@ -7,6 +7,13 @@ from guanxi.core.api.serializers import StrictSerializerMixin, VersionField
 
 
 class CarePlanSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    # A plain string in the schema (the tasks resource already names this choice set); the
+    # service checks the value.
+    task_kind = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="follow_up, call, visit, data_check or other",
+    )
     version = VersionField()
 
     class Meta:

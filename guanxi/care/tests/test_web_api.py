@@ -165,6 +165,7 @@ def test_care_plans_api(world, api):
         {"colour": 1, "version": 1},
         {"cadence_days": 3},
         {"name": "VIP care", "version": 1},
+        {"task_kind": "dance", "version": 1},
     ):
         assert api(world.admin).patch(url, body, format="json").status_code == 400, body
     assert (

@@ -12,6 +12,9 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
     """A customer as the pool shows it: names, region, industry, last activity; the primary
     contact point masked."""
 
+    # A plain string in the schema: the customers resource already names this choice set.
+    kind = serializers.CharField(read_only=True, help_text="person or organisation")
+    grade = serializers.CharField(read_only=True, help_text="vip, important or normal")
     team_name = serializers.SerializerMethodField()
     contact_hint = serializers.SerializerMethodField()
 
@@ -53,6 +56,8 @@ class ReturnSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 class PoolEventSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: "kind" names other choice sets elsewhere in the API.
+    kind = serializers.CharField(read_only=True, help_text="claim, return, auto_return or warning")
     user_name = serializers.SerializerMethodField()
     actor_name = serializers.SerializerMethodField()
 
