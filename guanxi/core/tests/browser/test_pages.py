@@ -33,7 +33,6 @@ def _pages(customer_pk: int) -> list[str]:
         reverse("accounts:user_list"),
         reverse("care:plan_list"),
         reverse("care:plan_create"),
-        reverse("care:template_edit", args=["mid_autumn"]),
         reverse("care:profile_edit", args=[customer_pk]),
         reverse("pool:list"),
         reverse("pool:history", args=[customer_pk]),
