@@ -81,3 +81,46 @@ def two_teams(make_team, make_user):
     w.analyst = make_user("analyst", "analyst", head)
     w.admin = make_user("boss", "admin", head)
     return w
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on localhost on a free port, with Django's SMTP backend
+    pointed at it; yields the list of received messages (email.message.Message objects)."""
+    import email
+    import email.policy
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from django.test import override_settings
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            self.messages.append(message)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=10,
+        ):
+            yield inbox.messages
+    finally:
+        controller.stop()

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "guanxi.portal",
     "guanxi.segments",
     "guanxi.reports",
+    "guanxi.care",
+    "guanxi.pool",
 ]
 
 MIDDLEWARE = [
@@ -282,3 +284,13 @@ PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=30)
 SEGMENT_COUNT_LIMIT = env.int("SEGMENT_COUNT_LIMIT", default=10000)
 SEGMENT_COUNT_BUDGET_MS = env.int("SEGMENT_COUNT_BUDGET_MS", default=1500)
 REPORTS_SUMMARY_MINUTES = env.int("REPORTS_SUMMARY_MINUTES", default=60)
+# Public pool (公海) and customer care (guanxi.pool, guanxi.care).
+# How many customers a rep may hold when claiming from the pool (0: no cap), and per role code.
+POOL_CLAIM_CAP = env.int("POOL_CLAIM_CAP", default=200)
+POOL_CLAIM_CAP_BY_ROLE = {
+    code: int(cap) for code, cap in env.dict("POOL_CLAIM_CAP_BY_ROLE", default={}).items()
+}
+# Owned customers without a follow-up for this many days return to the pool (0: never); their
+# owner gets a task this many days before.
+POOL_RETURN_DAYS = env.int("POOL_RETURN_DAYS", default=90)
+POOL_RETURN_WARNING_DAYS = env.int("POOL_RETURN_WARNING_DAYS", default=3)

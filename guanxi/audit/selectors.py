@@ -20,6 +20,8 @@ EVENT_MODULES = {
     "followups.task": "tasks",
     "tickets.ticket": "tickets",
     "needs.need": "needs",
+    "care.careprofile": "customers",
+    "pool.poolevent": "customers",
 }
 
 

@@ -1209,3 +1209,56 @@ def set_marketing_consent(*, actor: User | None, customer: Customer, consent: bo
         customer_id=locked.pk,
     )
     return locked
+
+
+# --- ownership changes made by the public pool ------------------------------------------------
+
+
+@transaction.atomic
+def take_unowned_customer(*, actor: User, customer_id: int, owner: User) -> Customer | None:
+    """Give a customer without an owner to `owner` (with the owner's team, or the customer's
+    own when the owner has none), in one conditional UPDATE: of two claims at the same moment
+    exactly one wins. Returns the customer, or None when it has an owner by now or is deleted.
+    Who may claim is the caller's policy (guanxi.pool); the change is audited here."""
+    unowned = Customer.objects.filter(pk=customer_id, owner__isnull=True, deleted_at__isnull=True)
+    current = unowned.values("team_id").first()
+    if current is None:
+        return None
+    team_id = owner.team_id or current["team_id"]
+    taken = unowned.update(
+        owner=owner, team_id=team_id, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not taken:
+        return None
+    customer = Customer.objects.get(pk=customer_id)
+    changes = {"owner": [None, owner.pk]}
+    if team_id != current["team_id"]:
+        changes["team"] = [current["team_id"], team_id]
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=customer,
+        changes=changes,
+        customer_id=customer.pk,
+    )
+    return customer
+
+
+@transaction.atomic
+def release_customer(*, actor: User | None, customer_id: int, owner_id: int) -> Customer | None:
+    """Take a customer away from its owner `owner_id` (it keeps its team, so it lands in that
+    team's pool). None when the customer has another owner by now or is deleted."""
+    released = Customer.objects.filter(
+        pk=customer_id, owner_id=owner_id, deleted_at__isnull=True
+    ).update(owner=None, version=F("version") + 1, updated_at=timezone.now())
+    if not released:
+        return None
+    customer = Customer.objects.get(pk=customer_id)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=customer,
+        changes={"owner": [owner_id, None]},
+        customer_id=customer.pk,
+    )
+    return customer

@@ -69,6 +69,15 @@ def open_tasks(*, user: User) -> QuerySet[Task]:
     return task_list(user=user).filter(status=TaskStatus.OPEN).order_by("due_at", "id")
 
 
+def closed_tasks(*, user: User) -> QuerySet[Task]:
+    """Done and cancelled tasks the user may see, latest due first (to reopen one)."""
+    return (
+        task_list(user=user)
+        .filter(status__in=[TaskStatus.DONE, TaskStatus.CANCELLED])
+        .order_by("-due_at", "-id")
+    )
+
+
 def customer_open_tasks(*, user: User, customer: Customer, limit: int = 5) -> list[Task]:
     """The open tasks of one customer for its 360° page (one query)."""
     return list(

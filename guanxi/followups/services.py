@@ -137,11 +137,16 @@ def _set_status(
         check_version(locked, version)
     if not may_change(actor, locked, action):
         raise PermissionDeniedError()
-    if locked.status != TaskStatus.OPEN:
+    if status == TaskStatus.OPEN:
+        if locked.status == TaskStatus.OPEN:
+            raise ValidationError({"status": _("This task is already open.")})
+    elif locked.status != TaskStatus.OPEN:
         raise ValidationError({"status": _("This task is no longer open.")})
     before = audit.snapshot(locked, AUDITED)
     locked.status = status
     locked.completed_at = timezone.now() if status == TaskStatus.DONE else None
+    if status == TaskStatus.OPEN:
+        locked.reminded_at = None  # open again: remind again when it falls due
     locked.version = F("version") + 1
     locked.save()
     locked.refresh_from_db()
@@ -181,6 +186,12 @@ def complete_task(*, actor: User, task: Task, version: int | None = None) -> Tas
 @transaction.atomic
 def cancel_task(*, actor: User, task: Task, version: int | None = None) -> Task:
     return _set_status(actor=actor, task=task, status=TaskStatus.CANCELLED, version=version)
+
+
+@transaction.atomic
+def reopen_task(*, actor: User, task: Task, version: int | None = None) -> Task:
+    """Open a done or cancelled task again (a recurring task's next occurrence stays)."""
+    return _set_status(actor=actor, task=task, status=TaskStatus.OPEN, version=version)
 
 
 @transaction.atomic
@@ -241,3 +252,33 @@ def _send_reminder(task: Task, assignee: User) -> None:
         if task.notes:
             lines += ["", task.notes]
         send_mail(subject, "\n".join(lines), None, [assignee.email])
+
+
+@transaction.atomic
+def create_system_task(
+    *,
+    assignee: User,
+    title: str,
+    due_at: dt.datetime,
+    customer=None,
+    kind: str = "follow_up",
+    notes: str = "",
+    priority: str = "normal",
+) -> Task:
+    """A task made by the system (care plans, greetings, the public pool) for a user: no acting
+    user to check rights for; validated and audited like any other task (actor: the system)."""
+    task = Task(
+        customer=customer,
+        kind=kind,
+        title=" ".join(title.split())[:200],
+        notes=notes.strip(),
+        assignee=assignee,
+        due_at=due_at,
+        priority=priority,
+    )
+    if not task.title:
+        raise ValidationError({"title": _("This field is required.")})
+    task.full_clean(exclude=["customer", "assignee", "created_by"], validate_unique=False)
+    task.save()
+    audit.record_create(actor=None, instance=task, fields=AUDITED, customer_id=task.customer_id)
+    return task

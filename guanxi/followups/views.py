@@ -33,6 +33,7 @@ TABS = {
     "today": gettext_lazy("My day"),
     "overdue": gettext_lazy("Overdue"),
     "open": gettext_lazy("All open"),
+    "closed": gettext_lazy("Done and cancelled"),
 }
 
 
@@ -46,6 +47,8 @@ def _rows(user, tab: str):
         qs = selectors.overdue(user=user)
     elif tab == "open":
         qs = selectors.open_tasks(user=user)
+    elif tab == "closed":
+        qs = selectors.closed_tasks(user=user)
     else:
         qs = selectors.my_day(user=user)
     return qs.select_related("customer", "assignee")
@@ -58,7 +61,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     if tab not in TABS:
         tab = "today"
     qs = _rows(request.user, tab)
-    web_page = keyset.paginate_request(request, qs, sort="due_at")
+    web_page = keyset.paginate_request(request, qs, sort="-due_at" if tab == "closed" else "due_at")
     if web_page.reset:
         messages.warning(request, _("That page link is out of date; here is the first page."))
     context = {
@@ -127,29 +130,66 @@ class TaskEdit(TaskCreate):
         return reverse("followups:edit", args=[self.object.pk])
 
 
-@login_required
-@require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
+STATUS_ACTIONS = {
+    "complete": (services.complete_task, gettext_lazy("Task done: %(title)s")),
+    "cancel": (services.cancel_task, gettext_lazy("Task cancelled: %(title)s")),
+    "reopen": (services.reopen_task, gettext_lazy("Task reopened: %(title)s")),
+}
+
+
+def _version(request: HttpRequest) -> int | None:
+    raw = request.POST.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({"version": _("Enter a whole number.")}) from None
+
+
+def _change_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _require(request, "change")
     try:
         task = selectors.task_get(user=request.user, pk=pk)
     except Task.DoesNotExist:
         raise Http404 from None
+    service, done_message = STATUS_ACTIONS[action]
     try:
-        services.complete_task(actor=request.user, task=task)
+        changed = service(actor=request.user, task=task, version=_version(request))
     except PermissionDeniedError as exc:
         return HttpResponse(exc.message, status=403)
     except (ValidationError, ConflictError) as exc:
-        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message
+        conflict = isinstance(exc, ConflictError)
+        text = exc.message if conflict else " ".join(exc.messages)
         if is_htmx_partial(request):
-            return HttpResponse(text, status=400)
+            return HttpResponse(text, status=409 if conflict else 400)
+        if conflict:  # someone changed the task meanwhile: say so, change nothing
+            context = {"task": task, "message": text}
+            return render(request, "followups/status_conflict.html", context, status=409)
         messages.error(request, text)
     else:
-        if is_htmx_partial(request):
-            task.status = "done"
-            return render(request, "followups/_done.html", {"task": task})
-        messages.success(request, _("Task done: %(title)s") % {"title": task.title})
+        if is_htmx_partial(request) and action == "complete":
+            return render(request, "followups/_done.html", {"task": changed})
+        messages.success(request, done_message % {"title": task.title})
     target = request.POST.get("next") or reverse("followups:list")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("followups:list")
     return redirect(target)
+
+
+@login_required
+@require_POST
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(request, pk, "complete")
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(request, pk, "cancel")
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _change_status(request, pk, "reopen")

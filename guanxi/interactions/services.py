@@ -140,3 +140,36 @@ def delete_interaction(*, actor: User, interaction: Interaction) -> None:
     )
     interaction.delete()
     aggregates.refresh_interaction_aggregates([customer_id])
+
+
+@transaction.atomic
+def log_system_interaction(
+    *,
+    customer,
+    channel: str,
+    subject: str,
+    content: str = "",
+    purpose: str = "care",
+    outcome: str = "",
+    occurred_at=None,
+) -> Interaction:
+    """An interaction the system made (an automatic greeting, a care task handed to the owner):
+    no author and no acting user's rights to check; validated, aggregated and audited like the
+    others. `user` stays empty so that it never counts as a person's follow-up."""
+    interaction = Interaction(
+        customer=customer,
+        channel=channel,
+        direction="outbound",
+        purpose=purpose,
+        subject=" ".join(subject.split())[:200],
+        content=content.strip(),
+        outcome=outcome,
+        occurred_at=occurred_at or timezone.now(),
+    )
+    interaction.full_clean(exclude=["customer", "contact", "user"], validate_unique=False)
+    interaction.save()
+    aggregates.refresh_interaction_aggregates([interaction.customer_id])
+    audit.record_create(
+        actor=None, instance=interaction, fields=FIELDS, customer_id=interaction.customer_id
+    )
+    return interaction

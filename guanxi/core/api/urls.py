@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.care.api.views import CarePlanViewSet
 from guanxi.customers.api.views import (
     ContactViewSet,
     CustomerViewSet,
@@ -17,6 +18,7 @@ from guanxi.jobs.api.views import JobViewSet
 from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
 from guanxi.needs.api.views import NeedViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
+from guanxi.pool.api.views import PoolViewSet
 from guanxi.quality.api.views import NamingRulesView
 from guanxi.reports.api.views import CustomerRecommendationsView, DashboardView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
@@ -48,6 +50,8 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("needs", NeedViewSet, basename="need")
 
 router.register("segments", SegmentViewSet, basename="segment")
+router.register("care-plans", CarePlanViewSet, basename="care-plan")
+router.register("pool", PoolViewSet, basename="pool")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

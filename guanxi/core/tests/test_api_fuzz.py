@@ -52,6 +52,7 @@ FIELDS = {
         "interaction", "version",
     ],
     "segments": ["name", "description", "kind", "rules", "visibility", "version"],
+    "care-plans": ["name", "grade", "cadence_days", "task_kind", "active", "version"],
 }  # fmt: skip
 
 scalars = (

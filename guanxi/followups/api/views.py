@@ -26,7 +26,7 @@ class TaskViewSet(ServiceViewSet):
     """Follow-up tasks: those the user is assigned, created, or whose customer they may see."""
 
     module = "tasks"
-    module_actions = {"complete": "change", "cancel": "change"}
+    module_actions = {"complete": "change", "cancel": "change", "reopen": "change"}
     serializer_class = TaskSerializer
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
     filterset_class = TaskFilter
@@ -67,3 +67,9 @@ class TaskViewSet(ServiceViewSet):
     def cancel(self, request, pk=None):
         """Cancel an open task."""
         return self._status_action(request, services.cancel_task)
+
+    @extend_schema(request=TaskActionSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reopen(self, request, pk=None):
+        """Open a done or cancelled task again."""
+        return self._status_action(request, services.reopen_task)

@@ -31,6 +31,13 @@ def _pages(customer_pk: int) -> list[str]:
         reverse("sales:order_list"),
         reverse("sales:product_list"),
         reverse("accounts:user_list"),
+        reverse("care:plan_list"),
+        reverse("care:plan_create"),
+        reverse("care:profile_edit", args=[customer_pk]),
+        reverse("pool:list"),
+        reverse("pool:history", args=[customer_pk]),
+        reverse("pool:return", args=[customer_pk]),
+        reverse("followups:list") + "?tab=closed",
     ]
 
 
