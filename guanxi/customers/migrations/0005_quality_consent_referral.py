@@ -22,6 +22,66 @@ def restore_search_triggers(apps, schema_editor):
             schema_editor.execute(sql)
 
 
+NEW_FIELDS = (
+    "completeness",
+    "identity_code",
+    "marketing_consent",
+    "marketing_consent_at",
+    "referred_by",
+    "verified_at",
+)
+
+
+def add_columns(apps, schema_editor):
+    """Add the new columns in place. Django's AddField rebuilds a SQLite table for every NOT NULL
+    column (it cannot drop a column default afterwards); at a million customers that is a copy
+    of gigabytes per field. SQLite's ALTER TABLE ADD COLUMN with a constant default fills the
+    existing rows at once; the default it leaves in the schema is never relied on (Django
+    always writes the value). Other databases take Django's own add_field."""
+    customer = apps.get_model("customers", "Customer")
+    quote = schema_editor.quote_name
+    for name in NEW_FIELDS:
+        field = customer._meta.get_field(name)
+        if schema_editor.connection.vendor != "sqlite":
+            schema_editor.add_field(customer, field)
+            continue
+        definition, params = schema_editor.column_sql(customer, field, include_default=True)
+        if field.remote_field is not None:  # ADD COLUMN may carry the reference when NULL
+            target = field.remote_field.model._meta
+            definition += (
+                f" REFERENCES {quote(target.db_table)} ({quote(target.pk.column)})"
+                " DEFERRABLE INITIALLY DEFERRED"
+            )
+        schema_editor.execute(
+            f"ALTER TABLE {quote(customer._meta.db_table)} ADD COLUMN {quote(field.column)} "
+            f"{definition}",
+            params or None,
+        )
+        for sql in schema_editor._field_indexes_sql(customer, field):
+            schema_editor.execute(sql)
+
+
+def remove_columns(apps, schema_editor):
+    customer = apps.get_model("customers", "Customer")
+    table = customer._meta.db_table
+    quote = schema_editor.quote_name
+    if schema_editor.connection.vendor != "sqlite":
+        for name in reversed(NEW_FIELDS):
+            schema_editor.remove_field(customer, customer._meta.get_field(name))
+        return
+    # Django's remove_field would rebuild the table from a model that still has the other new
+    # fields; drop the indexes on each column, then the column itself (SQLite 3.35+).
+    with schema_editor.connection.cursor() as cursor:
+        columns = {customer._meta.get_field(name).column for name in NEW_FIELDS}
+        cursor.execute(f"PRAGMA index_list({quote(table)})")
+        for index in [row[1] for row in cursor.fetchall()]:
+            cursor.execute(f"PRAGMA index_info({quote(index)})")
+            if columns & {row[2] for row in cursor.fetchall()}:
+                schema_editor.execute(f"DROP INDEX {quote(index)}")
+    for column in sorted(columns):
+        schema_editor.execute(f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_service_and_analysis_permissions"),
@@ -30,49 +90,58 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="customer",
-            name="completeness",
-            field=models.PositiveSmallIntegerField(
-                default=0, editable=False, verbose_name="completeness"
-            ),
+        # The fields as Django knows them; the columns are added by add_columns.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name="customer",
+                    name="completeness",
+                    field=models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="completeness"
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="customer",
+                    name="identity_code",
+                    field=models.CharField(
+                        blank=True, max_length=32, verbose_name="identity number"
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="customer",
+                    name="marketing_consent",
+                    field=models.BooleanField(default=False, verbose_name="consents to marketing"),
+                ),
+                migrations.AddField(
+                    model_name="customer",
+                    name="marketing_consent_at",
+                    field=models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="consent changed"
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="customer",
+                    name="referred_by",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="referrals",
+                        to="customers.customer",
+                        verbose_name="referred by",
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="customer",
+                    name="verified_at",
+                    field=models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last verified"
+                    ),
+                ),
+            ],
+            database_operations=[],
         ),
-        migrations.AddField(
-            model_name="customer",
-            name="identity_code",
-            field=models.CharField(blank=True, max_length=32, verbose_name="identity number"),
-        ),
-        migrations.AddField(
-            model_name="customer",
-            name="marketing_consent",
-            field=models.BooleanField(default=False, verbose_name="consents to marketing"),
-        ),
-        migrations.AddField(
-            model_name="customer",
-            name="marketing_consent_at",
-            field=models.DateTimeField(
-                blank=True, editable=False, null=True, verbose_name="consent changed"
-            ),
-        ),
-        migrations.AddField(
-            model_name="customer",
-            name="referred_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="referrals",
-                to="customers.customer",
-                verbose_name="referred by",
-            ),
-        ),
-        migrations.AddField(
-            model_name="customer",
-            name="verified_at",
-            field=models.DateTimeField(
-                blank=True, editable=False, null=True, verbose_name="last verified"
-            ),
-        ),
+        migrations.RunPython(add_columns, remove_columns),
         migrations.AddIndex(
             model_name="customer",
             index=models.Index(
