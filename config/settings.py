@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.dedup",
 ]
 
 MIDDLEWARE = [

@@ -109,6 +109,7 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "aliases",
             "external_id",
             "credit_code",
+            "identity_code",
             "gender",
             "birthday",
             "occupation",
