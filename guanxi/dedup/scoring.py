@@ -145,6 +145,11 @@ def block_keys(record: Record) -> set[str]:
         key = normalize.text_key(name)
         if key:
             keys.add(f"nk:{key}")
+    if record.name_texts:
+        tokens = record.name_texts[0].split()
+        if len(tokens) > 1:
+            # Given name and surname in either order ("Berry Lachlan").
+            keys.add(f"ns:{' '.join(sorted(tokens))}")
     py = record.pinyin
     if py:
         if record.birthday:

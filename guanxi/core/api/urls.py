@@ -11,6 +11,13 @@ from guanxi.customers.api.views import (
     NoteViewSet,
     TagViewSet,
 )
+from guanxi.dedup.api.views import (
+    CheckDuplicatesView,
+    DuplicatePairViewSet,
+    MergeDetailView,
+    MergeUndoView,
+    MergeView,
+)
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
@@ -30,8 +37,18 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("duplicates", DuplicatePairViewSet, basename="duplicate")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    # Before the router: "customers/merge/" is not a customer's id.
+    path(
+        "customers/check-duplicates/",
+        CheckDuplicatesView.as_view(),
+        name="customer-check-duplicates",
+    ),
+    path("customers/merge/", MergeView.as_view(), name="customer-merge"),
+    path("customers/merge/<int:merge_id>/", MergeDetailView.as_view(), name="merge-detail"),
+    path("customers/merge/<int:merge_id>/undo/", MergeUndoView.as_view(), name="merge-undo"),
     path("", include(router.urls)),
 ]
