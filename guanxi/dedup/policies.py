@@ -45,3 +45,10 @@ def pair_visible_q(user: User) -> Q:
 
 def may_decide(user: User, pair: DuplicatePair) -> bool:
     return may(user, "change", pair.customer_a) and may(user, "change", pair.customer_b)
+
+
+def may_merge(user: User, survivor, loser) -> bool:
+    """Change rights on both customers and delete rights on the one merged away."""
+    return (
+        may(user, "change", survivor) and may(user, "change", loser) and may(user, "delete", loser)
+    )

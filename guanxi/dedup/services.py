@@ -674,7 +674,7 @@ def merge_customers(
             errors[f"{name}_version"] = _("Send the version of the record you merged.")
     if errors:
         raise ValidationError(errors)
-    if not (may(actor, "change", s) and may(actor, "change", lo) and may(actor, "delete", lo)):
+    if not policies.may_merge(actor, s, lo):
         raise PermissionDeniedError()
     if lo.kind != s.kind and choices.get("kind") is None:
         # Different kinds merge only when the user says which kind wins.
@@ -825,7 +825,7 @@ def undo_merge(*, actor: User, merge: Merge) -> Merge:
         )
     if lo.deleted_at is None:
         raise ValidationError({"merge": _("The merged customer is no longer in the recycle bin.")})
-    if not (may(actor, "change", s) and may(actor, "change", lo) and may(actor, "delete", lo)):
+    if not policies.may_merge(actor, s, lo):
         raise PermissionDeniedError()
     current = {name: audit._jsonable(_field_value(s, name)) for name in locked.after}
     changed_since = sorted(

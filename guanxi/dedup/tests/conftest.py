@@ -14,3 +14,9 @@ def person(two_teams, api):
         return response.json()
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English (the source language); one test checks Chinese."""
+    settings.LANGUAGE_CODE = "en"
