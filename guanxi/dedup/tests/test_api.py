@@ -511,3 +511,15 @@ def test_merges_move_rows_of_apps_added_later_generically():
     } <= labels
     assert not any(label.startswith("dedup.") for label in labels)
     assert "analytics.customerscore.customer" not in labels
+
+
+def test_reasons_come_in_the_users_language(two_teams, api, person):
+    person("张伟", contact_points=[MOBILE])
+    response = api(two_teams.rep_a).post(
+        CHECK,
+        {"display_name": "张伟", "contact_points": [MOBILE]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    texts = [r["text"] for r in response.json()["results"][0]["reasons"]]
+    assert "电话号码相同" in texts
