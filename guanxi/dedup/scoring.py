@@ -105,22 +105,30 @@ def _cjk(text: str) -> bool:
 
 
 def _name_text(name: str) -> str:
-    return normalize.clean_text(name).casefold().replace("-", " ")
+    return name.casefold().replace("-", " ")
 
 
-def prepare(record: Record) -> Record:
-    """Comparable forms of the names (lower case, width-folded), computed once per record."""
+def prepare(record: Record, *, cleaned: bool = False) -> Record:
+    """Comparable forms of the names (lower case, width-folded), computed once per record.
+
+    `cleaned`: the texts were stored by the customer services, already width-folded and with
+    single spaces (normalize.clean_text), so only case is folded (the scan's fast path)."""
+    if not cleaned:
+        record.names = tuple(normalize.clean_text(n) for n in record.names)
+        record.street = normalize.clean_text(record.street)
+        record.city = normalize.clean_text(record.city)
     record.name_texts = tuple(dict.fromkeys(t for t in map(_name_text, record.names) if t))
     record.identity_code = record.identity_code.strip().upper()
     record.postcode = record.postcode.strip()
-    record.city = normalize.text_key(record.city)
+    record.city = record.city.casefold().replace(" ", "")
     record.street = _name_text(record.street)
     return record
 
 
 def _bday_keys(birthday: dt.date) -> tuple[str, str]:
     """The date and the date with day and month in order (catches swapped day and month)."""
-    low, high = sorted((birthday.month, birthday.day))
+    m, d = birthday.month, birthday.day
+    low, high = (m, d) if m <= d else (d, m)
     return birthday.isoformat(), f"{birthday.year}-{low}-{high}"
 
 
@@ -133,43 +141,43 @@ def block_keys(record: Record) -> set[str]:
     one field still leaves the record in a block with its duplicate through the others.
     """
     keys: set[str] = set()
-    if record.identity_code:
-        keys.add(f"id:{record.identity_code}")
+    ident = record.identity_code
+    if ident:
+        keys.add("id:" + ident)
     if record.credit_code:
-        keys.add(f"cc:{record.credit_code}")
-    keys.update(f"ph:{p}" for p in record.phones)
-    keys.update(f"em:{e}" for e in record.emails)
+        keys.add("cc:" + record.credit_code)
+    for p in record.phones:
+        keys.add("ph:" + p)
+    for e in record.emails:
+        keys.add("em:" + e)
     if record.name_key:
-        keys.add(f"nk:{record.name_key}")
-    for name in record.names[1:]:
-        key = normalize.text_key(name)
-        if key:
-            keys.add(f"nk:{key}")
-    if record.name_texts:
-        tokens = record.name_texts[0].split()
-        if len(tokens) > 1:
-            # Given name and surname in either order ("Berry Lachlan").
-            keys.add(f"ns:{' '.join(sorted(tokens))}")
+        keys.add("nk:" + record.name_key)
+    names = record.name_texts
+    tokens = names[0].split() if names else []
+    for name in names[1:]:
+        keys.add("nk:" + name.replace(" ", ""))
+    if len(tokens) > 1:
+        # Given name and surname in either order ("Berry Lachlan").
+        keys.add("ns:" + " ".join(sorted(tokens)))
     py = record.pinyin
-    if py:
-        if record.birthday:
-            keys.add(f"pb:{py}|{record.birthday.isoformat()}")
-        if record.postcode:
-            keys.add(f"pp:{py}|{record.postcode}")
-    if record.birthday:
-        exact, ordered = _bday_keys(record.birthday)
-        if record.postcode:
-            keys.add(f"bp:{exact}|{record.postcode}")
+    postcode = record.postcode
+    if py and postcode:
+        keys.add(f"pp:{py}|{postcode}")
+    birthday = record.birthday
+    if birthday:
+        exact, ordered = _bday_keys(birthday)
         if py:
-            keys.add(f"bi:{ordered}|{py[:1]}")
+            keys.add(f"pb:{py}|{exact}")
+            keys.add(f"bi:{ordered}|{py[0]}")
+        if postcode:
+            keys.add(f"bp:{exact}|{postcode}")
+        if tokens:
             # The last name part's start: a swapped or missing given name still meets.
-            tail = record.name_texts[0].split()[-1][:2] if record.name_texts else ""
-            if tail:
-                keys.add(f"bt:{ordered}|{tail}")
-        if record.identity_code:
-            keys.add(f"bc:{ordered}|{record.identity_code[:2]}")
-    if record.postcode and record.street:
-        keys.add(f"ps:{record.postcode}|{record.street[:4]}")
+            keys.add(f"bt:{ordered}|{tokens[-1][:2]}")
+        if ident:
+            keys.add(f"bc:{ordered}|{ident[:2]}")
+    if postcode and record.street:
+        keys.add(f"ps:{postcode}|{record.street[:4]}")
     return keys
 
 

@@ -133,7 +133,8 @@ def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Ite
                 postcode=postcode or "",
                 city=city or "",
                 street=street,
-            )
+            ),
+            cleaned=True,
         )
     return out
 
