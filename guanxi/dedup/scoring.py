@@ -27,12 +27,25 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from guanxi.customers import normalize
 
-# Buckets of a weak key (a name, a name and a postcode) larger than this are not paired:
-# thousands of customers called 王伟 are not a sign that any two of them are one person.
+# Buckets of a weak key (a name and a date of birth, a name and a postcode) larger than this are
+# not paired: forty people born on one day with one name are not one person.
 MAX_BLOCK_SIZE = 40
+# A name alone is weaker still: thousands of customers are called 王伟, and a base of a million
+# has hundreds of each common name; only rare names pair on the name alone.
+MAX_NAME_BLOCK_SIZE = 8
+NAME_PREFIXES = ("nk:", "ns:")
 # Strong keys (identity and credit codes, phones, e-mails) are paired in larger buckets.
 MAX_STRONG_BLOCK_SIZE = 200
 STRONG_PREFIXES = ("id:", "cc:", "ph:", "em:")
+
+
+def block_limit(key: str) -> int:
+    if key.startswith(STRONG_PREFIXES):
+        return MAX_STRONG_BLOCK_SIZE
+    if key.startswith(NAME_PREFIXES):
+        return MAX_NAME_BLOCK_SIZE
+    return MAX_BLOCK_SIZE
+
 
 # Log-odds weights (base 2). Tuned on the Febrl data (benchmarks/dedup_bench.py).
 PRIOR = -4.0
@@ -168,7 +181,7 @@ def block_keys(record: Record) -> set[str]:
         exact, ordered = _bday_keys(birthday)
         if py:
             keys.add(f"pb:{py}|{exact}")
-            keys.add(f"bi:{ordered}|{py[0]}")
+            keys.add(f"bi:{ordered}|{py[:2]}")
         if postcode:
             keys.add(f"bp:{exact}|{postcode}")
         if tokens:
@@ -176,8 +189,8 @@ def block_keys(record: Record) -> set[str]:
             keys.add(f"bt:{ordered}|{tokens[-1][:2]}")
         if ident:
             keys.add(f"bc:{ordered}|{ident[:2]}")
-    if postcode and record.street:
-        keys.add(f"ps:{postcode}|{record.street[:4]}")
+    if postcode and record.street and py:
+        keys.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
     return keys
 
 
@@ -198,7 +211,7 @@ def pairs_from_buckets(buckets) -> tuple[set[tuple[int, int]], int]:
         n = len(ids)
         if n < 2:
             continue
-        limit = MAX_STRONG_BLOCK_SIZE if key.startswith(STRONG_PREFIXES) else MAX_BLOCK_SIZE
+        limit = block_limit(key)
         if n > limit:
             skipped += 1
             continue

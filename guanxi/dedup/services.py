@@ -345,12 +345,19 @@ def check_duplicates(
 # --- the scan ---------------------------------------------------------------------------------
 
 SCAN_BATCH = 50_000
-_STRONG_BIT = 1
+# The two low bits of a key's hash carry its kind, which sets its bucket limit.
+_KIND_BITS = {
+    scoring.MAX_BLOCK_SIZE: 0,
+    scoring.MAX_STRONG_BLOCK_SIZE: 1,
+    scoring.MAX_NAME_BLOCK_SIZE: 2,
+}
+_LIMITS = np.array(
+    [scoring.MAX_BLOCK_SIZE, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_NAME_BLOCK_SIZE, 0]
+)
 
 
 def _key_hash(key: str) -> int:
-    strong = _STRONG_BIT if key.startswith(scoring.STRONG_PREFIXES) else 0
-    return (hash(key) & 0x3FFF_FFFF_FFFF_FFFE) | strong
+    return (hash(key) & 0x3FFF_FFFF_FFFF_FFFC) | _KIND_BITS[scoring.block_limit(key)]
 
 
 def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
@@ -360,9 +367,7 @@ def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray,
     hashes, ids = hashes[order], ids[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     sizes = np.diff(np.r_[starts, len(hashes)])
-    limits = np.where(
-        hashes[starts] & _STRONG_BIT, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_BLOCK_SIZE
-    )
+    limits = _LIMITS[hashes[starts] & 3]
     usable = (sizes >= 2) & (sizes <= limits)
     skipped = int((sizes > limits).sum())
     chunks: list[np.ndarray] = []
