@@ -563,9 +563,16 @@ def _reverse_relations():
             yield model, rel.field
 
 
+# Rows that are the same thing when these fields agree: the loser's copy stays behind rather
+# than giving the survivor the same phone number twice.
+_SAME_WHEN = {ContactPoint: ("kind", "normalized")}
+
+
 def _unique_sets(model, field) -> list[tuple[str, ...]]:
     """Sets of fields unique together that include `field` (besides it)."""
     sets: list[tuple[str, ...]] = []
+    if model in _SAME_WHEN:
+        sets.append(_SAME_WHEN[model])
     if field.unique:
         sets.append(())
     for together in model._meta.unique_together:

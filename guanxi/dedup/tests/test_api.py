@@ -290,8 +290,11 @@ def test_merge_and_undo_round_trip(merge_world, api):
     w = merge_world
     s, lo = w.survivor, w.loser
     survivor_version = s.version
+    same_mobile = ContactPoint.objects.get(customer=lo, kind="mobile")
     before_rows = {
-        "points": set(ContactPoint.objects.filter(customer=lo).values_list("pk", flat=True)),
+        "points": set(
+            ContactPoint.objects.filter(customer=lo, kind="email").values_list("pk", flat=True)
+        ),
         "addresses": set(Address.objects.filter(customer=lo).values_list("pk", flat=True)),
         "interactions": set(Interaction.objects.filter(customer=lo).values_list("pk", flat=True)),
         "orders": set(Order.objects.filter(customer=lo).values_list("pk", flat=True)),
@@ -321,6 +324,9 @@ def test_merge_and_undo_round_trip(merge_world, api):
     assert Task.objects.get(pk=w.task.pk).customer_id == s.pk
     assert CustomerShare.objects.get(customer=s, user=w.head_manager)
     assert CustomerShare.objects.filter(customer=lo, user=w.rep_b).exists()  # clash stays
+    # The same mobile number is not given to the survivor twice.
+    assert ContactPoint.objects.get(pk=same_mobile.pk).customer_id == lo.pk
+    assert ContactPoint.objects.filter(customer=s, kind="mobile").count() == 1
     assert set(s.tags.values_list("name", flat=True)) == {"VIP客户", "茶叶"}
     # The survivor's own mobile stays primary.
     assert ContactPoint.objects.get(pk=min(survivor_points)).is_primary
@@ -340,6 +346,7 @@ def test_merge_and_undo_round_trip(merge_world, api):
         "birthday": "loser",
     }
     assert survivor_event.changes["moved"][1]["sales.order.customer"] == 1
+    assert survivor_event.changes["left_with_merged"][1]["customers.contactpoint.customer"] == 1
     loser_event = AuditEvent.objects.filter(customer_id=lo.pk).first()
     assert loser_event.action == "delete" and loser_event.changes["merged_into"] == [None, s.pk]
     assert survivor_event.actor == w.rep_a and survivor_event.source
