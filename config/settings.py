@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "guanxi.reports",
     "guanxi.care",
     "guanxi.pool",
+    "guanxi.dedup",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/", include("guanxi.followups.urls")),
     path("pipeline/", include("guanxi.pipeline.urls")),
     path("surveys/", include("guanxi.surveys.urls")),
+    path("duplicates/", include("guanxi.dedup.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("kb/", include("guanxi.kb.urls")),
     path("", include("guanxi.quality.urls")),  # /quality/… and the public /self-service/…

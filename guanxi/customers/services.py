@@ -83,6 +83,10 @@ CUSTOMER_FIELDS = (
 RELATED_FIELDS = ("contact_points", "addresses", "tags")
 ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
 MAX_LIST_ITEMS = 20
+# Checks another app adds (in its AppConfig.ready) that may refuse to restore a customer from
+# the recycle bin, e.g. one merged into another customer (guanxi.dedup): each raises a
+# ValidationError with the reason.
+RESTORE_GUARDS: list = []
 
 
 # --- validation helpers -----------------------------------------------------------------------
@@ -685,6 +689,8 @@ def restore_customer(*, actor: User, customer: Customer) -> Customer:
     locked = _locked(customer.pk, deleted=True)
     if not may(actor, "delete", locked):
         raise PermissionDeniedError()
+    for guard in RESTORE_GUARDS:
+        guard(locked)
     if locked.credit_code:
         _check_unique_credit_code(actor, locked)
     claim_contact_keys(

@@ -12,6 +12,13 @@ from guanxi.customers.api.views import (
     NoteViewSet,
     TagViewSet,
 )
+from guanxi.dedup.api.views import (
+    CheckDuplicatesView,
+    DuplicatePairViewSet,
+    MergeDetailView,
+    MergeUndoView,
+    MergeView,
+)
 from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
@@ -48,10 +55,10 @@ router.register("surveys", SurveyViewSet, basename="survey")
 router.register("improvement-actions", ImprovementActionViewSet, basename="improvement-action")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("needs", NeedViewSet, basename="need")
-
 router.register("segments", SegmentViewSet, basename="segment")
 router.register("care-plans", CarePlanViewSet, basename="care-plan")
 router.register("pool", PoolViewSet, basename="pool")
+router.register("duplicates", DuplicatePairViewSet, basename="duplicate")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -62,5 +69,14 @@ urlpatterns = [
         CustomerRecommendationsView.as_view(),
         name="api-customer-recommendations",
     ),
+    # Before the router: "customers/merge/" is not a customer's id.
+    path(
+        "customers/check-duplicates/",
+        CheckDuplicatesView.as_view(),
+        name="customer-check-duplicates",
+    ),
+    path("customers/merge/", MergeView.as_view(), name="customer-merge"),
+    path("customers/merge/<int:merge_id>/", MergeDetailView.as_view(), name="merge-detail"),
+    path("customers/merge/<int:merge_id>/undo/", MergeUndoView.as_view(), name="merge-undo"),
     path("", include(router.urls)),
 ]

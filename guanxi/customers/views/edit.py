@@ -21,6 +21,7 @@ from guanxi.accounts.policies import sees_contact_details
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.web import ServiceFormView, is_htmx_partial
 from guanxi.customers.masking import present
+from guanxi.dedup.views import before_save as dedup_before_save
 from guanxi.interactions import selectors as interaction_selectors
 from guanxi.interactions import services as interaction_services
 
@@ -102,6 +103,7 @@ class CustomerCreate(CustomerFormView):
     def call_service(self, data: dict[str, Any], version: int | None) -> Customer:
         if data.get("owner") is None:
             data.pop("owner", None)
+        dedup_before_save(self, data)  # likely duplicates: confirm first
         return services.create_customer(actor=self.request.user, data=data)
 
     def get_discard_url(self) -> str:
@@ -140,6 +142,7 @@ class CustomerEdit(CustomerFormView):
         ]
 
     def call_service(self, data: dict[str, Any], version: int | None) -> Customer:
+        dedup_before_save(self, data, exclude_id=self.object.pk)
         return services.update_customer(
             actor=self.request.user, customer=self.object, data=data, version=version
         )

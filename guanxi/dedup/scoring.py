@@ -1,0 +1,389 @@
+"""Duplicate detection: blocking keys and the score of a candidate pair, in one place.
+
+Everything that looks for duplicates (the check before a customer is saved, the scan of the
+whole base, the accuracy benchmark) builds `Record`s, groups them by `block_keys` and scores
+only records that share a key with `score_pair`; nothing compares every pair.
+
+The score is a Fellegi-Sunter style sum of evidence: each field that both records have adds
+weight when it agrees (a shared mobile number is strong evidence, a shared postcode weak) and
+takes some away when it disagrees. The sum, with a prior for "two records that share a blocking
+key are rarely the same customer", goes through a logistic curve to a score between 0 and 1.
+Each contribution above noise becomes a reason: a machine code, parameters without any
+personal value (so a reason can be shown about a record the user may not see), and a
+translatable text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from guanxi.customers import normalize
+
+# Buckets of a weak key (a name and a date of birth, a name and a postcode) larger than this are
+# not paired: forty people born on one day with one name are not one person.
+MAX_BLOCK_SIZE = 40
+# A name alone is weaker still: thousands of customers are called 王伟, and a base of a million
+# has hundreds of each common name; only rare names pair on the name alone.
+MAX_NAME_BLOCK_SIZE = 8
+NAME_PREFIXES = ("nk:", "ns:")
+# Strong keys (identity and credit codes, phones, e-mails) are paired in larger buckets.
+MAX_STRONG_BLOCK_SIZE = 200
+STRONG_PREFIXES = ("id:", "cc:", "ph:", "em:")
+
+
+def block_limit(key: str) -> int:
+    if key.startswith(STRONG_PREFIXES):
+        return MAX_STRONG_BLOCK_SIZE
+    if key.startswith(NAME_PREFIXES):
+        return MAX_NAME_BLOCK_SIZE
+    return MAX_BLOCK_SIZE
+
+
+# Log-odds weights (base 2). Tuned on the Febrl data (benchmarks/dedup_bench.py).
+PRIOR = -4.0
+W_IDENTITY_SAME, W_IDENTITY_NEAR, W_IDENTITY_DIFF = 9.0, 5.0, -2.5
+W_CREDIT_SAME, W_CREDIT_DIFF = 12.0, -8.0
+W_PHONE_SAME, W_PHONE_DIFF = 8.0, -1.5
+W_EMAIL_SAME, W_EMAIL_DIFF = 8.0, -1.5
+W_BIRTHDAY_SAME, W_BIRTHDAY_SWAP, W_BIRTHDAY_TYPO, W_BIRTHDAY_DIFF = 4.5, 3.0, 2.5, -4.0
+W_POSTCODE_SAME, W_POSTCODE_NEAR, W_POSTCODE_DIFF = 2.0, 0.8, -1.0
+W_CITY_SAME, W_CITY_DIFF = 1.0, -0.5
+W_STREET_SAME, W_STREET_NEAR, W_STREET_DIFF = 2.5, 1.2, -1.0
+W_KIND_DIFF = -6.0
+
+
+REASON_TEXTS: dict[str, Any] = {
+    "same_identity_code": _("same identity number"),
+    "near_identity_code": _("identity numbers differ by one character"),
+    "different_identity_code": _("different identity numbers"),
+    "same_credit_code": _("same unified social credit code"),
+    "different_credit_code": _("different unified social credit codes"),
+    "same_phone": _("same phone number"),
+    "same_email": _("same e-mail address"),
+    "names_alike": _("names %(percent)d%% alike"),
+    "names_differ": _("names only %(percent)d%% alike"),
+    "pinyin_alike": _("names sound alike (pinyin %(percent)d%% alike)"),
+    "same_birthday": _("same date of birth"),
+    "birthday_swapped": _("date of birth with day and month swapped"),
+    "birthday_typo": _("dates of birth differ by one digit"),
+    "different_birthday": _("different dates of birth"),
+    "same_postcode": _("same postcode"),
+    "near_postcode": _("postcodes differ by one digit"),
+    "same_city": _("same city"),
+    "same_street": _("street addresses %(percent)d%% alike"),
+    "different_kind": _("one is a person, the other an organisation"),
+}
+
+
+def reason_text(code: str, params: dict[str, Any] | None = None) -> str:
+    """The reason in the active language."""
+    template = REASON_TEXTS.get(code)
+    if template is None:
+        return code
+    text = str(template)
+    return text % params if params else text.replace("%%", "%")
+
+
+@dataclass(slots=True)
+class Record:
+    """What duplicate detection knows of a customer (saved or about to be)."""
+
+    id: int | None
+    kind: str = "person"
+    names: tuple[str, ...] = ()
+    name_key: str = ""
+    pinyin: str = ""
+    birthday: dt.date | None = None
+    identity_code: str = ""
+    credit_code: str = ""
+    phones: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    postcode: str = ""
+    city: str = ""
+    street: str = ""
+    # Comparable forms, filled by `prepare`.
+    name_texts: tuple[str, ...] = field(default=(), repr=False)
+
+
+def _cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+def _name_text(name: str) -> str:
+    return name.casefold().replace("-", " ")
+
+
+def prepare(record: Record, *, cleaned: bool = False) -> Record:
+    """Comparable forms of the names (lower case, width-folded), computed once per record.
+
+    `cleaned`: the texts were stored by the customer services, already width-folded and with
+    single spaces (normalize.clean_text), so only case is folded (the scan's fast path)."""
+    if not cleaned:
+        record.names = tuple(normalize.clean_text(n) for n in record.names)
+        record.street = normalize.clean_text(record.street)
+        record.city = normalize.clean_text(record.city)
+    record.name_texts = tuple(dict.fromkeys(t for t in map(_name_text, record.names) if t))
+    record.identity_code = record.identity_code.strip().upper()
+    record.postcode = record.postcode.strip()
+    record.city = record.city.casefold().replace(" ", "")
+    record.street = _name_text(record.street)
+    return record
+
+
+def _bday_keys(birthday: dt.date) -> tuple[str, str]:
+    """The date and the date with day and month in order (catches swapped day and month)."""
+    m, d = birthday.month, birthday.day
+    low, high = (m, d) if m <= d else (d, m)
+    return birthday.isoformat(), f"{birthday.year}-{low}-{high}"
+
+
+def block_keys(record: Record) -> set[str]:
+    """Keys under which `record` meets its candidate duplicates.
+
+    Strong keys: identity code, credit code, each phone (E.164) and e-mail. Weak keys: each
+    name key, pinyin with date of birth, pinyin with postcode, date of birth with postcode,
+    date of birth (day and month in order) with the first letter of the pinyin. A typo in any
+    one field still leaves the record in a block with its duplicate through the others.
+    """
+    keys: set[str] = set()
+    ident = record.identity_code
+    if ident:
+        keys.add("id:" + ident)
+    if record.credit_code:
+        keys.add("cc:" + record.credit_code)
+    for p in record.phones:
+        keys.add("ph:" + p)
+    for e in record.emails:
+        keys.add("em:" + e)
+    if record.name_key:
+        keys.add("nk:" + record.name_key)
+    names = record.name_texts
+    tokens = names[0].split() if names else []
+    for name in names[1:]:
+        keys.add("nk:" + name.replace(" ", ""))
+    if len(tokens) > 1:
+        # Given name and surname in either order ("Berry Lachlan").
+        keys.add("ns:" + " ".join(sorted(tokens)))
+    py = record.pinyin
+    postcode = record.postcode
+    if py and postcode:
+        keys.add(f"pp:{py}|{postcode}")
+    birthday = record.birthday
+    if birthday:
+        exact, ordered = _bday_keys(birthday)
+        if py:
+            keys.add(f"pb:{py}|{exact}")
+            keys.add(f"bi:{ordered}|{py[:2]}")
+        if postcode:
+            keys.add(f"bp:{exact}|{postcode}")
+        if tokens:
+            # The last name part's start: a swapped or missing given name still meets.
+            keys.add(f"bt:{ordered}|{tokens[-1][:2]}")
+        if ident:
+            keys.add(f"bc:{ordered}|{ident[:2]}")
+    if postcode and record.street and py:
+        keys.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
+    return keys
+
+
+def candidate_pairs(records: Iterable[Record]) -> tuple[set[tuple[int, int]], int]:
+    """Pairs (low id, high id) of records that share a block key, and how many buckets were
+    left out as too common."""
+    buckets: dict[str, list[int]] = {}
+    for record in records:
+        for key in block_keys(record):
+            buckets.setdefault(key, []).append(record.id)
+    return pairs_from_buckets(buckets.items())
+
+
+def pairs_from_buckets(buckets) -> tuple[set[tuple[int, int]], int]:
+    pairs: set[tuple[int, int]] = set()
+    skipped = 0
+    for key, ids in buckets:
+        n = len(ids)
+        if n < 2:
+            continue
+        limit = block_limit(key)
+        if n > limit:
+            skipped += 1
+            continue
+        ids = sorted(set(ids))
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                pairs.add((a, b))
+    return pairs, skipped
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+def _name_similarity(a: Record, b: Record) -> float:
+    best = 0.0
+    for x in a.name_texts:
+        for y in b.name_texts:
+            if x == y:
+                return 1.0
+            sort = fuzz.token_sort_ratio(x, y) / 100
+            jw = JaroWinkler.normalized_similarity(x.replace(" ", ""), y.replace(" ", ""))
+            # Token sort forgives order ("berry lachlan"); Jaro-Winkler forgives typos; a name
+            # that lost a part ("lowe" / "paige lowe") is caught by the partial token ratio.
+            partial = fuzz.token_set_ratio(x, y) / 100 * 0.92
+            best = max(best, sort, 0.5 * (sort + jw), partial)
+    return best
+
+
+def _pinyin_similarity(a: Record, b: Record) -> float:
+    if not (a.pinyin and b.pinyin):
+        return 0.0
+    return JaroWinkler.normalized_similarity(a.pinyin, b.pinyin)
+
+
+def _code_distance(x: str, y: str) -> int:
+    return DamerauLevenshtein.distance(x, y, score_cutoff=2)
+
+
+def _birthday_match(x: dt.date, y: dt.date) -> str:
+    if x == y:
+        return "same"
+    if x.year == y.year and x.month == y.day and x.day == y.month:
+        return "swapped"
+    sx, sy = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
+    if sum(c != d for c, d in zip(sx, sy, strict=True)) == 1 or (
+        DamerauLevenshtein.distance(sx, sy) == 1
+    ):
+        return "typo"
+    return "different"
+
+
+@dataclass(slots=True)
+class Score:
+    score: float
+    reasons: list[dict[str, Any]]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def _reason(code: str, weight: float, **params: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "weight": round(weight, 2)}
+    if params:
+        out["params"] = params
+    return out
+
+
+def score_pair(a: Record, b: Record) -> Score:
+    """How likely two records are the same customer (0–1) and why."""
+    total = PRIOR
+    reasons: list[dict[str, Any]] = []
+
+    def add(weight: float, code: str | None = None, **params: Any) -> None:
+        nonlocal total
+        total += weight
+        if code is not None:
+            reasons.append(_reason(code, weight, **params))
+
+    if a.kind != b.kind:
+        add(W_KIND_DIFF, "different_kind")
+    if a.credit_code and b.credit_code:
+        if a.credit_code == b.credit_code:
+            add(W_CREDIT_SAME, "same_credit_code")
+        else:
+            add(W_CREDIT_DIFF, "different_credit_code")
+    if a.identity_code and b.identity_code:
+        if a.identity_code == b.identity_code:
+            add(W_IDENTITY_SAME, "same_identity_code")
+        elif _code_distance(a.identity_code, b.identity_code) <= 1:
+            add(W_IDENTITY_NEAR, "near_identity_code")
+        else:
+            add(W_IDENTITY_DIFF, "different_identity_code")
+    if a.phones and b.phones:
+        if a.phones & b.phones:
+            add(W_PHONE_SAME, "same_phone")
+        else:
+            add(W_PHONE_DIFF)
+    if a.emails and b.emails:
+        if a.emails & b.emails:
+            add(W_EMAIL_SAME, "same_email")
+        else:
+            add(W_EMAIL_DIFF)
+
+    if a.name_texts and b.name_texts:
+        sim = _name_similarity(a, b)
+        # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
+        weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
+        weight = max(weight, -6.0)
+        percent = math.floor(sim * 100)
+        cjk = _cjk(a.name_texts[0]) or _cjk(b.name_texts[0])
+        if cjk and sim < 0.9:
+            py = _pinyin_similarity(a, b)
+            if py >= 0.95:
+                weight = max(weight, 3.0)
+                add(weight, "pinyin_alike", percent=math.floor(py * 100))
+                weight = None
+        if weight is not None:
+            if weight > 0:
+                add(weight, "names_alike", percent=percent)
+            elif weight < -1:
+                add(weight, "names_differ", percent=percent)
+            else:
+                add(weight)
+
+    if a.birthday and b.birthday:
+        match = _birthday_match(a.birthday, b.birthday)
+        if match == "same":
+            add(W_BIRTHDAY_SAME, "same_birthday")
+        elif match == "swapped":
+            add(W_BIRTHDAY_SWAP, "birthday_swapped")
+        elif match == "typo":
+            add(W_BIRTHDAY_TYPO, "birthday_typo")
+        else:
+            add(W_BIRTHDAY_DIFF, "different_birthday")
+
+    if a.postcode and b.postcode:
+        if a.postcode == b.postcode:
+            add(W_POSTCODE_SAME, "same_postcode")
+        elif len(a.postcode) == len(b.postcode) and _code_distance(a.postcode, b.postcode) <= 1:
+            add(W_POSTCODE_NEAR, "near_postcode")
+        else:
+            add(W_POSTCODE_DIFF)
+    if a.city and b.city:
+        if a.city == b.city:
+            add(W_CITY_SAME, "same_city")
+        else:
+            add(W_CITY_DIFF)
+    if a.street and b.street:
+        sim = fuzz.token_sort_ratio(a.street, b.street) / 100
+        if sim >= 0.9:
+            add(W_STREET_SAME, "same_street", percent=math.floor(sim * 100))
+        elif sim >= 0.75:
+            add(W_STREET_NEAR, "same_street", percent=math.floor(sim * 100))
+        else:
+            add(W_STREET_DIFF)
+
+    score = 1.0 / (1.0 + 2.0 ** (-total))
+    reasons.sort(key=lambda r: -abs(r["weight"]))
+    return Score(score=round(score, 4), reasons=reasons)
+
+
+def public_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reasons as an API or a page shows them: code, parameters and text in the active
+    language. They carry no personal value, so they may describe a record the user cannot
+    see."""
+    return [
+        {
+            "code": r["code"],
+            "params": r.get("params", {}),
+            "text": reason_text(r["code"], r.get("params")),
+            "positive": r.get("weight", 0) > 0,
+        }
+        for r in reasons
+    ]

@@ -1,0 +1,930 @@
+"""Every write of duplicate detection: the thresholds, the scan, the review decisions, merges and
+their undo; and the check of a customer about to be saved. Scoring lives in scoring.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import User
+from guanxi.accounts.policies import require_admin
+from guanxi.audit import services as audit
+from guanxi.audit.models import AuditAction
+from guanxi.core.errors import ConflictError, PermissionDeniedError
+from guanxi.core.versioning import check_version
+from guanxi.customers import aggregates, normalize
+from guanxi.customers.keys import search_keys
+from guanxi.customers.models import PHONE_KINDS, Address, ContactPoint, ContactPointKind, Customer
+from guanxi.customers.policies import may, visible_q
+
+from . import policies, scoring
+from .models import DedupSettings, DuplicatePair, Merge, PairStatus
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def get_settings() -> DedupSettings:
+    return DedupSettings.objects.get_or_create(pk=1)[0]
+
+
+@transaction.atomic
+def update_settings(*, actor: User, data: dict[str, Any], version: Any) -> DedupSettings:
+    require_admin(actor)
+    current = DedupSettings.objects.select_for_update().get(pk=get_settings().pk)
+    check_version(current, version)
+    errors: dict[str, str] = {}
+    values: dict[str, float] = {}
+    for name in ("review_threshold", "likely_threshold"):
+        raw = data.get(name, getattr(current, name))
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            errors[name] = _("Enter a number between 0 and 1.")
+            continue
+        if isinstance(raw, bool) or not 0 < value < 1:
+            errors[name] = _("Enter a number between 0 and 1.")
+            continue
+        values[name] = round(value, 4)
+    if not errors and values["likely_threshold"] < values["review_threshold"]:
+        errors["likely_threshold"] = _(
+            "The likely-duplicate threshold cannot be below the review threshold."
+        )
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(current, ("review_threshold", "likely_threshold"))
+    for name, value in values.items():
+        setattr(current, name, value)
+    changes = audit.diff(before, values)
+    if not changes:
+        return current
+    current.updated_by = actor
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db()
+    audit.record(actor=actor, action=AuditAction.UPDATE, instance=current, changes=changes)
+    return current
+
+
+# --- records for scoring ----------------------------------------------------------------------
+
+_CUSTOMER_COLUMNS = (
+    "id",
+    "kind",
+    "display_name",
+    "legal_name",
+    "short_name",
+    "aliases",
+    "name_key",
+    "pinyin",
+    "birthday",
+    "identity_code",
+    "credit_code",
+)
+
+
+def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Iterable[tuple]):
+    phones: dict[int, set[str]] = {}
+    emails: dict[int, set[str]] = {}
+    for cid, kind, value in points:
+        if kind == ContactPointKind.EMAIL:
+            emails.setdefault(cid, set()).add(value)
+        else:
+            phones.setdefault(cid, set()).add(value.split(";")[0])
+    first_address: dict[int, tuple] = {}
+    for cid, postcode, city, street, district in addresses:
+        first_address.setdefault(cid, (postcode, city, f"{street} {district}".strip()))
+    out: dict[int, scoring.Record] = {}
+    for (
+        cid,
+        kind,
+        display,
+        legal,
+        short,
+        aliases,
+        name_key,
+        py,
+        birthday,
+        ident,
+        credit,
+    ) in customers:
+        postcode, city, street = first_address.get(cid, ("", "", ""))
+        names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
+        out[cid] = scoring.prepare(
+            scoring.Record(
+                id=cid,
+                kind=kind,
+                names=names,
+                name_key=name_key,
+                pinyin=py,
+                birthday=birthday,
+                identity_code=ident or "",
+                credit_code=credit or "",
+                phones=frozenset(phones.get(cid, ())),
+                emails=frozenset(emails.get(cid, ())),
+                postcode=postcode or "",
+                city=city or "",
+                street=street,
+            ),
+            cleaned=True,
+        )
+    return out
+
+
+def _point_rows(qs) -> Iterator[tuple]:
+    return qs.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL]).values_list(
+        "customer_id", "kind", "normalized"
+    )
+
+
+def _address_rows(qs) -> Iterator[tuple]:
+    return qs.order_by("customer_id", "-is_primary", "id").values_list(
+        "customer_id", "postcode", "city", "street", "district"
+    )
+
+
+def load_records(ids: Iterable[int]) -> dict[int, scoring.Record]:
+    """Records of these live customers (at most a few thousand ids per call)."""
+    ids = sorted(set(ids))
+    out: dict[int, scoring.Record] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        customers = Customer.objects.filter(pk__in=chunk, deleted_at__isnull=True).values_list(
+            *_CUSTOMER_COLUMNS
+        )
+        points = _point_rows(ContactPoint.objects.filter(customer_id__in=chunk))
+        addresses = _address_rows(Address.objects.filter(customer_id__in=chunk))
+        out.update(_records(customers, points, addresses))
+    return out
+
+
+def _records_in_range(low: int, high: int, keep: set[int] | None = None):
+    customers = Customer.objects.filter(
+        pk__gte=low, pk__lte=high, deleted_at__isnull=True
+    ).values_list(*_CUSTOMER_COLUMNS)
+    points = _point_rows(ContactPoint.objects.filter(customer_id__gte=low, customer_id__lte=high))
+    addresses = _address_rows(Address.objects.filter(customer_id__gte=low, customer_id__lte=high))
+    if keep is not None:
+        customers = (row for row in customers if row[0] in keep)
+        points = (row for row in points if row[0] in keep)
+        addresses = (row for row in addresses if row[0] in keep)
+    return _records(customers, points, addresses)
+
+
+def record_from_data(data: dict[str, Any]) -> scoring.Record:
+    """A record from the data of a customer about to be created or changed (the body of a
+    create). Values that do not parse (a half-typed phone) are left out, not refused: this is
+    a check, the save validates."""
+    kind = data.get("kind") or "person"
+    display = normalize.clean_text(str(data.get("display_name") or ""))
+    legal = normalize.clean_text(str(data.get("legal_name") or ""))
+    short = normalize.clean_text(str(data.get("short_name") or ""))
+    aliases = [normalize.clean_text(str(a)) for a in data.get("aliases") or [] if a]
+    display = display or legal or short
+    keys = search_keys(
+        kind=kind, display_name=display, legal_name=legal, short_name=short, aliases=aliases
+    )
+    phones: set[str] = set()
+    emails: set[str] = set()
+    for point in data.get("contact_points") or []:
+        if not isinstance(point, dict):
+            continue
+        value = str(point.get("value") or "")
+        try:
+            if point.get("kind") in PHONE_KINDS:
+                phones.add(normalize.normalize_phone(value).split(";")[0])
+            elif point.get("kind") == ContactPointKind.EMAIL:
+                emails.add(normalize.normalize_email(value))
+        except ValidationError:
+            continue
+    address = next((a for a in data.get("addresses") or [] if isinstance(a, dict)), {})
+    birthday = data.get("birthday")
+    if isinstance(birthday, str):
+        try:
+            birthday = dt.date.fromisoformat(birthday)
+        except ValueError:
+            birthday = None
+    if not isinstance(birthday, dt.date):
+        birthday = None
+    credit = normalize.clean_text(str(data.get("credit_code") or "")).upper().replace(" ", "")
+    street = f"{address.get('street') or ''} {address.get('district') or ''}".strip()
+    return scoring.prepare(
+        scoring.Record(
+            id=None,
+            kind=kind,
+            names=tuple(n for n in (display, legal, short, *aliases) if n),
+            name_key=keys["name_key"],
+            pinyin=keys["pinyin"],
+            birthday=birthday,
+            identity_code=normalize.clean_text(str(data.get("identity_code") or "")),
+            credit_code=credit,
+            phones=frozenset(phones),
+            emails=frozenset(emails),
+            postcode=normalize.clean_text(str(address.get("postcode") or "")),
+            city=str(address.get("city") or ""),
+            street=street,
+        )
+    )
+
+
+# --- the check before saving ------------------------------------------------------------------
+
+CHECK_LIMIT = 200
+CHECK_RESULTS = 10
+
+
+def _candidate_ids(record: scoring.Record, exclude_id: int | None) -> set[int]:
+    """Customers that share an indexed key with the record: phones, e-mails, codes, name keys,
+    pinyin. Each lookup is bounded."""
+    live = Customer.objects.filter(deleted_at__isnull=True)
+    found: set[int] = set()
+    values = [*record.phones, *record.emails]
+    if values:
+        found |= set(
+            ContactPoint.objects.filter(
+                normalized__in=values + [f"{p};" for p in record.phones],
+                customer__deleted_at__isnull=True,
+            ).values_list("customer_id", flat=True)[:CHECK_LIMIT]
+        )
+        phone_prefix = Q()
+        for phone in record.phones:
+            phone_prefix |= Q(normalized__startswith=f"{phone};")
+        if record.phones:
+            found |= set(
+                ContactPoint.objects.filter(phone_prefix).values_list("customer_id", flat=True)[
+                    :CHECK_LIMIT
+                ]
+            )
+    if record.identity_code:
+        found |= set(
+            live.filter(identity_code=record.identity_code).values_list("id", flat=True)[
+                :CHECK_LIMIT
+            ]
+        )
+    if record.credit_code:
+        found |= set(
+            live.filter(credit_code=record.credit_code).values_list("id", flat=True)[:CHECK_LIMIT]
+        )
+    name_keys = {record.name_key, *(normalize.text_key(n) for n in record.names[1:])} - {""}
+    if name_keys:
+        found |= set(live.filter(name_key__in=name_keys).values_list("id", flat=True)[:CHECK_LIMIT])
+    if record.pinyin:
+        found |= set(live.filter(pinyin=record.pinyin).values_list("id", flat=True)[:CHECK_LIMIT])
+    found.discard(exclude_id)
+    return found
+
+
+def find_duplicates(record: scoring.Record, *, exclude_id: int | None = None) -> list[tuple]:
+    """(customer id, Score) of saved customers that may be the same as `record`, best first,
+    at or above the review threshold."""
+    threshold = get_settings().review_threshold
+    keys = scoring.block_keys(record)
+    candidates = load_records(_candidate_ids(record, exclude_id))
+    out = []
+    for cid, other in candidates.items():
+        if not keys & scoring.block_keys(other):
+            continue
+        result = scoring.score_pair(record, other)
+        if result.score >= threshold:
+            out.append((cid, result))
+    out.sort(key=lambda item: (-item[1].score, item[0]))
+    return out[:CHECK_RESULTS]
+
+
+def check_duplicates(
+    *, actor: User, data: dict[str, Any], exclude_id: int | None = None
+) -> list[dict[str, Any]]:
+    """What saving `data` would collide with, as the user may see it: a customer the user may
+    see comes with its id and name; one they may not see only as "a matching customer exists"
+    with its score and reasons (which carry no personal value)."""
+    if not (may(actor, "create") or may(actor, "change")):
+        raise PermissionDeniedError()
+    # Only a customer the user may see can be the one being edited.
+    if (
+        exclude_id is not None
+        and not Customer.objects.filter(visible_q(actor), pk=exclude_id).exists()
+    ):
+        raise ValidationError({"id": _("There is no such customer.")})
+    found = find_duplicates(record_from_data(data), exclude_id=exclude_id)
+    if not found:
+        return []
+    likely = get_settings().likely_threshold
+    visible = dict(
+        Customer.objects.filter(visible_q(actor), pk__in=[cid for cid, _s in found]).values_list(
+            "id", "display_name"
+        )
+    )
+    out = []
+    for cid, result in found:
+        entry: dict[str, Any] = {
+            "score": result.score,
+            "likely": result.score >= likely,
+            "reasons": scoring.public_reasons(result.reasons),
+        }
+        if cid in visible:
+            entry.update(visible=True, id=cid, display_name=visible[cid])
+        else:
+            entry.update(
+                visible=False,
+                id=None,
+                display_name=None,
+                message=_("A matching customer exists, owned by another team or user."),
+            )
+        out.append(entry)
+    return out
+
+
+# --- the scan ---------------------------------------------------------------------------------
+
+SCAN_BATCH = 50_000
+# The two low bits of a key's hash carry its kind, which sets its bucket limit.
+_KIND_BITS = {
+    scoring.MAX_BLOCK_SIZE: 0,
+    scoring.MAX_STRONG_BLOCK_SIZE: 1,
+    scoring.MAX_NAME_BLOCK_SIZE: 2,
+}
+_LIMITS = np.array(
+    [scoring.MAX_BLOCK_SIZE, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_NAME_BLOCK_SIZE, 0]
+)
+
+
+def _key_hash(key: str) -> int:
+    return (hash(key) & 0x3FFF_FFFF_FFFF_FFFC) | _KIND_BITS[scoring.block_limit(key)]
+
+
+def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
+    """Unique (low, high) id pairs of ids that share a key hash, buckets over the size limit
+    left out; and how many buckets were left out."""
+    order = np.argsort(hashes, kind="stable")
+    hashes, ids = hashes[order], ids[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    limits = _LIMITS[hashes[starts] & 3]
+    usable = (sizes >= 2) & (sizes <= limits)
+    skipped = int((sizes > limits).sum())
+    chunks: list[np.ndarray] = []
+    for size in np.unique(sizes[usable]):
+        group_starts = starts[usable & (sizes == size)]
+        members = ids[group_starts[:, None] + np.arange(size)]  # (groups, size)
+        i, j = np.triu_indices(size, k=1)
+        a, b = members[:, i].ravel(), members[:, j].ravel()
+        chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64), skipped
+    pairs = np.concatenate(chunks)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0), skipped
+
+
+def scan(*, progress=None) -> dict[str, Any]:
+    """Score every pair of live customers that shares a blocking key; store those at or above
+    the review threshold as open pairs (a pair dismissed as not a duplicate keeps that status,
+    with its new score), and drop open pairs that no longer qualify."""
+    started_at = timezone.now()
+    clock = time.perf_counter()
+    bounds = Customer.objects.filter(deleted_at__isnull=True).order_by("pk")
+    low = bounds.values_list("pk", flat=True).first()
+    high = bounds.reverse().values_list("pk", flat=True).first()
+    result: dict[str, Any] = {"customers": 0, "candidates": 0, "pairs": 0, "skipped_blocks": 0}
+    if low is None:
+        DuplicatePair.objects.filter(status=PairStatus.OPEN).delete()
+        return result
+    span = high - low + 1
+    if progress is not None:
+        progress.set_total(2 * span)
+    # Pass 1: blocking keys of every customer, as hashes beside the customer's id.
+    hash_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    customers = 0
+    for start in range(low, high + 1, SCAN_BATCH):
+        end = min(start + SCAN_BATCH - 1, high)
+        records = _records_in_range(start, end)
+        customers += len(records)
+        hashes: list[int] = []
+        owners: list[int] = []
+        for cid, record in records.items():
+            for key in scoring.block_keys(record):
+                hashes.append(_key_hash(key))
+                owners.append(cid)
+        hash_parts.append(np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
+        id_parts.append(np.fromiter(owners, dtype=np.int64, count=len(owners)))
+        if progress is not None:
+            progress.advance_to(end - low + 1, force=True)
+    pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
+    del hash_parts, id_parts
+    result.update(customers=customers, candidates=len(pairs), skipped_blocks=skipped)
+    result["blocking_seconds"] = round(time.perf_counter() - clock, 2)
+    # Pass 2: the records of the customers in a candidate pair, and the score of each pair.
+    involved = np.unique(pairs.ravel()) if len(pairs) else np.empty(0, dtype=np.int64)
+    threshold = get_settings().review_threshold
+    records: dict[int, scoring.Record] = {}
+    for start in range(low, high + 1, SCAN_BATCH):
+        end = min(start + SCAN_BATCH - 1, high)
+        lo, hi = np.searchsorted(involved, [start, end + 1])
+        if hi > lo:
+            records.update(_records_in_range(start, end, keep=set(involved[lo:hi].tolist())))
+        if progress is not None:
+            progress.advance_to(span + end - low + 1, force=True)
+    found: list[DuplicatePair] = []
+    for a, b in pairs.tolist():
+        ra, rb = records.get(a), records.get(b)
+        if ra is None or rb is None:
+            continue
+        scored = scoring.score_pair(ra, rb)
+        if scored.score >= threshold:
+            found.append(
+                DuplicatePair(
+                    customer_a_id=a,
+                    customer_b_id=b,
+                    score=scored.score,
+                    reasons=scored.reasons,
+                    scanned_at=started_at,
+                )
+            )
+    del records
+    result["scoring_seconds"] = round(time.perf_counter() - clock - result["blocking_seconds"], 2)
+    with transaction.atomic():
+        for start in range(0, len(found), 5000):
+            DuplicatePair.objects.bulk_create(
+                found[start : start + 5000],
+                update_conflicts=True,
+                unique_fields=["customer_a", "customer_b"],
+                update_fields=["score", "reasons", "scanned_at"],
+            )
+        DuplicatePair.objects.filter(status=PairStatus.OPEN, scanned_at__lt=started_at).delete()
+    result["pairs"] = len(found)
+    result["seconds"] = round(time.perf_counter() - clock, 2)
+    return result
+
+
+def open_pairs_above(threshold: float) -> list[tuple[int, int]]:
+    """(low id, high id) of the open pairs at or above a score (for the benchmark)."""
+    return list(
+        DuplicatePair.objects.filter(status=PairStatus.OPEN, score__gte=threshold).values_list(
+            "customer_a_id", "customer_b_id"
+        )
+    )
+
+
+def start_scan(*, actor: User):
+    """Start the scan of the whole base as a background job (policies.may_scan)."""
+    from guanxi.jobs.services import start_job
+
+    if not policies.may_scan(actor):
+        raise PermissionDeniedError()
+    return start_job(kind="dedup.scan", actor=actor)
+
+
+# --- review decisions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dismiss_pair(*, actor: User, pair: DuplicatePair, version: Any) -> DuplicatePair:
+    """Mark a pair "not a duplicate": later scans do not raise it again."""
+    locked = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    check_version(locked, version)
+    if not policies.may_decide(actor, locked):
+        raise PermissionDeniedError()
+    if locked.status != PairStatus.OPEN:
+        raise ValidationError({"status": _("This pair has already been decided.")})
+    DuplicatePair.objects.filter(pk=locked.pk).update(
+        status=PairStatus.DISMISSED,
+        decided_at=timezone.now(),
+        decided_by=actor,
+        version=F("version") + 1,
+    )
+    locked.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=locked,
+        changes={"status": [PairStatus.OPEN, PairStatus.DISMISSED]},
+    )
+    return locked
+
+
+# --- merge and undo ---------------------------------------------------------------------------
+
+# Fields whose winner the user chooses; everything else is kept by the system.
+MERGE_FIELDS = (
+    "kind",
+    "display_name",
+    "legal_name",
+    "short_name",
+    "external_id",
+    "credit_code",
+    "identity_code",
+    "gender",
+    "birthday",
+    "occupation",
+    "interests",
+    "preferences",
+    "industry",
+    "region",
+    "source",
+    "grade",
+    "status",
+    "lifecycle_stage",
+    "value_tier",
+    "custom_fields",
+    "notes",
+    "owner",
+    "team",
+    "referred_by",
+    "marketing_consent",
+)
+# Fields the merge also changes and the undo restores.
+TRACKED_FIELDS = (*MERGE_FIELDS, "aliases", "name_key", "pinyin", "pinyin_initials", "search_text")
+# Relations that belong to duplicate detection itself and do not move.
+_NOT_MOVED = {"dedup.duplicatepair", "dedup.merge"}
+
+
+def _reverse_relations():
+    """Every foreign key to Customer from another record (one-to-many), and many-to-many
+    through tables, whatever app defines them; one-to-one rows (a score per customer) are
+    recomputed, not moved."""
+    for rel in Customer._meta.get_fields(include_hidden=True):
+        if not rel.auto_created or rel.concrete:
+            continue
+        model = rel.related_model
+        if model._meta.label_lower in _NOT_MOVED or rel.one_to_one:
+            continue
+        if rel.many_to_many:
+            continue  # handled through their through table's foreign key below
+        if rel.one_to_many:
+            yield model, rel.field
+
+
+# Rows that are the same thing when these fields agree: the loser's copy stays behind rather
+# than giving the survivor the same phone number twice.
+_SAME_WHEN = {ContactPoint: ("kind", "normalized")}
+
+
+def _unique_sets(model, field) -> list[tuple[str, ...]]:
+    """Sets of fields unique together that include `field` (besides it)."""
+    sets: list[tuple[str, ...]] = []
+    if model in _SAME_WHEN:
+        sets.append(_SAME_WHEN[model])
+    if field.unique:
+        sets.append(())
+    for together in model._meta.unique_together:
+        if field.name in together:
+            sets.append(tuple(f for f in together if f != field.name))
+    for constraint in model._meta.constraints:
+        fields = getattr(constraint, "fields", None) or ()
+        if field.name in fields:
+            sets.append(tuple(f for f in fields if f != field.name))
+    return sets
+
+
+def _move_rows(survivor: Customer, loser: Customer) -> tuple[dict[str, list], dict[str, int]]:
+    """Point every row of the loser at the survivor; rows that would clash with a row of the
+    survivor under a uniqueness rule (a share with the same user) stay with the loser. Returns
+    the ids moved per relation and the count left behind per relation."""
+    moved: dict[str, list] = {}
+    kept: dict[str, int] = {}
+    for model, field in _reverse_relations():
+        label = f"{model._meta.label_lower}.{field.name}"
+        manager = model._base_manager
+        qs = manager.filter(**{field.attname: loser.pk})
+        if model is Customer:
+            qs = qs.exclude(pk=survivor.pk)
+        all_clash = False
+        clash: Q | None = None
+        for others in _unique_sets(model, field):
+            survivor_rows = manager.filter(**{field.attname: survivor.pk})
+            if not others:
+                all_clash = all_clash or survivor_rows.exists()
+                continue
+            for values in survivor_rows.values_list(*others):
+                if any(v is None for v in values):
+                    continue  # NULLs never clash under a unique constraint
+                q = Q(**dict(zip(others, values, strict=True)))
+                clash = q if clash is None else clash | q
+        if all_clash:
+            left_ids = set(qs.values_list("pk", flat=True))
+        elif clash is not None:
+            left_ids = set(qs.filter(clash).values_list("pk", flat=True))
+        else:
+            left_ids = set()
+        ids = [pk for pk in qs.values_list("pk", flat=True) if pk not in left_ids]
+        for start in range(0, len(ids), 900):
+            manager.filter(pk__in=ids[start : start + 900]).update(**{field.attname: survivor.pk})
+        if ids:
+            moved[label] = ids
+        if left_ids:
+            kept[label] = len(left_ids)
+    return moved, kept
+
+
+def _field_value(customer: Customer, name: str) -> Any:
+    field = Customer._meta.get_field(name)
+    return getattr(customer, getattr(field, "attname", name))
+
+
+def _clean_choices(choices: Any) -> dict[str, str]:
+    if choices in (None, ""):
+        return {}
+    if not isinstance(choices, dict):
+        raise ValidationError({"choices": _("Choose, for each field, which record's value wins.")})
+    errors: dict[str, str] = {}
+    out: dict[str, str] = {}
+    for name, side in choices.items():
+        if name not in MERGE_FIELDS:
+            errors[f"choices.{name}"] = _("This field cannot be chosen in a merge.")
+        elif side not in ("survivor", "loser"):
+            errors[f"choices.{name}"] = _("Choose “survivor” or “loser”.")
+        else:
+            out[name] = side
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _lock_pair(a: int, b: int) -> tuple[Customer, Customer]:
+    """Both customers locked, in id order (no deadlock between two merges)."""
+    rows = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=sorted((a, b)), deleted_at__isnull=True)
+        .order_by("pk")
+    }
+    if a not in rows or b not in rows:
+        raise Customer.DoesNotExist
+    return rows[a], rows[b]
+
+
+@transaction.atomic
+def merge_customers(
+    *,
+    actor: User,
+    survivor: Customer,
+    loser: Customer,
+    choices: Any = None,
+    survivor_version: Any,
+    loser_version: Any,
+) -> Merge:
+    """Merge `loser` into `survivor`: the chosen field values, every related row, tags and the
+    loser's names (as aliases) go to the survivor; the loser goes to the recycle bin marked as
+    merged. `survivor` and `loser` must come from a selector for `actor`."""
+    if survivor.pk == loser.pk:
+        raise ValidationError({"loser": _("A customer cannot be merged with itself.")})
+    choices = _clean_choices(choices)
+    s, lo = _lock_pair(survivor.pk, loser.pk)
+    errors = {}
+    for name, record, version in (("survivor", s, survivor_version), ("loser", lo, loser_version)):
+        try:
+            check_version(record, version)
+        except ValidationError:
+            errors[f"{name}_version"] = _("Send the version of the record you merged.")
+    if errors:
+        raise ValidationError(errors)
+    if not policies.may_merge(actor, s, lo):
+        raise PermissionDeniedError()
+    if lo.kind != s.kind and choices.get("kind") is None:
+        # Different kinds merge only when the user says which kind wins.
+        raise ValidationError(
+            {"choices.kind": _("The customers are of different kinds: choose which kind wins.")}
+        )
+    before = {name: audit._jsonable(_field_value(s, name)) for name in TRACKED_FIELDS}
+    for name, side in choices.items():
+        if side == "loser":
+            setattr(s, Customer._meta.get_field(name).attname, _field_value(lo, name))
+    if s.referred_by_id in (s.pk, lo.pk):
+        s.referred_by_id = None if lo.referred_by_id == s.pk else lo.referred_by_id
+    if s.kind == "organisation":
+        s.gender, s.birthday = "", None
+    aliases = list(s.aliases or [])
+    for name in (lo.display_name, lo.legal_name, lo.short_name, *(lo.aliases or [])):
+        if name and name not in aliases and name not in (s.display_name, s.legal_name):
+            aliases.append(name)
+    s.aliases = aliases[:20]
+    if s.credit_code:
+        clash = Customer.objects.filter(credit_code=s.credit_code, deleted_at__isnull=True)
+        if clash.exclude(pk__in=(s.pk, lo.pk)).exists():
+            raise ValidationError(
+                {"credit_code": _("Another customer already has this unified social credit code.")}
+            )
+    moved, kept = _move_rows(s, lo)
+    survivor_tags = set(s.tags.values_list("pk", flat=True))
+    added_tags = [t for t in lo.tags.values_list("pk", flat=True) if t not in survivor_tags]
+    s.tags.add(*added_tags)
+    points = list(s.contact_points.all())
+    s.__dict__.update(
+        search_keys(
+            kind=s.kind,
+            display_name=s.display_name,
+            legal_name=s.legal_name,
+            short_name=s.short_name,
+            aliases=s.aliases,
+            contact_points=[(p.kind, p.normalized) for p in points],
+        )
+    )
+    # Primary contact points and addresses: the survivor's stay primary.
+    for model in (ContactPoint, Address):
+        label = f"customers.{model.__name__.lower()}.customer"
+        if (
+            moved.get(label)
+            and model.objects.filter(customer=s, is_primary=True)
+            .exclude(pk__in=moved[label])
+            .exists()
+        ):
+            model.objects.filter(pk__in=moved[label], is_primary=True).update(is_primary=False)
+    s.version = F("version") + 1
+    s.save()
+    s.refresh_from_db()
+    after = {name: audit._jsonable(_field_value(s, name)) for name in TRACKED_FIELDS}
+    changed = {k for k in TRACKED_FIELDS if before[k] != after[k]}
+    now = timezone.now()
+    Customer.objects.filter(pk=lo.pk).update(
+        deleted_at=now, deleted_by=actor, version=F("version") + 1
+    )
+    aggregates.refresh_all([s.pk, lo.pk])
+    merge = Merge.objects.create(
+        survivor=s,
+        loser=lo,
+        survivor_name=s.display_name,
+        loser_name=lo.display_name,
+        choices=choices,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+        moved=moved,
+        added_tags=added_tags,
+        created_by=actor,
+    )
+    DuplicatePair.objects.filter(
+        customer_a_id=min(s.pk, lo.pk), customer_b_id=max(s.pk, lo.pk)
+    ).update(status=PairStatus.MERGED, decided_at=now, decided_by=actor, version=F("version") + 1)
+    moved_counts = {label: len(ids) for label, ids in moved.items()}
+    winners = {name: side for name, side in choices.items() if side == "loser"}
+    survivor_changes = {k: [before[k], after[k]] for k in sorted(changed)}
+    survivor_changes.update(
+        {
+            "merged_from": [None, lo.pk],
+            "merge": [None, merge.pk],
+            "fields_from_merged": [None, winners],
+            "moved": [None, moved_counts],
+        }
+    )
+    if kept:
+        survivor_changes["left_with_merged"] = [None, kept]
+    for key in ("search_text", "pinyin", "pinyin_initials", "name_key"):
+        survivor_changes.pop(key, None)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=s,
+        changes=survivor_changes,
+        customer_id=s.pk,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=lo,
+        changes={
+            "deleted_at": [None, now.isoformat()],
+            "merged_into": [None, s.pk],
+            "merge": [None, merge.pk],
+            "moved": [None, moved_counts],
+        },
+        customer_id=lo.pk,
+    )
+    return merge
+
+
+def refuse_restore_of_merged(customer: Customer) -> None:
+    """A customer merged into another comes back only by undoing the merge (a restore guard of
+    the customer services)."""
+    if Merge.objects.filter(loser=customer, undone_at__isnull=True).exists():
+        raise ValidationError(
+            _("This customer was merged into another customer; undo the merge to bring it back.")
+        )
+
+
+@transaction.atomic
+def undo_merge(*, actor: User, merge: Merge) -> Merge:
+    """Undo a merge: the survivor's fields as they were, the moved rows back to the merged
+    customer, which comes back from the recycle bin.
+
+    Refused (ConflictError) when a field the merge changed has been changed on the survivor
+    since, because restoring it would overwrite that later change; edits to other fields are
+    kept. Rows moved by the merge that were deleted or moved elsewhere since stay where they
+    are. Refused as well when either customer is gone (purged, or the survivor merged away)."""
+    locked = Merge.objects.select_for_update().get(pk=merge.pk)
+    if locked.undone_at is not None:
+        raise ValidationError({"merge": _("This merge has already been undone.")})
+    if locked.survivor_id is None or locked.loser_id is None:
+        raise ValidationError(
+            {"merge": _("One of the customers no longer exists; the merge cannot be undone.")}
+        )
+    rows = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=sorted((locked.survivor_id, locked.loser_id)))
+        .order_by("pk")
+    }
+    s, lo = rows[locked.survivor_id], rows[locked.loser_id]
+    if s.deleted_at is not None:
+        raise ValidationError(
+            {"merge": _("The surviving customer is in the recycle bin; restore it first.")}
+        )
+    if lo.deleted_at is None:
+        raise ValidationError({"merge": _("The merged customer is no longer in the recycle bin.")})
+    if not policies.may_merge(actor, s, lo):
+        raise PermissionDeniedError()
+    current = {name: audit._jsonable(_field_value(s, name)) for name in locked.after}
+    changed_since = sorted(
+        name
+        for name, value in locked.after.items()
+        if current[name] != value and name not in ("search_text",)
+    )
+    if changed_since:
+        labels = ", ".join(str(Customer._meta.get_field(n).verbose_name) for n in changed_since)
+        raise ConflictError(
+            current_version=s.version,
+            message=_(
+                "The surviving customer was changed since the merge (%(fields)s); undoing the "
+                "merge would overwrite that change. Change these fields back, or edit the "
+                "records by hand."
+            )
+            % {"fields": labels},
+        )
+    for name, value in locked.before.items():
+        field = Customer._meta.get_field(name)
+        setattr(s, field.attname, field.to_python(value) if value is not None else None)
+    points = list(
+        s.contact_points.exclude(pk__in=locked.moved.get("customers.contactpoint.customer", []))
+    )
+    s.__dict__.update(
+        search_keys(
+            kind=s.kind,
+            display_name=s.display_name,
+            legal_name=s.legal_name,
+            short_name=s.short_name,
+            aliases=s.aliases,
+            contact_points=[(p.kind, p.normalized) for p in points],
+        )
+    )
+    if lo.credit_code:
+        clash = Customer.objects.filter(credit_code=lo.credit_code, deleted_at__isnull=True)
+        if clash.exclude(pk=lo.pk).exclude(pk=s.pk).exists() or s.credit_code == lo.credit_code:
+            raise ValidationError(
+                {"credit_code": _("Another customer already has this unified social credit code.")}
+            )
+    moved_back: dict[str, int] = {}
+    relations = {
+        f"{model._meta.label_lower}.{field.name}": (model, field)
+        for model, field in _reverse_relations()
+    }
+    for label, ids in locked.moved.items():
+        if label not in relations:
+            continue
+        model, field = relations[label]
+        count = 0
+        for start in range(0, len(ids), 900):
+            count += model._base_manager.filter(
+                pk__in=ids[start : start + 900], **{field.attname: s.pk}
+            ).update(**{field.attname: lo.pk})
+        moved_back[label] = count
+    if locked.added_tags:
+        s.tags.remove(*locked.added_tags)
+    s.version = F("version") + 1
+    s.save()
+    s.refresh_from_db()
+    was = lo.deleted_at
+    Customer.objects.filter(pk=lo.pk).update(
+        deleted_at=None, deleted_by=None, version=F("version") + 1
+    )
+    aggregates.refresh_all([s.pk, lo.pk])
+    now = timezone.now()
+    Merge.objects.filter(pk=locked.pk).update(undone_at=now, undone_by=actor)
+    locked.refresh_from_db()
+    DuplicatePair.objects.filter(
+        customer_a_id=min(s.pk, lo.pk), customer_b_id=max(s.pk, lo.pk)
+    ).update(status=PairStatus.OPEN, decided_at=None, decided_by=None, version=F("version") + 1)
+    restored = {k: [locked.after[k], v] for k, v in locked.before.items()}
+    for key in ("search_text", "pinyin", "pinyin_initials", "name_key"):
+        restored.pop(key, None)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=s,
+        changes={**restored, "merge_undone": [locked.pk, None], "moved_back": [None, moved_back]},
+        customer_id=s.pk,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.RESTORE,
+        instance=lo,
+        changes={"deleted_at": [was.isoformat(), None], "merge_undone": [locked.pk, None]},
+        customer_id=lo.pk,
+    )
+    return locked
