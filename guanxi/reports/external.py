@@ -1,89 +1,96 @@
 """Charts from other apps: pipeline funnel, satisfaction and NPS trend, ticket volume and SLA.
 
 Each is registered only when its app is installed (an app that is not installed contributes
-nothing; no chart shows made-up data). They call the other app's selector with the acting user,
-so its own visibility rules hold, and turn its answer into a Chart:
+nothing; no chart shows made-up data). Each calls the other app's selector with the acting
+user, so that app's own visibility rules hold, and turns its rows into a Chart:
 
-- guanxi.pipeline.selectors.funnel(user, *, pipeline=None, date_from=None, date_to=None,
-  team=None)
-- guanxi.surveys.selectors.satisfaction_trend(user, *, date_from, date_to, team=None)
-- guanxi.tickets.selectors.dashboard_ticket_stats(user, *, date_from, date_to, team=None)
-
-`to_chart` accepts the shapes such selectors naturally return: a Chart; a dict with
-"categories" and "series"; a list of rows (dicts or tuples) whose first text value is the
-category and whose numbers are the series. The integrator checks the wiring after merging.
+- guanxi.pipeline.selectors.funnel: one row per stage with count and amount per currency;
+- guanxi.surveys.selectors.satisfaction_trend: one row per month with CSAT and NPS;
+- guanxi.tickets.selectors.dashboard_ticket_stats: one row per month with tickets opened,
+  resolved and the share that met their SLA targets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .charts import Chart, Filters, register
-
-NUMBER = (int, float, Decimal)
-
-
-def _num(value: Any) -> float | int:
-    return float(value) if isinstance(value, Decimal) else value
-
-
-def to_chart(key: str, title: str, kind: str, data: Any) -> Chart | None:
-    if data is None:
-        return None
-    if isinstance(data, Chart):
-        return data
-    chart = Chart(key, str(title), kind)
-    if isinstance(data, Mapping) and "series" in data:
-        chart.categories = [str(c) for c in data.get("categories", [])]
-        chart.series = [
-            {"name": str(s.get("name", "")), "data": [_num(v) for v in s.get("data", [])]}
-            for s in data["series"]
-        ]
-    else:
-        rows = list(data.items()) if isinstance(data, Mapping) else list(data)
-        names: list[str] = []
-        values: dict[str, list] = {}
-        for row in rows:
-            if isinstance(row, Mapping):
-                items = list(row.items())
-            elif isinstance(row, tuple | list):
-                items = [(str(i), v) for i, v in enumerate(row)]
-            else:
-                continue
-            label = next((str(v) for _k, v in items if isinstance(v, str)), None)
-            if label is None:
-                label = str(items[0][1]) if items else ""
-            chart.categories.append(label)
-            for k, v in items:
-                if isinstance(v, NUMBER) and not isinstance(v, bool):
-                    if k not in values:
-                        names.append(k)
-                        values[k] = []
-                    values[k].append(_num(v))
-        chart.series = [{"name": n, "data": values[n]} for n in names]
-    chart.columns = ["", *[s["name"] for s in chart.series]]
-    chart.rows = [
-        [c, *[s["data"][i] if i < len(s["data"]) else "" for s in chart.series]]
-        for i, c in enumerate(chart.categories)
-    ]
-    chart.links = [None for _c in chart.categories]
-    return chart
+from .charts import Chart, Filters, period_bounds, register
 
 
 def _period(filters: Filters) -> dict[str, Any]:
-    from .charts import period_bounds
-
     since, until = period_bounds(filters)
     return {
         "date_from": filters.date_from or since.date(),
         "date_to": filters.date_to or until.date(),
-        "team": filters.team,
+        "team": filters.team.pk if filters.team is not None else None,
     }
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None:
+        return None
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _table(chart: Chart) -> Chart:
+    chart.columns = ["", *[s["name"] for s in chart.series]]
+    chart.rows = [
+        [label, *[s["data"][i] for s in chart.series]] for i, label in enumerate(chart.categories)
+    ]
+    chart.links = [None for _label in chart.categories]
+    return chart
+
+
+def funnel_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
+    """Open stages in order with their opportunity count and amount in the default currency."""
+    currency = getattr(settings, "DEFAULT_CURRENCY", "CNY")
+    pipelines = {row["pipeline_id"] for row in rows}
+    chart = Chart("pipeline_funnel", title, "funnel")
+    counts, amounts = [], []
+    for row in rows:
+        label = row["stage"] if len(pipelines) == 1 else f"{row['pipeline']} · {row['stage']}"
+        chart.categories.append(str(label))
+        counts.append(row["count"])
+        amounts.append(_number(row["amount"].get(currency, Decimal(0))))
+    chart.series = [
+        {"name": _("Opportunities"), "data": counts},
+        {"name": _("Amount (%(currency)s)") % {"currency": currency}, "data": amounts},
+    ]
+    return _table(chart)
+
+
+def satisfaction_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
+    chart = Chart("satisfaction", title, "line")
+    chart.categories = [row["label"] for row in rows]
+    chart.series = [
+        {"name": _("CSAT average"), "data": [_number(r["csat_avg"]) for r in rows]},
+        {"name": _("NPS"), "data": [_number(r["nps"]) for r in rows]},
+        {"name": _("Responses"), "data": [r["responses"] for r in rows]},
+    ]
+    return _table(chart)
+
+
+def ticket_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
+    def percent(rate: Any) -> float | None:
+        return None if rate is None else round(float(rate) * 100, 1)
+
+    chart = Chart("tickets", title, "bar")
+    chart.categories = [row["month"].strftime("%Y-%m") for row in rows]
+    chart.series = [
+        {"name": _("Opened"), "data": [r["opened"] for r in rows]},
+        {"name": _("Resolved"), "data": [r["resolved"] for r in rows]},
+        {
+            "name": _("Resolved within SLA (%)"),
+            "data": [percent(r["resolution_rate"]) for r in rows],
+        },
+    ]
+    return _table(chart)
 
 
 def register_pipeline_funnel() -> None:
@@ -95,7 +102,8 @@ def register_pipeline_funnel() -> None:
     def pipeline_funnel(user, filters: Filters):
         from guanxi.pipeline.selectors import funnel
 
-        return to_chart("pipeline_funnel", title, "funnel", funnel(user, **_period(filters)))
+        rows = [r for r in funnel(user, **_period(filters)) if r["outcome"] == "open"]
+        return funnel_chart(str(title), rows)
 
 
 def register_satisfaction_trend() -> None:
@@ -107,8 +115,7 @@ def register_satisfaction_trend() -> None:
     def satisfaction(user, filters: Filters):
         from guanxi.surveys.selectors import satisfaction_trend
 
-        data = satisfaction_trend(user, **_period(filters))
-        return to_chart("satisfaction", title, "line", data)
+        return satisfaction_chart(str(title), satisfaction_trend(user, **_period(filters)))
 
 
 def register_ticket_stats() -> None:
@@ -120,8 +127,7 @@ def register_ticket_stats() -> None:
     def tickets(user, filters: Filters):
         from guanxi.tickets.selectors import dashboard_ticket_stats
 
-        data = dashboard_ticket_stats(user, **_period(filters))
-        return to_chart("tickets", title, "bar", data)
+        return ticket_chart(str(title), dashboard_ticket_stats(user, **_period(filters)))
 
 
 def register_all() -> None:
