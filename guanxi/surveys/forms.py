@@ -160,9 +160,31 @@ class ActionForm(ServiceForm):
         required=False,
         help_text=_("What customers said, e.g. “slow delivery”."),
     )
+    # Numbers, not lists: there may be a great many tickets and needs.
+    ticket = forms.ModelChoiceField(
+        label=_("ticket number"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.NumberInput,
+        help_text=_("Optional: the ticket that prompted this action."),
+    )
+    need = forms.ModelChoiceField(
+        label=_("need number"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.NumberInput,
+        help_text=_("Optional: the customer need this action answers."),
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from guanxi.needs.selectors import need_list
+        from guanxi.tickets.selectors import ticket_list
+
         super().__init__(*args, **kwargs)
+        self.fields["ticket"].queryset = ticket_list(user=user)
+        self.fields["need"].queryset = need_list(user=user)
+        for name in ("ticket", "need"):
+            self.fields[name].error_messages["invalid_choice"] = _("There is no such record.")
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")
         if not self.is_bound and not self.initial.get("owner"):
             self.initial["owner"] = user.pk

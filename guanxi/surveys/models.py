@@ -161,8 +161,8 @@ class ActionStatus(models.TextChoices):
 
 
 class ImprovementAction(models.Model):
-    """Something the company does about what customers said. Links to tickets and needs are
-    added by the integrator once those apps are merged."""
+    """Something the company does about what customers said: a survey's theme, a ticket or a
+    need that prompted it."""
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -185,6 +185,22 @@ class ImprovementAction(models.Model):
         related_name="actions",
     )
     theme = models.CharField(_("theme"), max_length=200, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_actions",
+    )
+    need = models.ForeignKey(
+        "needs.Need",
+        verbose_name=_("need"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_actions",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

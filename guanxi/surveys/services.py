@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 
 SURVEY_FIELDS = ("title", "kind", "intro", "closes_at", "low_csat", "low_nps")
 QUESTION_FIELDS = ("position", "kind", "text", "choices", "required", "scale_min", "scale_max")
-ACTION_FIELDS = ("title", "description", "owner", "due_date", "status", "survey", "theme")
+ACTION_FIELDS = (
+    "title", "description", "owner", "due_date", "status", "survey", "theme", "ticket", "need",
+)  # fmt: skip
 TOKEN_SALT = "guanxi.surveys.link"  # noqa: S105 - a signing salt, not a secret
 MAX_CHOICES = 20
 MAX_TEXT_ANSWER = 5000
@@ -544,8 +546,23 @@ def _low_score_task(survey: Survey, response: Response):
 # --- improvement actions ----------------------------------------------------------------------
 
 
+def _check_action_links(actor: User, action: ImprovementAction, data: dict[str, Any]) -> None:
+    """A ticket or need linked to an action must be one the actor may see (else: no such)."""
+    from guanxi.needs.selectors import need_list
+    from guanxi.tickets.selectors import ticket_list
+
+    for field, selector in (("ticket", ticket_list), ("need", need_list)):
+        value = data.get(field)
+        if value is None:
+            continue
+        pk = getattr(value, "pk", value)
+        if not selector(user=actor).filter(pk=pk).exists():
+            raise ValidationError({field: _("There is no such record.")})
+
+
 def _prepare_action(actor: User, action: ImprovementAction, data: dict[str, Any], previous_owner):
     _unknown(data, ACTION_FIELDS)
+    _check_action_links(actor, action, data)
     for field, value in data.items():
         setattr(action, field, value)
     _text(action, "title")
@@ -557,7 +574,9 @@ def _prepare_action(actor: User, action: ImprovementAction, data: dict[str, Any]
         raise ValidationError({"owner": _("This user is not active.")})
     if action.status not in ActionStatus.values:
         raise ValidationError({"status": _("Choose a status.")})
-    action.full_clean(exclude=["owner", "survey", "created_by"], validate_unique=False)
+    action.full_clean(
+        exclude=["owner", "survey", "ticket", "need", "created_by"], validate_unique=False
+    )
 
 
 @transaction.atomic

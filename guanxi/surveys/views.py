@@ -323,8 +323,12 @@ class ActionCreate(_Form):
         return {"user": self.request.user}
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
-        survey = self.request.GET.get("survey", "")
-        return {"survey": int(survey)} if survey.isdigit() and len(survey) < 19 else {}
+        initial = {}
+        for name in ("survey", "ticket", "need"):  # "New action" from a survey, ticket or need
+            value = self.request.GET.get(name, "")
+            if value.isdigit() and len(value) < 19:
+                initial[name] = int(value)
+        return initial
 
     def call_service(self, data: dict[str, Any], version: int | None) -> Any:
         return services.create_action(actor=self.request.user, data=data)

@@ -84,6 +84,12 @@ class ImprovementActionSerializer(StrictSerializerMixin, serializers.ModelSerial
     survey = serializers.PrimaryKeyRelatedField(
         queryset=Survey.objects.all(), required=False, allow_null=True
     )
+    ticket = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), required=False, allow_null=True
+    )
+    need = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), required=False, allow_null=True
+    )
     is_overdue = serializers.BooleanField(read_only=True)
     version = VersionField()
 
@@ -91,10 +97,22 @@ class ImprovementActionSerializer(StrictSerializerMixin, serializers.ModelSerial
         model = ImprovementAction
         fields = [
             "id", "title", "description", "owner", "owner_name", "due_date", "status", "survey",
-            "theme", "is_overdue", "created_by", "version", "created_at", "updated_at",
+            "theme", "ticket", "need", "is_overdue", "created_by", "version", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "created_by", "created_at", "updated_at"]
         extra_kwargs = {"description": {"max_length": 20000}}
+
+    def __init__(self, *args, **kwargs):
+        from guanxi.needs.selectors import need_list
+        from guanxi.tickets.selectors import ticket_list
+
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Tickets and needs outside the user's scope look like missing ids.
+            self.fields["ticket"].queryset = ticket_list(user=request.user)
+            self.fields["need"].queryset = need_list(user=request.user)
 
     def get_owner_name(self, obj: ImprovementAction) -> str:
         return str(obj.owner) if obj.owner_id else ""
