@@ -262,8 +262,6 @@ KB_REVIEW_DAYS = env.int("KB_REVIEW_DAYS", default=180)
 PIPELINE_ORDER_PRODUCT_SKU = env.str("PIPELINE_ORDER_PRODUCT_SKU", default="OPPORTUNITY")
 # Days a survey link stays valid after it is made.
 SURVEY_LINK_DAYS = env.int("SURVEY_LINK_DAYS", default=30)
-# The address of this site as customers reach it, for the survey links sent by e-mail.
-SURVEY_BASE_URL = env.str("SURVEY_BASE_URL", default="http://localhost:8000")
 # The language of the public survey page unless the customer switches it.
 SURVEY_DEFAULT_LANGUAGE = env.str("SURVEY_DEFAULT_LANGUAGE", default="zh-hans")
 # One name in the API schema for each choice set of the pipeline and surveys apps.

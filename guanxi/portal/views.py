@@ -26,6 +26,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
+from guanxi.surveys.selectors import surveys_for_customer
 from guanxi.tickets import services as ticket_services
 from guanxi.tickets.models import Ticket, TicketStatus
 from guanxi.tickets.selectors import public_replies
@@ -106,7 +107,12 @@ def home(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "portal/home.html",
         _ctx(
-            request, link, tickets=tickets, feedback_form=FeedbackForm(), consent_form=consent_form
+            request,
+            link,
+            tickets=tickets,
+            surveys=surveys_for_customer(link.customer),
+            feedback_form=FeedbackForm(),
+            consent_form=consent_form,
         ),
     )
 

@@ -286,7 +286,7 @@ def link_url(link: SurveyLink) -> str:
 
 
 def absolute_url(path: str) -> str:
-    return settings.SURVEY_BASE_URL.rstrip("/") + path
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 @transaction.atomic

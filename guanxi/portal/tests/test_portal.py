@@ -180,3 +180,25 @@ def test_staff_issue_and_revoke_links_within_scope(world, client):
     assert response.status_code == 302
     assert PortalLink.objects.get(pk=world.link_a.pk).revoked_at is not None
     assert client.get(home(world.token_a)).status_code == 404
+
+
+def test_home_lists_this_customers_open_surveys_only(world, client):
+    from guanxi.surveys import services as surveys
+
+    survey = surveys.create_survey(
+        actor=world.head_manager, data={"title": "服务满意度", "kind": "csat"}
+    )
+    survey = surveys.set_survey_status(
+        actor=world.head_manager, survey=survey, status="active", version=1
+    )
+    other = surveys.create_survey(actor=world.head_manager, data={"title": "只给乙", "kind": "nps"})
+    other = surveys.set_survey_status(
+        actor=world.head_manager, survey=other, status="active", version=1
+    )
+    link = surveys.get_or_create_link(
+        actor=world.head_manager, survey=survey, customer=world.cust_a
+    )
+    surveys.get_or_create_link(actor=world.head_manager, survey=other, customer=world.cust_b)
+    body = client.get(home(world.token_a)).content.decode()
+    assert "服务满意度" in body and surveys.link_url(link) in body
+    assert "只给乙" not in body
