@@ -239,6 +239,14 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("opened"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Knowledge-base articles that answer this ticket (guanxi.kb), linked by the agent.
+    articles = models.ManyToManyField(
+        "kb.Article",
+        verbose_name=_("knowledge-base articles"),
+        blank=True,
+        related_name="tickets",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [

@@ -164,3 +164,10 @@ def dashboard_ticket_stats(
             }
         )
     return out
+
+
+def linked_articles(*, user: User, ticket: Ticket):
+    """The knowledge-base articles linked to a ticket that the user may read."""
+    from guanxi.kb.selectors import article_list
+
+    return article_list(user=user).filter(tickets=ticket).order_by("title")

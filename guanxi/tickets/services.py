@@ -291,6 +291,52 @@ def _require_change(actor: User, ticket: Ticket) -> None:
 
 
 @transaction.atomic
+def link_article(*, actor: User, ticket: Ticket, article_id: Any, linked: bool = True) -> Ticket:
+    """Link a knowledge-base article that answers the ticket (or unlink it). Only an article
+    the actor may read can be linked; the change is in the ticket's history."""
+    from guanxi.kb.selectors import article_list
+
+    _require_change(actor, ticket)
+    try:
+        article_id = int(article_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"article": _("There is no such article.")}) from None
+    locked = _lock(ticket)
+    before = sorted(locked.articles.values_list("pk", flat=True))
+    if linked:
+        if not article_list(user=actor).filter(pk=article_id).exists():
+            raise ValidationError({"article": _("There is no such article.")})
+        locked.articles.add(article_id)
+    else:
+        locked.articles.remove(article_id)
+    after = sorted(locked.articles.values_list("pk", flat=True))
+    if after != before:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=locked,
+            changes={"articles": [before, after]},
+            customer_id=locked.customer_id,
+        )
+    return locked
+
+
+def suggested_articles(*, user: User, ticket: Ticket, limit: int = 5) -> list:
+    """Published articles whose text holds the words of the ticket's subject, best first."""
+    from guanxi.kb.models import ArticleStatus
+    from guanxi.kb.selectors import article_list, search
+
+    linked = set(ticket.articles.values_list("pk", flat=True))
+    found = []
+    published = article_list(user=user).filter(status=ArticleStatus.PUBLISHED)
+    for word in (ticket.subject or "").split()[:4] or [""]:
+        for article in search(published, word)[: limit * 2] if word else []:
+            if article.pk not in linked and article not in found:
+                found.append(article)
+    return found[:limit]
+
+
+@transaction.atomic
 def update_ticket(
     *, actor: User, ticket: Ticket, data: dict[str, Any], version: int | None
 ) -> Ticket:

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.TicketEdit.as_view(), name="edit"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/reply/", views.reply, name="reply"),
+    path("<int:pk>/articles/", views.article_link, name="article_link"),
 ]

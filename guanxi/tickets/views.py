@@ -93,8 +93,32 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rating_link": rating_link,
         "may_record_need": has_perm(request.user, "needs", "create"),
         "may_issue_link": has_perm(request.user, "tickets", "create"),
+        "articles": list(selectors.linked_articles(user=request.user, ticket=ticket)),
+        "suggested_articles": services.suggested_articles(user=request.user, ticket=ticket)
+        if may_change
+        else [],
     }
     return render(request, "tickets/detail.html", context)
+
+
+@login_required
+@require_POST
+def article_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link (or, with unlink=1, unlink) a knowledge-base article to the ticket."""
+    _require(request, "change")
+    ticket = _get(request, pk)
+    linked = not request.POST.get("unlink")
+    try:
+        services.link_article(
+            actor=request.user, ticket=ticket, article_id=request.POST.get("article"), linked=linked
+        )
+    except PermissionDeniedError as exc:
+        return HttpResponse(exc.message, status=403)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Article linked.") if linked else _("Article unlinked."))
+    return redirect("tickets:detail", pk=pk)
 
 
 class TicketCreate(ServiceFormView):

@@ -98,6 +98,16 @@ class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
     version = VersionField()
 
 
+class ArticleLinkSerializer(StrictSerializerMixin, serializers.Serializer):
+    article = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    linked = serializers.BooleanField(default=True)
+
+
+class LinkedArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
 class ReplySerializer(StrictSerializerMixin, serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
     is_public = serializers.BooleanField(default=True)

@@ -12,7 +12,13 @@ from guanxi.core.api.viewsets import ServiceViewSet
 from guanxi.tickets import selectors, services
 from guanxi.tickets.models import Priority, TicketKind, TicketSource, TicketStatus
 
-from .serializers import ReplySerializer, TicketSerializer, TransitionSerializer
+from .serializers import (
+    ArticleLinkSerializer,
+    LinkedArticleSerializer,
+    ReplySerializer,
+    TicketSerializer,
+    TransitionSerializer,
+)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -93,3 +99,28 @@ class TicketViewSet(ServiceViewSet):
             return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
         rows = selectors.replies(user=request.user, ticket=instance)[:500]
         return Response(ReplySerializer(rows, many=True).data)
+
+    @extend_schema(
+        methods=["post"],
+        request=ArticleLinkSerializer,
+        responses=LinkedArticleSerializer(many=True),
+    )
+    @extend_schema(methods=["get"], responses=LinkedArticleSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def articles(self, request, pk=None):
+        """Knowledge-base articles linked to the ticket (those the user may read); POST links
+        one, or unlinks it with `"linked": false`."""
+        instance = self.get_object()
+        if request.method == "POST":
+            if not has_perm(request.user, "tickets", "change"):
+                raise PermissionDenied()
+            body = ArticleLinkSerializer(data=request.data or {})
+            body.is_valid(raise_exception=True)
+            services.link_article(
+                actor=request.user,
+                ticket=instance,
+                article_id=body.validated_data["article"],
+                linked=body.validated_data["linked"],
+            )
+        rows = selectors.linked_articles(user=request.user, ticket=instance)
+        return Response(LinkedArticleSerializer(rows, many=True).data)
