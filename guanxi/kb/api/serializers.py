@@ -57,7 +57,7 @@ class ArticleSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         ]
 
 
-class RevisionSerializer(serializers.ModelSerializer):
+class ArticleRevisionSerializer(serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -71,16 +71,16 @@ class RevisionSerializer(serializers.ModelSerializer):
         return str(obj.author) if obj.author_id else ""
 
 
-class RestoreSerializer(StrictSerializerMixin, serializers.Serializer):
+class ArticleRestoreSerializer(StrictSerializerMixin, serializers.Serializer):
     revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     version = VersionField()
 
 
-class FeedbackSerializer(StrictSerializerMixin, serializers.Serializer):
+class ArticleFeedbackSerializer(StrictSerializerMixin, serializers.Serializer):
     helpful = serializers.BooleanField()
 
 
-class CategorySerializer(StrictSerializerMixin, serializers.ModelSerializer):
+class ArticleCategorySerializer(StrictSerializerMixin, serializers.ModelSerializer):
     version = VersionField()
 
     class Meta:

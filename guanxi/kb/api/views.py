@@ -12,11 +12,11 @@ from guanxi.kb import selectors, services
 from guanxi.kb.models import ArticleStatus
 
 from .serializers import (
+    ArticleCategorySerializer,
+    ArticleFeedbackSerializer,
+    ArticleRestoreSerializer,
+    ArticleRevisionSerializer,
     ArticleSerializer,
-    CategorySerializer,
-    FeedbackSerializer,
-    RestoreSerializer,
-    RevisionSerializer,
 )
 
 
@@ -109,21 +109,21 @@ class ArticleViewSet(ServiceViewSet):
     def delete_record(self, *, actor, instance):
         services.delete_article(actor=actor, article=instance)
 
-    @extend_schema(responses=RevisionSerializer(many=True))
+    @extend_schema(responses=ArticleRevisionSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
     def revisions(self, request, pk=None):
         """Every saved version of the article, newest first."""
         article = self.get_object()
         rows = selectors.revisions(user=request.user, article=article)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(RevisionSerializer(page, many=True).data)
+        return self.get_paginated_response(ArticleRevisionSerializer(page, many=True).data)
 
-    @extend_schema(request=RestoreSerializer, responses=ArticleSerializer)
+    @extend_schema(request=ArticleRestoreSerializer, responses=ArticleSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def restore(self, request, pk=None):
         """Make an earlier revision the current content (kept as a new revision)."""
         article = self.get_object()
-        body = RestoreSerializer(data=request.data or {})
+        body = ArticleRestoreSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         restored = services.restore_revision(
             actor=request.user,
@@ -133,12 +133,12 @@ class ArticleViewSet(ServiceViewSet):
         )
         return self.output(restored)
 
-    @extend_schema(request=FeedbackSerializer, responses=ArticleSerializer)
+    @extend_schema(request=ArticleFeedbackSerializer, responses=ArticleSerializer)
     @action(detail=True, methods=["post"], filter_backends=[])
     def feedback(self, request, pk=None):
         """Was this article helpful? One answer per reader; answering again changes it."""
         article = self.get_object()
-        body = FeedbackSerializer(data=request.data or {})
+        body = ArticleFeedbackSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
         updated = services.record_feedback(
             actor=request.user, article=article, helpful=body.validated_data["helpful"]
@@ -150,7 +150,7 @@ class ArticleCategoryViewSet(ServiceViewSet):
     """Categories of the knowledge base; changed by those who may change articles."""
 
     module = "articles"
-    serializer_class = CategorySerializer
+    serializer_class = ArticleCategorySerializer
     ordering = ["position", "name"]
     module_actions = {"create": "change", "partial_update": "change", "destroy": "change"}
 
