@@ -20,7 +20,8 @@ from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
-from guanxi.followups.models import Priority, Task, TaskKind
+from guanxi.followups import services as followups
+from guanxi.followups.models import Priority, TaskKind
 
 from . import text
 from .models import (
@@ -266,16 +267,13 @@ def send_review_reminders(*, today: dt.date | None = None) -> int:
             )
             if not claimed:
                 continue  # another run reminded it meanwhile
-            task = Task.objects.create(
+            followups.create_system_task(
                 kind=TaskKind.OTHER,
                 title=_("Review the article “%(title)s”") % {"title": article.title[:150]},
                 notes=_("Check that the article is still right, then mark it reviewed."),
                 assignee=article.owner,
                 due_at=timezone.now(),
                 priority=Priority.NORMAL,
-            )
-            audit.record_create(
-                actor=None, instance=task, fields=("kind", "title", "assignee", "due_at")
             )
             made += 1
     return made
