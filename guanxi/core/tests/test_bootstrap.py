@@ -105,7 +105,7 @@ def test_username_taken_by_a_non_admin_is_an_error(monkeypatch: pytest.MonkeyPat
 
 def test_demo_data_only_into_an_empty_database(seed: mock.MagicMock) -> None:
     output = bootstrap("--customers", "20", "--orders", "50")
-    seed.assert_called_once_with(customers=20, orders=50)
+    seed.assert_called_once_with(customers=20, orders=50, out=mock.ANY)
     assert "Demo data: loaded" in output
 
     seed.reset_mock()
@@ -128,7 +128,7 @@ def test_no_demo_flag_skips_demo_data(seed: mock.MagicMock) -> None:
 
 def test_default_demo_size_is_modest(seed: mock.MagicMock) -> None:
     bootstrap()
-    seed.assert_called_once_with(customers=2000, orders=10000)
+    seed.assert_called_once_with(customers=2000, orders=10000, out=mock.ANY)
 
 
 def test_really_seeds_a_small_demo_once() -> None:
@@ -139,3 +139,22 @@ def test_really_seeds_a_small_demo_once() -> None:
     assert "already holds data" in output
     assert Customer.objects.count() == 5
     assert User.objects.filter(is_superuser=True).count() == 1
+
+
+def test_demo_shows_work_in_every_module() -> None:
+    """The demo has something on the board, in the ticket queue, the knowledge base, the needs
+    and the survey results, made through the services (so audited), and mails nobody."""
+    from django.core import mail
+
+    from guanxi.kb.models import Article
+    from guanxi.needs.models import Need
+    from guanxi.pipeline.models import Opportunity
+    from guanxi.surveys.models import Response
+    from guanxi.tickets.models import Ticket
+
+    output = bootstrap("--customers", "120", "--orders", "300")
+    assert "Demo work:" in output
+    for model in (Article, Opportunity, Ticket, Need, Response):
+        assert model.objects.exists(), model.__name__
+    assert AuditEvent.objects.filter(object_type="tickets.ticket").exists()
+    assert not mail.outbox

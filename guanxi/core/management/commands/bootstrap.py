@@ -27,6 +27,7 @@ from guanxi.accounts.models import Role, User
 from guanxi.accounts.policies import DEFAULT_ROLES
 from guanxi.audit import services as audit
 from guanxi.core.context import Source, acting_as
+from guanxi.core.demo_workflows import seed_workflows
 from guanxi.customers.models import Customer
 from guanxi.sales.models import Order, Product
 
@@ -117,8 +118,9 @@ def database_is_empty() -> bool:
     )
 
 
-def load_demo(*, customers: int, orders: int) -> None:
+def load_demo(*, customers: int, orders: int, out=print) -> None:
     call_command("seed_demo", customers=customers, orders=orders)
+    seed_workflows(out=out)
 
 
 class Command(BaseCommand):
@@ -148,7 +150,9 @@ class Command(BaseCommand):
                 f"{options['orders']} orders into the empty database…"
             )
             self.stdout.flush()
-            load_demo(customers=options["customers"], orders=options["orders"])
+            load_demo(
+                customers=options["customers"], orders=options["orders"], out=self.stdout.write
+            )
             self.stdout.write("Demo data: loaded.")
         else:
             self.stdout.write("Demo data: not loaded, the database already holds data.")
