@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.sales",
     "guanxi.followups",
     "guanxi.analytics",
+    "guanxi.transfer",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +242,14 @@ LOGGING = {
     # run_huey adds its own handler; without this every consumer line is printed twice.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }
+
+# Import and export of customers (guanxi.transfer).
+IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_UNPACKED_SIZE = env.int("IMPORT_MAX_UNPACKED_SIZE", default=1024 * 1024 * 1024)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=200)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
+EXPORT_MAX_IDS = env.int("EXPORT_MAX_IDS", default=10_000)
+TRANSFER_KEEP_DAYS = env.int("TRANSFER_KEEP_DAYS", default=7)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("sales/", include("guanxi.sales.urls")),
     path("tasks/", include("guanxi.followups.urls")),
     path("settings/", include("guanxi.accounts.urls")),
+    path("transfer/", include("guanxi.transfer.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

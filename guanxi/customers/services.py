@@ -945,3 +945,63 @@ def bulk_change_customers(
         else:
             result.done += 1
     return result
+
+
+# --- for bulk writers (imports) ------------------------------------------------------------------
+
+
+def validate_assignment(*, actor: User, owner: User | None) -> Team | None:
+    """Check that `actor` may give customers to `owner`, as create_customer does; returns the
+    team such a customer gets. For writers that check an owner once for many customers."""
+    _validate_owner(actor, owner)
+    team = Team.objects.filter(pk=owner.team_id).first() if owner else actor.team
+    _validate_team(actor, team, owner)
+    return team
+
+
+@dataclass
+class PreparedCustomer:
+    """A new customer validated and normalised exactly as create_customer would store it, not
+    yet saved: its contact points, addresses and tag names come beside it."""
+
+    customer: Customer
+    points: list[ContactPoint]
+    addresses: list[Address]
+    tag_names: list[str]
+
+
+def prepare_new_customer(
+    *, actor: User, data: dict[str, Any], owner: User | None, team: Team | None
+) -> PreparedCustomer:
+    """Validate and normalise one new customer without writing it (the owner and team were
+    checked with validate_assignment). Raises the same field-level ValidationErrors as
+    create_customer; the caller checks the credit code's uniqueness for its whole batch."""
+    data = {**data, "owner": owner, "team": team}
+    customer = Customer(created_by=actor)
+    points = _clean_contact_points(data.get("contact_points"))
+    addresses = _clean_addresses(data.get("addresses"))
+    tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
+    _prepare(actor, customer, data)
+    _apply_keys(customer, points)
+    return PreparedCustomer(customer, points, addresses, tag_names)
+
+
+def tags_by_name(*, actor: User, names: list[str]) -> dict[str, Tag]:
+    """The tags of these (cleaned) names, creating and auditing the new ones."""
+    return {t.name: t for t in _clean_tags(actor, names)}
+
+
+def created_changes(prepared: PreparedCustomer) -> dict[str, list[Any]]:
+    """The audit changes of a created customer, as create_customer records them."""
+    after = audit.snapshot(prepared.customer, CUSTOMER_FIELDS)
+    after.update(
+        {
+            "contact_points": [f"{p.kind}:{p.value}" for p in prepared.points],
+            "addresses": [
+                {f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)}
+                for a in prepared.addresses
+            ],
+            "tags": sorted(prepared.tag_names),
+        }
+    )
+    return {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}

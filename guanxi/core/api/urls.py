@@ -15,6 +15,7 @@ from guanxi.followups.api.views import TaskViewSet
 from guanxi.interactions.api.views import InteractionViewSet
 from guanxi.jobs.api.views import JobViewSet
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.transfer.api.views import ExportViewSet, ImportViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -30,6 +31,8 @@ router.register("custom-fields", CustomFieldViewSet, basename="custom-field")
 router.register("jobs", JobViewSet, basename="job")
 router.register("notes", NoteViewSet, basename="note")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("imports", ImportViewSet, basename="import")
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
