@@ -65,14 +65,14 @@ class _Rollback(Exception):
 # --- upload and mapping -----------------------------------------------------------------------
 
 
-def _may_import(user: User) -> bool:
+def may_import(user: User) -> bool:
     return has_perm(user, "customers", "create") or has_perm(user, "customers", "change")
 
 
 @transaction.atomic
 def upload_import(*, actor: User, filename: str, content: bytes, language: str = "") -> Import:
     """Check an uploaded file (size, type, encoding, header, rows) and keep it for mapping."""
-    if not _may_import(actor):
+    if not may_import(actor):
         raise PermissionDeniedError()
     filename = normalize.clean_text(filename or "")[:200]
     info = files.inspect(filename=filename, content=content)

@@ -21,10 +21,6 @@ from .forms import ExportForm, MappingForm, UploadForm
 from .models import Export, Import, TransferStatus
 
 
-def _may_import(user) -> bool:
-    return has_perm(user, "customers", "create") or has_perm(user, "customers", "change")
-
-
 def _import(request: HttpRequest, pk: int) -> Import:
     try:
         return selectors.import_get(user=request.user, pk=pk)
@@ -50,7 +46,7 @@ CONTENT_TYPES = {
 
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
-    if not _may_import(request.user):
+    if not services.may_import(request.user):
         raise PermissionDenied
     web_page = keyset.paginate_request(
         request, selectors.import_list(user=request.user), sort="-id"
@@ -68,7 +64,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_new(request: HttpRequest) -> HttpResponse:
-    if not _may_import(request.user):
+    if not services.may_import(request.user):
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

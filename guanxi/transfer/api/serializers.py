@@ -26,7 +26,7 @@ class ImportSerializer(serializers.ModelSerializer):
 class JSONObjectField(serializers.Field):
     """A JSON object, given as an object (JSON body) or as a JSON text (a multipart field)."""
 
-    default_error_messages = {"invalid": _('Enter a JSON object: {"column": "field"}.')}
+    default_error_messages = {"invalid": _("Enter a JSON object that maps columns to fields.")}
 
     def to_internal_value(self, data):
         if isinstance(data, str):

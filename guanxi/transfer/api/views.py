@@ -88,6 +88,8 @@ class ImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def create(self, request):
         """Upload a file and start its import (or dry run) as a background job."""
+        if not services.may_import(request.user):
+            raise PermissionDeniedError()
         body = ImportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
@@ -179,6 +181,3 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return _download(
             export.content, export.filename, XLSX if export.file_format == "xlsx" else CSV
         )
-
-
-__all__ = ["ExportViewSet", "ImportViewSet", "PermissionDeniedError"]

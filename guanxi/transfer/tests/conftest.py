@@ -45,14 +45,17 @@ def run_import(db, django_capture_on_commit_callbacks):
             kind="person", dry_run=False):  # fmt: skip
         from guanxi.transfer.mapping import suggest
 
-        imp = services.upload_import(
-            actor=user, filename=filename, content=content, language="en"
-        )
+        imp = services.upload_import(actor=user, filename=filename, content=content, language="en")
         if mapping is None:
             mapping = suggest(imp.headers, [])
         with django_capture_on_commit_callbacks(execute=True):
             services.start_import(
-                actor=user, imp=imp, mapping=mapping, mode=mode, key=key, kind=kind,
+                actor=user,
+                imp=imp,
+                mapping=mapping,
+                mode=mode,
+                key=key,
+                kind=kind,
                 dry_run=dry_run,
             )
         return Import.objects.get(pk=imp.pk)

@@ -16,12 +16,16 @@ HEADER = ["姓名", "手机", "邮箱", "标签", "备注"]
 
 
 def rows(n, start=0):
-    return [[f"客户{i}", f"1380013{i:04d}", f"c{i}@example.com", "老客户", ""] for i in range(start, start + n)]
+    return [
+        [f"客户{i}", f"1380013{i:04d}", f"c{i}@example.com", "老客户", ""]
+        for i in range(start, start + n)
+    ]
 
 
 def test_suggestions_from_chinese_and_english_headers():
-    headers = ["姓名", "手机号", "电子邮件", "统一社会信用代码", "公司名称", "External ID", "Birthday",
-               "地址", "省", "市", "区", "邮编", "性别", "行业", "标签", "备注", "whatever"]  # fmt: skip
+    headers = ["姓名", "手机号", "电子邮件", "统一社会信用代码", "公司名称", "External ID",
+               "Birthday", "地址", "省", "市", "区", "邮编", "性别", "行业", "标签", "备注",
+               "whatever"]  # fmt: skip
     mapping = suggest(headers, [])
     assert [mapping.get(str(i)) for i in range(len(headers))] == [
         "display_name", "mobile", "email", "credit_code", "legal_name", "external_id", "birthday",
@@ -57,7 +61,9 @@ def test_bom_and_gbk_are_detected(two_teams, csv_bytes, run_import, encoding):
 def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     import datetime as dt
 
-    content = xlsx_bytes([["Name", "Mobile", "Birthday"], ["Li Lei", 13800138000, dt.datetime(1990, 5, 4)]])
+    content = xlsx_bytes(
+        [["Name", "Mobile", "Birthday"], ["Li Lei", 13800138000, dt.datetime(1990, 5, 4)]]
+    )
     imp = run_import(two_teams.rep_a, content, filename="x.xlsx")
     assert imp.created_count == 1
     c = Customer.objects.get(display_name="Li Lei")
@@ -160,7 +166,9 @@ def test_errors_are_in_the_users_language(two_teams, csv_bytes, django_capture_o
 def test_error_file_has_the_original_row_and_the_error(two_teams, csv_bytes, run_import):
     from guanxi.transfer import writers
 
-    imp = run_import(two_teams.rep_a, csv_bytes([["姓名", "手机"], ["李四", "12345"], ["=cmd", "1"]]))
+    imp = run_import(
+        two_teams.rep_a, csv_bytes([["姓名", "手机"], ["李四", "12345"], ["=cmd", "1"]])
+    )
     text = writers.error_file(imp, imp.errors.all()).decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0].startswith("Row,姓名,手机,Error")
@@ -221,7 +229,14 @@ def test_upsert_dry_run_counts_duplicates_in_file_once(two_teams, csv_bytes, run
 
 def test_create_mode_refuses_existing_key_and_repeats(two_teams, csv_bytes, run_import):
     run_import(two_teams.rep_a, csv_bytes([["手机", "姓名"], ["13800138000", "甲"]]))
-    content = csv_bytes([["手机", "姓名"], ["138 0013 8000", "甲2"], ["13900139000", "乙"], ["+86 139-0013-9000", "乙2"]])
+    content = csv_bytes(
+        [
+            ["手机", "姓名"],
+            ["138 0013 8000", "甲2"],
+            ["13900139000", "乙"],
+            ["+86 139-0013-9000", "乙2"],
+        ]
+    )
     imp = run_import(two_teams.rep_a, content, mode="create", key="phone")
     assert (imp.created_count, imp.error_count) == (1, 2)
     messages = list(imp.errors.order_by("row_number").values_list("message", flat=True))
@@ -253,7 +268,9 @@ def test_unchanged_rows_are_skipped(two_teams, csv_bytes, run_import):
 
 
 def test_owner_column_and_scope(two_teams, csv_bytes, run_import):
-    content = csv_bytes([["姓名", "负责人"], ["甲", "rep_a"], ["乙", "rep_b"], ["丙", "nobody"], ["丁", ""]])
+    content = csv_bytes(
+        [["姓名", "负责人"], ["甲", "rep_a"], ["乙", "rep_b"], ["丙", "nobody"], ["丁", ""]]
+    )
     imp = run_import(two_teams.rep_a, content)
     assert imp.created_count == 2
     assert {c.display_name: c.owner.username for c in Customer.objects.all()} == {
@@ -306,7 +323,9 @@ def test_mapping_and_options_are_validated(two_teams, csv_bytes):
     ]
     for mapping, mode, key, field in cases:
         with pytest.raises(ValidationError) as info:
-            services.start_import(actor=two_teams.rep_a, imp=imp, mapping=mapping, mode=mode, key=key)
+            services.start_import(
+                actor=two_teams.rep_a, imp=imp, mapping=mapping, mode=mode, key=key
+            )
         assert field in info.value.message_dict, (mapping, mode, key)
     with pytest.raises(ValidationError) as info:
         services.start_import(
@@ -323,7 +342,9 @@ def test_permissions(two_teams, csv_bytes, make_user):
     service_user = make_user("svc", "service", two_teams.team_a)  # may change, not create
     imp = services.upload_import(actor=service_user, filename="a.csv", content=content)
     with pytest.raises(PermissionDeniedError):
-        services.start_import(actor=service_user, imp=imp, mapping={"0": "display_name"}, mode="create")
+        services.start_import(
+            actor=service_user, imp=imp, mapping={"0": "display_name"}, mode="create"
+        )
     with pytest.raises(PermissionDeniedError):
         services.start_import(
             actor=service_user, imp=imp, mapping={"0": "display_name"}, mode="upsert",
@@ -331,7 +352,9 @@ def test_permissions(two_teams, csv_bytes, make_user):
         )  # fmt: skip
     # Another user cannot start someone else's upload.
     with pytest.raises(PermissionDeniedError):
-        services.start_import(actor=two_teams.rep_b, imp=imp, mapping={"0": "display_name"}, mode="create")
+        services.start_import(
+            actor=two_teams.rep_b, imp=imp, mapping={"0": "display_name"}, mode="create"
+        )
 
 
 def test_killed_import_resumes_without_duplicates(two_teams, csv_bytes, settings, monkeypatch):
@@ -379,9 +402,15 @@ def test_custom_fields_and_tags(two_teams, csv_bytes, run_import):
 
     CustomFieldDefinition.objects.create(key="vip_card", label="会员卡", field_type="boolean")
     CustomFieldDefinition.objects.create(key="budget", label="预算", field_type="number")
-    content = csv_bytes([["姓名", "会员卡", "预算", "标签"], ["甲", "是", "12.5", "a；b、c"], ["乙", "maybe", "x", ""]])
-    imp = run_import(two_teams.rep_a, content, mapping={"0": "display_name", "1": "custom:vip_card",
-                                                         "2": "custom:budget", "3": "tags"})  # fmt: skip
+    content = csv_bytes(
+        [
+            ["姓名", "会员卡", "预算", "标签"],
+            ["甲", "是", "12.5", "a；b、c"],
+            ["乙", "maybe", "x", ""],
+        ]
+    )
+    mapping = {"0": "display_name", "1": "custom:vip_card", "2": "custom:budget", "3": "tags"}
+    imp = run_import(two_teams.rep_a, content, mapping=mapping)
     assert imp.created_count == 1
     c = Customer.objects.get(display_name="甲")
     assert c.custom_fields == {"vip_card": True, "budget": 12.5}
