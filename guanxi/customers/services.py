@@ -276,7 +276,9 @@ def _validate_team(actor: User, team: Team | None, owner: User | None) -> None:
         raise ValidationError({"team": _("Choose the owner's team or your own.")})
 
 
-def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
+def _prepare(
+    actor: User, customer: Customer, data: dict[str, Any], definitions: list | None = None
+) -> None:
     unknown = set(data) - set(CUSTOMER_FIELDS) - set(RELATED_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
@@ -303,7 +305,10 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
     if not customer.display_name:
         customer.display_name = customer.legal_name or customer.short_name
     customer.custom_fields = clean_custom_fields(
-        customer.custom_fields, customer_kind=customer.kind, stored=stored_custom_fields
+        customer.custom_fields,
+        customer_kind=customer.kind,
+        stored=stored_custom_fields,
+        active=definitions,
     )
     customer.full_clean(
         exclude=["owner", "team", "tags", "created_by", "deleted_by"], validate_unique=False
@@ -971,17 +976,23 @@ class PreparedCustomer:
 
 
 def prepare_new_customer(
-    *, actor: User, data: dict[str, Any], owner: User | None, team: Team | None
+    *,
+    actor: User,
+    data: dict[str, Any],
+    owner: User | None,
+    team: Team | None,
+    definitions: list[CustomFieldDefinition] | None = None,
 ) -> PreparedCustomer:
     """Validate and normalise one new customer without writing it (the owner and team were
     checked with validate_assignment). Raises the same field-level ValidationErrors as
-    create_customer; the caller checks the credit code's uniqueness for its whole batch."""
+    create_customer; the caller checks the credit code's uniqueness for its whole batch.
+    `definitions`: the active custom field definitions, read once for many customers."""
     data = {**data, "owner": owner, "team": team}
     customer = Customer(created_by=actor)
     points = _clean_contact_points(data.get("contact_points"))
     addresses = _clean_addresses(data.get("addresses"))
     tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
-    _prepare(actor, customer, data)
+    _prepare(actor, customer, data, definitions)
     _apply_keys(customer, points)
     return PreparedCustomer(customer, points, addresses, tag_names)
 

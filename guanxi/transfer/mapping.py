@@ -113,7 +113,8 @@ def targets(definitions: list[CustomFieldDefinition]) -> list[tuple[str, str]]:
     """The choices of a column: ignore, the customer's fields, then its custom fields."""
     out = [(IGNORE, str(_("— ignore —")))]
     out += [(key, str(label)) for key, label in TARGETS.items()]
-    out += [(f"{CUSTOM_PREFIX}{d.key}", f"{d.label} ({_('custom field')})") for d in definitions]
+    custom = _("custom field")
+    out += [(f"{CUSTOM_PREFIX}{d.key}", f"{d.label} ({custom})") for d in definitions]
     return out
 
 

@@ -240,6 +240,7 @@ class ImportRun:
         self.actor: User = imp.created_by
         self.progress = progress
         self.definitions = active_definitions()
+        self.active_list = list(self.definitions.values())
         self.reader = RowReader(
             imp.headers, imp.mapping, kind=imp.kind, definitions=self.definitions
         )
@@ -398,7 +399,11 @@ class ImportRun:
                     (
                         row,
                         customer_services.prepare_new_customer(
-                            actor=self.actor, data=row.data, owner=owner, team=team
+                            actor=self.actor,
+                            data=row.data,
+                            owner=owner,
+                            team=team,
+                            definitions=self.active_list,
                         ),
                     )
                 )

@@ -61,3 +61,13 @@ def run_import(db, django_capture_on_commit_callbacks):
         return Import.objects.get(pk=imp.pk)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English (the source text); one test checks the Chinese."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
