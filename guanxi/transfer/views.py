@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -41,6 +42,13 @@ CONTENT_TYPES = {
 }
 
 
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 # --- imports ------------------------------------------------------------------------------------
 
 
@@ -66,15 +74,19 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def import_new(request: HttpRequest) -> HttpResponse:
     if not services.may_import(request.user):
         raise PermissionDenied
+    limit = settings.IMPORT_MAX_FILE_SIZE
+    too_big = _("The file is too big: at most %(limit)s MB.") % {"limit": f"{limit / 2**20:g}"}
+    if request.method == "POST" and _content_length(request) > limit + 64 * 1024:
+        # Refused before the body is read (and spooled to disk).
+        form = UploadForm(data={}, files={})
+        form.is_valid()
+        form.errors["file"] = form.error_class([too_big])
+        return render(request, "transfer/import_new.html", {"form": form}, status=413)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > services.settings.IMPORT_MAX_FILE_SIZE:
-            form.add_error(
-                "file",
-                _("The file is too big: at most %(limit)s MB.")
-                % {"limit": f"{services.settings.IMPORT_MAX_FILE_SIZE / 2**20:g}"},
-            )
+        if upload.size > limit:
+            form.add_error("file", too_big)
         else:
             try:
                 imp = services.upload_import(
@@ -242,6 +254,8 @@ def export_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    if not has_perm(request.user, "customers", "export"):
+        raise PermissionDenied
     try:
         export = selectors.export_with_file(user=request.user, pk=pk)
     except Export.DoesNotExist:

@@ -30,6 +30,8 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "imports": ["file", "mapping", "mode", "key", "kind", "dry_run"],
+    "exports": ["file_format", "filters", "ids"],
 }  # fmt: skip
 
 scalars = (

@@ -73,6 +73,8 @@ def test_bad_uploads_answer_400_with_the_message(two_teams, client, settings):
     settings.IMPORT_MAX_FILE_SIZE = 10
     response = upload(client)
     assert response.status_code == 400 and b"too big" in response.content
+    response = upload(client, CONTENT * 30000)  # refused before the body is read
+    assert response.status_code == 413 and b"too big" in response.content
     assert client.post(reverse("transfer:import_new"), {}).status_code == 400
 
 
