@@ -152,6 +152,14 @@ def start_import(
     need = {"create": ["create"], "update": ["change"], "upsert": ["create", "change"]}[mode]
     if not all(has_perm(actor, "customers", action) for action in need):
         raise PermissionDeniedError()
+    if locked.status == TransferStatus.FAILED and locked.mapping:
+        # A run that stopped half way resumes from its checkpoint with the options it had:
+        # the rows before it are in, and starting over would create them twice.
+        locked.status = TransferStatus.QUEUED
+        locked.message = ""
+        locked.job = start_job(kind=IMPORT_JOB, actor=actor, params={"import_id": locked.pk})
+        locked.save(update_fields=["status", "message", "job"])
+        return locked
     clean = _clean_mapping(locked, mapping)
     targets = set(clean.values())
     errors: dict[str, str] = {}

@@ -186,7 +186,7 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
             mode=imp.mode,
             key=imp.key,
             kind=imp.kind or services.KIND_FROM_COLUMN,
-            dry_run=False,
+            dry_run=False,  # a failed run resumes as it was (see start_import)
         )
     except ValidationError as exc:
         for message in exc.messages:

@@ -387,7 +387,14 @@ def test_killed_import_resumes_without_duplicates(two_teams, csv_bytes, settings
     imp.refresh_from_db()
     assert list(imp.errors.values_list("message", flat=True)) == []
     assert (imp.status, imp.rows_done, Customer.objects.count()) == ("failed", 20, 20)
-    job_services.execute(str(job.pk))  # the retry
+    # The user asks to run it again (after huey's retries): it resumes, whatever is sent.
+    services.start_import(
+        actor=two_teams.rep_a, imp=imp, mapping={"0": "display_name"}, mode="create",
+        dry_run=False,
+    )  # fmt: skip
+    imp.refresh_from_db()
+    assert (imp.status, imp.rows_done, imp.created_count) == ("queued", 20, 20)
+    job_services.execute(str(imp.job_id))
     imp.refresh_from_db()
     assert imp.status == "done", imp.message
     assert Customer.objects.count() == 45
