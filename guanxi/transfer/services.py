@@ -464,12 +464,7 @@ class ImportRun:
             actor=self.actor,
             action=AuditAction.CREATE,
             items=[
-                (
-                    p.customer,
-                    {**customer_services.created_changes(p), "import": [None, self.imp.pk]},
-                    p.customer.pk,
-                )
-                for _r, p in kept
+                (p.customer, customer_services.created_changes(p), p.customer.pk) for _r, p in kept
             ],
         )
         created_rows = {id(row) for row, _p in kept}
@@ -648,6 +643,10 @@ def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
         data["tags"] = [t.name for t in customer.tags.all()] + data["tags"]
 
 
+def import_request_id(imp: Import) -> str:
+    return f"import:{imp.pk}"
+
+
 def run_import(*, import_id: int, progress=None) -> dict[str, Any]:
     """The job: run (or resume) an import in the user's language, from its checkpoint."""
     imp = Import.objects.select_related("created_by").get(pk=import_id)
@@ -656,7 +655,12 @@ def run_import(*, import_id: int, progress=None) -> dict[str, Any]:
     Import.objects.filter(pk=imp.pk).update(status=TransferStatus.RUNNING)
     language = imp.language or imp.created_by.language or settings.LANGUAGE_CODE
     try:
-        with translation.override(language), context.acting_as(source=context.Source.IMPORT):
+        # Every event of the run says where it came from: source "import", and the import's
+        # number where a request's id would be.
+        with (
+            translation.override(language),
+            context.acting_as(source=context.Source.IMPORT, request_id=import_request_id(imp)),
+        ):
             ImportRun(imp, progress).run()
     except Exception as exc:
         Import.objects.filter(pk=imp.pk).update(

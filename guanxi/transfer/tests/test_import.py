@@ -46,7 +46,8 @@ def test_create_from_utf8_csv(two_teams, csv_bytes, run_import):
     }
     assert [t.name for t in c.tags.all()] == ["老客户"]
     event = AuditEvent.objects.get(object_type="customers.customer", object_id=str(c.pk))
-    assert event.source == "import" and event.changes["import"] == [None, imp.pk]
+    assert event.source == "import" and event.request_id == f"import:{imp.pk}"
+    assert event.changes["display_name"] == [None, "客户1"]
     assert event.actor == two_teams.rep_a
 
 

@@ -44,6 +44,10 @@ def test_upload_map_dry_run_then_import(two_teams, client, django_capture_on_com
     imp.refresh_from_db()
     assert (imp.dry_run, imp.created_count) == (False, 1)
     assert Customer.objects.get().display_name == "张三"
+    # The imported customer's page and history show it like any other.
+    customer = Customer.objects.get()
+    assert client.get(reverse("customers:detail", args=[customer.pk])).status_code == 200
+    assert client.get(reverse("customers:history", args=[customer.pk])).status_code == 200
     errors = client.get(reverse("transfer:import_error_file", args=[imp.pk]))
     assert errors.status_code == 200
     assert "李四".encode() in errors.content
