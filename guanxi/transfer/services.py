@@ -529,6 +529,7 @@ class ImportRun:
                 outcome.skipped.append((row.number, saved.display_name))
             else:
                 outcome.updated.append((row.number, saved.display_name))
+                visible[pk] = saved  # a later row of the batch may update it again
             if row.key:
                 self.seen_keys.add(row.key)
 

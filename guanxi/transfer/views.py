@@ -234,12 +234,17 @@ def export_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose CSV or Excel."))
         return redirect("customers:list")
+    ids = request.POST.getlist("ids")
+    if request.GET.get("selected") and not ids:
+        # "Export the selected" with nothing ticked is not "export everything".
+        messages.error(request, _("Select at least one customer."))
+        return redirect("customers:list")
     try:
         services.start_export(
             actor=request.user,
             file_format=form.cleaned_data["file_format"],
             filters=form.cleaned_data["query"],
-            ids=request.POST.getlist("ids"),
+            ids=ids,
             language=get_language() or "",
         )
     except PermissionDeniedError:

@@ -189,11 +189,19 @@ def test_export_selected_rows_from_the_list(
     client.force_login(two_teams.manager_a)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
-            reverse("transfer:export_create"),
+            reverse("transfer:export_create") + "?selected=1",
             {"file_format": "xlsx", "ids": [a2.pk], "action": "", "next": "/"},
         )
     e = Export.objects.get()
     assert e.ids == [a2.pk] and e.rows_done == 1
+    # Nothing ticked: refused, not "everything".
+    response = client.post(
+        reverse("transfer:export_create") + "?selected=1", {"file_format": "csv"}, follow=True
+    )
+    assert Export.objects.count() == 1
+    assert "Select at least one customer." in response.content.decode()
+    page = client.get(reverse("customers:list"))
+    assert b'formaction="/transfer/exports/new/?selected=1"' in page.content
 
 
 def test_export_api(two_teams, book, api, django_capture_on_commit_callbacks):

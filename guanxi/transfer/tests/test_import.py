@@ -261,6 +261,16 @@ def test_update_mode_cannot_touch_another_reps_customer(two_teams, csv_bytes, ru
     assert Customer.objects.get(external_id="B-1").industry == "制造"
 
 
+def test_a_customer_updated_twice_in_one_batch(two_teams, csv_bytes, run_import):
+    run_import(two_teams.rep_a, csv_bytes([["外部编号", "姓名"], ["K", "甲"]]))
+    content = csv_bytes([["外部编号", "行业", "标签"], ["K", "制造", "a"], ["K", "零售", "b"]])
+    imp = run_import(two_teams.rep_a, content, mode="update", key="external_id",
+                     mapping={"0": "external_id", "1": "industry", "2": "tags"})  # fmt: skip
+    assert (imp.updated_count, imp.error_count) == (2, 0)
+    customer = Customer.objects.get(external_id="K")
+    assert customer.industry == "零售" and sorted(t.name for t in customer.tags.all()) == ["a", "b"]
+
+
 def test_unchanged_rows_are_skipped(two_teams, csv_bytes, run_import):
     content = csv_bytes([["外部编号", "姓名"], ["K", "甲"]])
     run_import(two_teams.rep_a, content)
