@@ -2,6 +2,8 @@ import json
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guanxi.customers.models import CustomerKind
@@ -23,6 +25,7 @@ class ImportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class JSONObjectField(serializers.Field):
     """A JSON object, given as an object (JSON body) or as a JSON text (a multipart field)."""
 
