@@ -253,3 +253,9 @@ IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
 EXPORT_MAX_IDS = env.int("EXPORT_MAX_IDS", default=10_000)
 TRANSFER_KEEP_DAYS = env.int("TRANSFER_KEEP_DAYS", default=7)
+# OpenAPI names of the import and export enums (their "status" and "kind" differ from others).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "TransferStatusEnum": "guanxi.transfer.models.TransferStatus",
+    "ImportKindEnum": "guanxi.transfer.services.IMPORT_KIND_CHOICES",
+}

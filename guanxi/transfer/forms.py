@@ -10,7 +10,7 @@ from guanxi.customers.models import CustomerKind
 
 from .mapping import targets
 from .models import FileFormat, ImportKey, ImportMode
-from .services import KIND_FROM_COLUMN
+from .services import IMPORT_KIND_CHOICES
 
 
 class UploadForm(StyledForm):
@@ -30,7 +30,7 @@ class MappingForm(StyledForm):
     )
     kind = forms.ChoiceField(
         label=_("Kind of customers"),
-        choices=[*CustomerKind.choices, (KIND_FROM_COLUMN, _("given by a column"))],
+        choices=IMPORT_KIND_CHOICES,
         initial=CustomerKind.PERSON,
     )
     dry_run = forms.BooleanField(

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 IMPORT_JOB = "transfer.import"
 PREVIEW_ROWS = 5
 KIND_FROM_COLUMN = "column"
+IMPORT_KIND_CHOICES = [*CustomerKind.choices, (KIND_FROM_COLUMN, gettext_lazy("given by a column"))]
 
 
 class _Rollback(Exception):

@@ -7,8 +7,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from guanxi.customers.models import CustomerKind
-from guanxi.transfer.models import Export, FileFormat, Import, ImportKey, ImportMode, ImportRowError
-from guanxi.transfer.services import KIND_FROM_COLUMN
+from guanxi.transfer.models import (
+    Export,
+    FileFormat,
+    Import,
+    ImportKey,
+    ImportMode,
+    ImportRowError,
+)
+from guanxi.transfer.services import IMPORT_KIND_CHOICES
 
 
 class ImportSerializer(serializers.ModelSerializer):
@@ -53,7 +60,7 @@ class ImportOptionsSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=ImportMode.choices, default=ImportMode.CREATE)
     key = serializers.ChoiceField(choices=ImportKey.choices, required=False, allow_blank=True)
     kind = serializers.ChoiceField(
-        choices=[*CustomerKind.choices, (KIND_FROM_COLUMN, KIND_FROM_COLUMN)],
+        choices=IMPORT_KIND_CHOICES,
         default=CustomerKind.PERSON,
     )
     dry_run = serializers.BooleanField(default=False)

@@ -31,7 +31,7 @@ def test_csv_cells_read_back_never_start_a_formula(values):
     assert len(row) == len(values)
     for cell, value in zip(row, values, strict=True):
         assert not cell.startswith(FORMULA_STARTS)
-        assert cell.removeprefix("'") == value
+        assert cell in (value, "'" + value)
 
 
 @settings(deadline=None, max_examples=60)  # a workbook per example: slow on a shared machine
