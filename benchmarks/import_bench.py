@@ -64,6 +64,8 @@ def _environment(var_dir: str) -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["HUEY_IMMEDIATE"] = "true"
+    # A million rows of this shape make a 120 MB file: above the default upload limit (50 MB).
+    os.environ.setdefault("IMPORT_MAX_FILE_SIZE", str(512 * 2**20))
     sys.path.insert(0, str(ROOT))
 
 

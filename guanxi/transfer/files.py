@@ -82,8 +82,10 @@ def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
-    text = content.decode(encoding)
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    # Decoded as it is read, not as one string: a 100 MB file stays 100 MB in memory.
+    head = content[:SNIFF_BYTES].decode(encoding, errors="ignore")
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    reader = csv.reader(text, _dialect(head))
     try:
         yield from reader
     except csv.Error as exc:
