@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "guanxi.care",
     "guanxi.pool",
     "guanxi.dedup",
+    "guanxi.transfer",
 ]
 
 MIDDLEWARE = [
@@ -293,3 +294,19 @@ POOL_CLAIM_CAP_BY_ROLE = {
 # owner gets a task this many days before.
 POOL_RETURN_DAYS = env.int("POOL_RETURN_DAYS", default=90)
 POOL_RETURN_WARNING_DAYS = env.int("POOL_RETURN_WARNING_DAYS", default=3)
+# Import and export of customers (guanxi.transfer).
+IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_UNPACKED_SIZE = env.int("IMPORT_MAX_UNPACKED_SIZE", default=1024 * 1024 * 1024)
+IMPORT_MAX_RATIO = env.int("IMPORT_MAX_RATIO", default=200)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=1_000_000)
+EXPORT_MAX_IDS = env.int("EXPORT_MAX_IDS", default=10_000)
+TRANSFER_KEEP_DAYS = env.int("TRANSFER_KEEP_DAYS", default=7)
+# OpenAPI names of the import and export enums (their "status" and "kind" differ from others).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "TransferStatusEnum": "guanxi.transfer.models.TransferStatus",
+    "ImportKindEnum": "guanxi.transfer.services.IMPORT_KIND_CHOICES",
+}

@@ -81,3 +81,28 @@ def record_create(*, actor, instance: models.Model, fields: Iterable[str], custo
 
 
 __all__ = ["AuditAction", "diff", "record", "record_create", "snapshot"]
+
+
+def record_bulk(
+    *, actor, action: str, items: Iterable[tuple[models.Model, dict[str, list[Any]], int | None]]
+) -> list[AuditEvent]:
+    """One event per (instance, changes, customer_id), written in one statement: for bulk
+    writers (imports) that change many records at once."""
+    ctx = context.current()
+    actor = actor if getattr(actor, "pk", None) else None
+    events = [
+        AuditEvent(
+            actor=actor,
+            source=ctx.source,
+            request_id=ctx.request_id,
+            ip=ctx.ip,
+            action=action,
+            object_type=instance._meta.label_lower,
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:255],
+            customer_id=customer_id,
+            changes=_jsonable(changes or {}),
+        )
+        for instance, changes, customer_id in items
+    ]
+    return AuditEvent.objects.bulk_create(events, batch_size=1000)

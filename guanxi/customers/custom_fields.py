@@ -69,7 +69,11 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
 
 
 def clean_custom_fields(
-    values: Any, *, customer_kind: str, stored: dict[str, Any] | None = None
+    values: Any,
+    *,
+    customer_kind: str,
+    stored: dict[str, Any] | None = None,
+    active: list[CustomFieldDefinition] | None = None,
 ) -> dict[str, Any]:
     """Validated custom field values for a customer of `customer_kind`.
 
@@ -77,6 +81,7 @@ def clean_custom_fields(
     no longer apply to this kind) are data, kept as they were — a form that cannot show them
     must not erase them, and sending them back unchanged is not an error.
     Raises ValidationError({"custom_fields.<key>": message}) naming each bad field.
+    `active` are the active definitions when the caller has read them already (a bulk writer).
     """
     if values in (None, ""):
         values = {}
@@ -84,7 +89,7 @@ def clean_custom_fields(
         raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
     definitions = {
         d.key: d
-        for d in CustomFieldDefinition.objects.filter(active=True)
+        for d in (CustomFieldDefinition.objects.filter(active=True) if active is None else active)
         if d.applies_to in (AppliesTo.ALL, customer_kind)
     }
     errors: dict[str, str] = {}

@@ -302,7 +302,9 @@ def _validate_referrer(actor: User, customer: Customer) -> None:
         raise ValidationError({"referred_by": _("There is no such customer.")})
 
 
-def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
+def _prepare(
+    actor: User, customer: Customer, data: dict[str, Any], definitions: list | None = None
+) -> None:
     unknown = set(data) - set(CUSTOMER_FIELDS) - set(RELATED_FIELDS)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
@@ -342,7 +344,10 @@ def _prepare(actor: User, customer: Customer, data: dict[str, Any]) -> None:
         customer.display_name = customer.legal_name or customer.short_name
     quality_rules.check_names(customer)
     customer.custom_fields = clean_custom_fields(
-        customer.custom_fields, customer_kind=customer.kind, stored=stored_custom_fields
+        customer.custom_fields,
+        customer_kind=customer.kind,
+        stored=stored_custom_fields,
+        active=definitions,
     )
     customer.full_clean(
         exclude=["owner", "team", "tags", "created_by", "deleted_by"], validate_unique=False
@@ -1268,3 +1273,69 @@ def release_customer(*, actor: User | None, customer_id: int, owner_id: int) -> 
         customer_id=customer.pk,
     )
     return customer
+
+
+# --- for bulk writers (imports) ------------------------------------------------------------------
+
+
+def validate_assignment(*, actor: User, owner: User | None) -> Team | None:
+    """Check that `actor` may give customers to `owner`, as create_customer does; returns the
+    team such a customer gets. For writers that check an owner once for many customers."""
+    _validate_owner(actor, owner)
+    team = Team.objects.filter(pk=owner.team_id).first() if owner else actor.team
+    _validate_team(actor, team, owner)
+    return team
+
+
+@dataclass
+class PreparedCustomer:
+    """A new customer validated and normalised exactly as create_customer would store it, not
+    yet saved: its contact points, addresses and tag names come beside it."""
+
+    customer: Customer
+    points: list[ContactPoint]
+    addresses: list[Address]
+    tag_names: list[str]
+
+
+def prepare_new_customer(
+    *,
+    actor: User,
+    data: dict[str, Any],
+    owner: User | None,
+    team: Team | None,
+    definitions: list[CustomFieldDefinition] | None = None,
+) -> PreparedCustomer:
+    """Validate and normalise one new customer without writing it (the owner and team were
+    checked with validate_assignment). Raises the same field-level ValidationErrors as
+    create_customer; the caller checks the credit code's uniqueness for its whole batch.
+    `definitions`: the active custom field definitions, read once for many customers."""
+    data = {**data, "owner": owner, "team": team}
+    customer = Customer(created_by=actor)
+    points = _clean_contact_points(data.get("contact_points"))
+    addresses = _clean_addresses(data.get("addresses"))
+    tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
+    _prepare(actor, customer, data, definitions)
+    _apply_keys(customer, points)
+    return PreparedCustomer(customer, points, addresses, tag_names)
+
+
+def tags_by_name(*, actor: User, names: list[str]) -> dict[str, Tag]:
+    """The tags of these (cleaned) names, creating and auditing the new ones."""
+    return {t.name: t for t in _clean_tags(actor, names)}
+
+
+def created_changes(prepared: PreparedCustomer) -> dict[str, list[Any]]:
+    """The audit changes of a created customer, as create_customer records them."""
+    after = audit.snapshot(prepared.customer, CUSTOMER_FIELDS)
+    after.update(
+        {
+            "contact_points": [f"{p.kind}:{p.value}" for p in prepared.points],
+            "addresses": [
+                {f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)}
+                for a in prepared.addresses
+            ],
+            "tags": sorted(prepared.tag_names),
+        }
+    )
+    return {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}

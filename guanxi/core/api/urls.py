@@ -32,6 +32,7 @@ from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 from guanxi.segments.api.views import SegmentViewSet
 from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
 from guanxi.tickets.api.views import TicketViewSet
+from guanxi.transfer.api.views import ExportViewSet, ImportViewSet
 
 router = DefaultRouter()
 router.register("customers", CustomerViewSet, basename="customer")
@@ -59,6 +60,8 @@ router.register("segments", SegmentViewSet, basename="segment")
 router.register("care-plans", CarePlanViewSet, basename="care-plan")
 router.register("pool", PoolViewSet, basename="pool")
 router.register("duplicates", DuplicatePairViewSet, basename="duplicate")
+router.register("imports", ImportViewSet, basename="import")
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

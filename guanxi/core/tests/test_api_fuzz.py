@@ -53,6 +53,8 @@ FIELDS = {
     ],
     "segments": ["name", "description", "kind", "rules", "visibility", "version"],
     "care-plans": ["name", "grade", "cadence_days", "task_kind", "active", "version"],
+    "imports": ["file", "mapping", "mode", "key", "kind", "dry_run"],
+    "exports": ["file_format", "filters", "ids"],
 }  # fmt: skip
 
 scalars = (

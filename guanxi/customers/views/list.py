@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from guanxi.accounts import selectors as account_selectors
 from guanxi.accounts import services as account_services
 from guanxi.accounts.models import SavedView
+from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.web import StyledForm, is_htmx_partial, style_widgets
@@ -346,6 +347,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "here": request.get_full_path(),
         "filter_query": _query_without(request, *NOT_FILTERS),
         "bulk_actions": BULK_ACTIONS,
+        "may_export": has_perm(user, "customers", "export"),
     }
     if is_htmx_partial(request) and request.htmx.target == RESULTS_ID:
         response = render(request, "customers/partials/list_results.html", context)
@@ -492,3 +494,11 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     account_services.delete_view(actor=request.user, view=view)
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return redirect("customers:list")
+
+
+def filtered_customers(*, user, params) -> QuerySet[Customer]:
+    """The customers this list shows `user` for these query parameters (its filters and
+    search), in no particular order: what an export of the list exports."""
+    form = CustomerFilterForm(params, user=user, definitions=_filterable_definitions(user))
+    data = form.valid_data()
+    return _apply_filters(selectors.customer_list(user=user), form, data, user=user)

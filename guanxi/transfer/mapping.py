@@ -1,0 +1,326 @@
+"""What an import's columns mean: the fields a column can fill, suggestions from Chinese and
+English headers, and turning one row's cells into the data the customer services take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from guanxi.customers import normalize
+from guanxi.customers.models import (
+    CustomerKind,
+    CustomFieldDefinition,
+    CustomFieldType,
+    Gender,
+    Grade,
+    LifecycleStage,
+    Status,
+)
+
+IGNORE = ""
+CUSTOM_PREFIX = "custom:"
+
+# field -> label; "kind" and "owner" are columns too.
+TARGETS: dict[str, Any] = {
+    "display_name": gettext_lazy("Name"),
+    "kind": gettext_lazy("Kind (person / organisation)"),
+    "legal_name": gettext_lazy("Legal name"),
+    "short_name": gettext_lazy("Short name"),
+    "aliases": gettext_lazy("Aliases"),
+    "external_id": gettext_lazy("External id"),
+    "credit_code": gettext_lazy("Unified social credit code"),
+    "mobile": gettext_lazy("Mobile"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("E-mail"),
+    "wechat": gettext_lazy("WeChat"),
+    "qq": gettext_lazy("QQ"),
+    "website": gettext_lazy("Website"),
+    "province": gettext_lazy("Province"),
+    "city": gettext_lazy("City"),
+    "district": gettext_lazy("District"),
+    "street": gettext_lazy("Street address"),
+    "postcode": gettext_lazy("Postcode"),
+    "gender": gettext_lazy("Gender"),
+    "birthday": gettext_lazy("Birthday"),
+    "occupation": gettext_lazy("Occupation"),
+    "industry": gettext_lazy("Industry"),
+    "region": gettext_lazy("Region"),
+    "source": gettext_lazy("Source"),
+    "grade": gettext_lazy("Grade"),
+    "status": gettext_lazy("Status"),
+    "lifecycle_stage": gettext_lazy("Lifecycle stage"),
+    "tags": gettext_lazy("Tags"),
+    "owner": gettext_lazy("Owner (user name)"),
+    "notes": gettext_lazy("Notes"),
+}
+
+# Header words (after text_key: lower case, no spaces) that suggest a field.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "display_name": ("姓名", "名字", "客户名称", "客户名", "客户", "名称", "联系人", "name",
+                     "fullname", "customer", "customername", "displayname"),
+    "legal_name": ("公司名称", "公司", "企业名称", "单位名称", "单位", "工商注册名称", "注册名称",
+                   "company", "companyname", "organisation", "organization", "legalname"),
+    "short_name": ("简称", "公司简称", "shortname"),
+    "aliases": ("别名", "曾用名", "aliases", "alias"),
+    "kind": ("类型", "客户类型", "kind", "type", "customertype"),
+    "external_id": ("外部编号", "编号", "客户编号", "外部id", "externalid", "external_id", "id",
+                    "code", "customerid", "customercode"),
+    "credit_code": ("统一社会信用代码", "信用代码", "社会信用代码", "creditcode", "uscc",
+                    "unifiedsocialcreditcode"),
+    "mobile": ("手机", "手机号", "手机号码", "移动电话", "mobile", "mobilephone", "cell",
+               "cellphone"),
+    "phone": ("电话", "座机", "固定电话", "联系电话", "办公电话", "phone", "tel", "telephone",
+              "landline"),
+    "email": ("邮箱", "电子邮件", "电子邮箱", "邮件", "email", "e-mail", "mail"),
+    "wechat": ("微信", "微信号", "wechat", "weixin"),
+    "qq": ("qq", "qq号"),
+    "website": ("网站", "网址", "主页", "website", "web", "url", "homepage"),
+    "province": ("省", "省份", "省/直辖市", "province", "state"),
+    "city": ("市", "城市", "city"),
+    "district": ("区", "区县", "县区", "区/县", "district", "county"),
+    "street": ("地址", "详细地址", "街道", "街道地址", "通讯地址", "address", "street",
+               "streetaddress"),
+    "postcode": ("邮编", "邮政编码", "postcode", "zip", "zipcode", "postalcode"),
+    "gender": ("性别", "gender", "sex"),
+    "birthday": ("生日", "出生日期", "出生年月日", "birthday", "birthdate", "dateofbirth", "dob"),
+    "occupation": ("职业", "occupation", "job", "jobtitle", "职务"),
+    "industry": ("行业", "所属行业", "industry"),
+    "region": ("地区", "区域", "region", "area"),
+    "source": ("来源", "客户来源", "渠道", "source", "channel", "leadsource"),
+    "grade": ("等级", "客户等级", "级别", "grade", "level", "tier"),
+    "status": ("状态", "客户状态", "status"),
+    "lifecycle_stage": ("生命周期", "生命周期阶段", "阶段", "lifecyclestage", "stage"),
+    "tags": ("标签", "tags", "tag", "labels"),
+    "owner": ("负责人", "所有人", "归属人", "销售", "owner", "salesrep", "accountowner"),
+    "notes": ("备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"),
+}  # fmt: skip
+_BY_WORD = {word: field for field, words in SYNONYMS.items() for word in words}
+
+CONTACT_TARGETS = ("mobile", "phone", "email", "wechat", "qq", "website")
+ADDRESS_TARGETS = ("province", "city", "district", "street", "postcode")
+KEY_TARGETS = {"external_id": "external_id", "credit_code": "credit_code",
+               "phone": "mobile", "email": "email"}  # fmt: skip
+_LIST_SPLIT = re.compile(r"[,;，；、|]+")
+
+
+def targets(definitions: list[CustomFieldDefinition]) -> list[tuple[str, str]]:
+    """The choices of a column: ignore, the customer's fields, then its custom fields."""
+    out = [(IGNORE, str(_("— ignore —")))]
+    out += [(key, str(label)) for key, label in TARGETS.items()]
+    custom = _("custom field")
+    out += [(f"{CUSTOM_PREFIX}{d.key}", f"{d.label} ({custom})") for d in definitions]
+    return out
+
+
+def suggest(headers: list[str], definitions: list[CustomFieldDefinition]) -> dict[str, str]:
+    """A field for each header that names one; each field is suggested once (first column)."""
+    custom = {}
+    for d in definitions:
+        custom[normalize.text_key(d.key)] = f"{CUSTOM_PREFIX}{d.key}"
+        custom[normalize.text_key(d.label)] = f"{CUSTOM_PREFIX}{d.key}"
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for index, header in enumerate(headers):
+        key = normalize.text_key(header).replace("_", "").replace("*", "").rstrip(":：")
+        field = _BY_WORD.get(key) or _BY_WORD.get(key.replace("-", "")) or custom.get(key)
+        if field and field not in used:
+            out[str(index)] = field
+            used.add(field)
+    return out
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    """Values, English and Chinese labels of a choice set, as keys to the value."""
+    out: dict[str, str] = {}
+    for value, label in choices:
+        out[normalize.text_key(value)] = value
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                out[normalize.text_key(str(label))] = value
+    return out
+
+
+_LOOKUPS: dict[str, dict[str, str]] = {}
+
+
+def _lookup(name: str) -> dict[str, str]:
+    if name not in _LOOKUPS:
+        extra: dict[str, str] = {}
+        if name == "kind":
+            choices = CustomerKind.choices
+            extra = {"个人": "person", "企业": "organisation", "公司": "organisation",
+                     "单位": "organisation", "organization": "organisation", "org": "organisation",
+                     "company": "organisation", "individual": "person"}  # fmt: skip
+        elif name == "gender":
+            choices = Gender.choices
+            extra = {"男": "male", "女": "female", "m": "male", "f": "female", "男性": "male",
+                     "女性": "female"}  # fmt: skip
+        elif name == "grade":
+            choices = Grade.choices
+            extra = {"重要客户": "important", "普通客户": "normal", "vip客户": "vip"}
+        elif name == "status":
+            choices = Status.choices
+        else:
+            choices = LifecycleStage.choices
+        table = _choice_lookup(choices)
+        table.update(extra)
+        _LOOKUPS[name] = table
+    return _LOOKUPS[name]
+
+
+def parse_choice(name: str, text: str) -> str:
+    value = _lookup(name).get(normalize.text_key(text))
+    if value is None:
+        raise ValidationError(_("“%(value)s” is not one of the accepted values.") % {"value": text})
+    return value
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(text: str) -> dt.date:
+    text = normalize.clean_text(text)
+    match = _DATE.match(text)
+    if match:
+        parts = match.groups()
+    elif len(text) == 8 and text.isdigit():
+        parts = (text[:4], text[4:6], text[6:])
+    elif "T" in text and _DATE.match(text.split("T")[0]):
+        parts = _DATE.match(text.split("T")[0]).groups()
+    else:
+        parts = None
+    try:
+        if parts is None:
+            raise ValueError
+        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+    except ValueError:
+        raise ValidationError(
+            _("“%(value)s” is not a date (write it as 2024-03-31).") % {"value": text}
+        ) from None
+
+
+def split_list(text: str) -> list[str]:
+    return [p.strip() for p in _LIST_SPLIT.split(text) if p.strip()]
+
+
+_TRUE = {"1", "true", "yes", "y", "是", "有", "对", "√"}
+_FALSE = {"0", "false", "no", "n", "否", "无", "不", "×"}
+
+
+def parse_custom(definition: CustomFieldDefinition, text: str) -> Any:
+    kind = definition.field_type
+    if kind == CustomFieldType.BOOLEAN:
+        key = normalize.text_key(text)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise ValidationError(_("Write yes or no."))
+    if kind == CustomFieldType.MULTI_CHOICE:
+        return split_list(text)
+    if kind == CustomFieldType.DATE:
+        return parse_date(text).isoformat()
+    return text
+
+
+class RowError(Exception):
+    """A row that cannot be imported: the column at fault (header text) and the message."""
+
+    def __init__(self, column: str, message: str):
+        self.column = column
+        self.message = message
+        super().__init__(message)
+
+
+class RowReader:
+    """Turns the cells of a row into customer data for the services, given the mapping
+    {column index: field}. Values that need parsing (choices, dates, lists) are parsed here;
+    everything else is validated by the customers' own services."""
+
+    def __init__(
+        self,
+        headers: list[str],
+        mapping: dict[str, str],
+        *,
+        kind: str,
+        definitions: dict[str, CustomFieldDefinition],
+    ):
+        self.headers = headers
+        self.columns = [(int(i), f) for i, f in mapping.items() if f]
+        self.kind = kind
+        self.definitions = definitions
+        self.column_of = {f: headers[int(i)] for i, f in mapping.items() if f}
+
+    def header(self, field: str) -> str:
+        if field.startswith("custom_fields."):
+            field = CUSTOM_PREFIX + field.split(".", 1)[1]
+        if field.startswith(("contact_points.", "addresses.")):
+            return ""
+        return self.column_of.get(field, "")
+
+    def read(self, cells: list[str]) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        points: list[dict[str, str]] = []
+        address: dict[str, str] = {}
+        custom: dict[str, Any] = {}
+        for index, field in self.columns:
+            text = cells[index] if index < len(cells) else ""
+            if not text:
+                continue
+            try:
+                if field in CONTACT_TARGETS:
+                    points.append({"kind": field, "value": text})
+                elif field in ADDRESS_TARGETS:
+                    address[field] = text
+                elif field in ("kind", "gender", "grade", "status", "lifecycle_stage"):
+                    data[field] = parse_choice(field, text)
+                elif field == "birthday":
+                    data[field] = parse_date(text)
+                elif field in ("tags", "aliases"):
+                    data[field] = split_list(text)
+                elif field.startswith(CUSTOM_PREFIX):
+                    definition = self.definitions.get(field[len(CUSTOM_PREFIX) :])
+                    if definition is not None:
+                        custom[definition.key] = parse_custom(definition, text)
+                else:
+                    data[field] = text
+            except ValidationError as exc:
+                raise RowError(self.headers[index], exc.messages[0]) from None
+        if "kind" not in data:
+            data["kind"] = self.kind or CustomerKind.PERSON
+        if points:
+            data["contact_points"] = points
+        if address:
+            data["addresses"] = [address]
+        if custom:
+            data["custom_fields"] = custom
+        return data
+
+    def key_value(self, key: str, data: dict[str, Any]) -> str | None:
+        """The normalised value of the match key in this row's data, or None when empty.
+        Raises RowError when it is there but not valid."""
+        try:
+            if key in ("external_id",):
+                value = normalize.clean_text(data.get("external_id") or "")
+                return value or None
+            if key == "credit_code":
+                value = normalize.clean_text(data.get("credit_code") or "").upper().replace(" ", "")
+                return value or None
+            kinds = ("mobile", "phone") if key == "phone" else ("email",)
+            for point in data.get("contact_points", []):
+                if point["kind"] in kinds:
+                    if key == "phone":
+                        return normalize.normalize_phone(point["value"])
+                    return normalize.normalize_email(point["value"])
+            return None
+        except ValidationError as exc:
+            field = next(
+                (p["kind"] for p in data.get("contact_points", []) if p["kind"] in kinds), key
+            )
+            raise RowError(self.column_of.get(field, ""), exc.messages[0]) from None

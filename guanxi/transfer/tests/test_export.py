@@ -1,0 +1,268 @@
+"""Exports: visibility, masking, escaping, permission, audit, formats, API and pages."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from guanxi.audit.models import AuditEvent
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.customers import services as customer_services
+from guanxi.transfer import services
+from guanxi.transfer.models import Export
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(two_teams):
+    def make(owner, name, phone, **extra):
+        return customer_services.create_customer(
+            actor=owner,
+            data={
+                "display_name": name,
+                "contact_points": [
+                    {"kind": "mobile", "value": phone},
+                    {"kind": "email", "value": f"{phone}@example.com"},
+                ],
+                "addresses": [{"city": "北京", "street": "长安街1号"}],
+                **extra,
+            },
+        )
+
+    a1 = make(two_teams.rep_a, "甲一", "13800000001", grade="vip", notes="=cmd|' /C calc'!A0")
+    a2 = make(two_teams.rep_a, "甲二", "13800000002")
+    b1 = make(two_teams.rep_b, "乙一", "13900000001", grade="vip")
+    return a1, a2, b1
+
+
+def export(user, capture, **kwargs):
+    with capture(execute=True):
+        e = services.start_export(actor=user, **kwargs)
+    return Export.objects.get(pk=e.pk)
+
+
+def read_csv(e):
+    text = bytes(e.content).decode("utf-8")
+    assert text.startswith("\ufeff")  # a BOM: Excel reads the Chinese right
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+
+
+def test_export_needs_the_export_permission(two_teams, book):
+    with pytest.raises(PermissionDeniedError):  # a sales rep may not export
+        services.start_export(actor=two_teams.rep_a, file_format="csv")
+    assert services.start_export(actor=two_teams.manager_a, file_format="csv")
+
+
+def test_export_respects_visibility_and_filters(
+    two_teams, book, django_capture_on_commit_callbacks
+):
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
+    rows = read_csv(e)
+    names = {r[2] for r in rows[1:]}
+    assert names == {"甲一", "甲二"}  # team A only: rep B's customer is outside the scope
+    assert e.status == "done" and e.rows_done == 2
+    e = export(
+        two_teams.head_manager, django_capture_on_commit_callbacks, file_format="csv",
+        filters="grade=vip",
+    )  # fmt: skip
+    assert {r[2] for r in read_csv(e)[1:]} == {"甲一", "乙一"}
+    e = export(two_teams.head_manager, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=甲二")  # fmt: skip
+    assert [r[2] for r in read_csv(e)[1:]] == ["甲二"]
+
+
+def test_ticked_ids_outside_the_scope_are_left_out(
+    two_teams, book, django_capture_on_commit_callbacks
+):
+    a1, _a2, b1 = book
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
+               ids=[a1.pk, b1.pk, 999999])  # fmt: skip
+    assert [r[2] for r in read_csv(e)[1:]] == ["甲一"]
+
+
+def test_analyst_gets_masked_contact_details(two_teams, book, django_capture_on_commit_callbacks):
+    e = export(two_teams.analyst, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=甲一")  # fmt: skip
+    _header, row = read_csv(e)
+    phone, email, street = row[7], row[8], row[12]
+    assert phone == "138****0001" and email == "1***@example.com" and street == "****"
+    assert "13800000001" not in bytes(e.content).decode("utf-8")
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=甲一")  # fmt: skip
+    assert read_csv(e)[1][7] == "13800000001"
+
+
+def test_formula_injection_is_neutralised(two_teams, book, django_capture_on_commit_callbacks):
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=甲一")  # fmt: skip
+    row = read_csv(e)[1]
+    assert row[-1] == "'=cmd|' /C calc'!A0"
+
+
+def test_xlsx_export(two_teams, book, django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    e = export(two_teams.analyst, django_capture_on_commit_callbacks, file_format="xlsx")
+    sheet = load_workbook(io.BytesIO(bytes(e.content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 4
+    notes = next(r[-1] for r in rows[1:] if r[2] == "甲一")
+    assert notes == "'=cmd|' /C calc'!A0"
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert "138****0001" in [r[7] for r in rows]
+
+
+def test_export_is_audited_with_rows_and_filters(
+    two_teams, book, django_capture_on_commit_callbacks
+):
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
+               filters="grade=vip")  # fmt: skip
+    event = AuditEvent.objects.get(object_type="transfer.export", object_id=str(e.pk))
+    assert event.actor == two_teams.manager_a
+    assert event.changes["rows"] == [None, 1] and event.changes["filters"] == [None, "grade=vip"]
+
+
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"file_format": "pdf"}, "file_format"),
+        ({"file_format": "csv", "ids": "1,2"}, "ids"),
+        ({"file_format": "csv", "ids": ["x"]}, "ids"),
+        ({"file_format": "csv", "filters": "q=" + "x" * 3000}, "filters"),
+    ],
+)
+def test_bad_export_requests(two_teams, kwargs, field):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        services.start_export(actor=two_teams.manager_a, **kwargs)
+    assert field in info.value.message_dict
+
+
+def test_too_many_rows_fails_with_a_message(
+    two_teams, book, settings, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_MAX_ROWS = 1
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
+    assert e.status == "failed" and "at most 1" in e.message
+
+
+def test_download_only_by_its_author(two_teams, book, client, django_capture_on_commit_callbacks):
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
+    url = reverse("transfer:export_download", args=[e.pk])
+    client.force_login(two_teams.head_manager)
+    assert client.get(url).status_code == 404
+    client.force_login(two_teams.manager_a)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_export_from_the_list_page(two_teams, book, client, django_capture_on_commit_callbacks):
+    client.force_login(two_teams.manager_a)
+    page = client.get(reverse("customers:list"))
+    assert reverse("transfer:export_create").encode() in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("transfer:export_create"), {"file_format": "csv", "query": "grade=vip"}
+        )
+    assert response.status_code == 302 and response.url == reverse("transfer:export_list")
+    e = Export.objects.get()
+    assert e.filters == "grade=vip" and e.rows_done == 1
+    assert client.get(reverse("transfer:export_list")).status_code == 200
+    # A rep has no export button and cannot post one.
+    client.force_login(two_teams.rep_a)
+    assert (
+        reverse("transfer:export_create").encode()
+        not in client.get(reverse("customers:list")).content
+    )
+    assert client.post(reverse("transfer:export_create"), {"file_format": "csv"}).status_code == 403
+    assert client.get(reverse("transfer:export_list")).status_code == 403
+
+
+def test_export_selected_rows_from_the_list(
+    two_teams, book, client, django_capture_on_commit_callbacks
+):
+    _a1, a2, _b1 = book
+    client.force_login(two_teams.manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("transfer:export_create") + "?selected=1",
+            {"file_format": "xlsx", "ids": [a2.pk], "action": "", "next": "/"},
+        )
+    e = Export.objects.get()
+    assert e.ids == [a2.pk] and e.rows_done == 1
+    # Nothing ticked: refused, not "everything".
+    response = client.post(
+        reverse("transfer:export_create") + "?selected=1", {"file_format": "csv"}, follow=True
+    )
+    assert Export.objects.count() == 1
+    assert "Select at least one customer." in response.content.decode()
+    page = client.get(reverse("customers:list"))
+    assert b'formaction="/transfer/exports/new/?selected=1"' in page.content
+
+
+def test_export_api(two_teams, book, api, django_capture_on_commit_callbacks):
+    a1, _a2, b1 = book
+    client = api(two_teams.manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/exports/", {"file_format": "csv", "ids": [a1.pk, b1.pk]}, format="json"
+        )
+    assert response.status_code == 202, response.content
+    pk = response.json()["id"]
+    detail = client.get(f"/api/v1/exports/{pk}/").json()
+    assert detail["status"] == "done" and detail["rows_done"] == 1
+    download = client.get(f"/api/v1/exports/{pk}/download/")
+    assert download.status_code == 200 and "甲一".encode() in download.content
+    assert (
+        api(two_teams.rep_a)
+        .post("/api/v1/exports/", {"file_format": "csv"}, format="json")
+        .status_code
+        == 403
+    )
+    assert api(two_teams.head_manager).get(f"/api/v1/exports/{pk}/").status_code == 404
+    bad = client.post("/api/v1/exports/", {"file_format": "doc", "ids": ["a"]}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) >= {"file_format", "ids"}
+
+
+def test_export_list_query_count(two_teams, book, client, django_assert_max_num_queries,
+                                 django_capture_on_commit_callbacks):  # fmt: skip
+    for _ in range(5):
+        export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
+    client.force_login(two_teams.manager_a)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("transfer:export_list")).status_code == 200
+
+
+def test_export_batches_use_a_constant_number_of_queries(
+    two_teams, book, django_assert_max_num_queries
+):
+    from guanxi.customers.selectors import customer_list
+    from guanxi.transfer.writers import batches, customer_row
+
+    with django_assert_max_num_queries(12):
+        for batch in batches(customer_list(user=two_teams.admin), 2):
+            for c in batch:
+                customer_row(two_teams.admin, c)
+
+
+def test_old_files_are_deleted(two_teams, book, django_capture_on_commit_callbacks, csv_bytes):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
+    imp = services.upload_import(
+        actor=two_teams.rep_a, filename="a.csv", content=csv_bytes([["姓名"], ["x"]])
+    )
+    assert services.delete_old_files() == 0
+    old = timezone.now() - dt.timedelta(days=8)
+    Export.objects.filter(pk=e.pk).update(created_at=old)
+    type(imp).objects.filter(pk=imp.pk).update(created_at=old)
+    assert services.delete_old_files() == 2
+    e.refresh_from_db()
+    imp.refresh_from_db()
+    assert e.file_deleted and bytes(e.content) == b"" and bytes(imp.content) == b""

@@ -1,0 +1,436 @@
+"""Imports: reading files, mapping suggestions, modes, dry run, errors, permissions, resume."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from guanxi.audit.models import AuditEvent
+from guanxi.core.errors import PermissionDeniedError
+from guanxi.customers.models import ContactPoint, Customer
+from guanxi.transfer import services
+from guanxi.transfer.mapping import suggest
+from guanxi.transfer.models import Import, ImportRowError
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["姓名", "手机", "邮箱", "标签", "备注"]
+
+
+def rows(n, start=0):
+    return [
+        [f"客户{i}", f"1380013{i:04d}", f"c{i}@example.com", "老客户", ""]
+        for i in range(start, start + n)
+    ]
+
+
+def test_suggestions_from_chinese_and_english_headers():
+    headers = ["姓名", "手机号", "电子邮件", "统一社会信用代码", "公司名称", "External ID",
+               "Birthday", "地址", "省", "市", "区", "邮编", "性别", "行业", "标签", "备注",
+               "whatever"]  # fmt: skip
+    mapping = suggest(headers, [])
+    assert [mapping.get(str(i)) for i in range(len(headers))] == [
+        "display_name", "mobile", "email", "credit_code", "legal_name", "external_id", "birthday",
+        "street", "province", "city", "district", "postcode", "gender", "industry", "tags",
+        "notes", None,
+    ]  # fmt: skip
+
+
+def test_create_from_utf8_csv(two_teams, csv_bytes, run_import):
+    imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows(3)]))
+    assert (imp.status, imp.created_count, imp.error_count) == ("done", 3, 0)
+    c = Customer.objects.get(display_name="客户1")
+    assert c.owner == two_teams.rep_a and c.team == two_teams.team_a
+    assert c.pinyin == "kehu1"
+    assert set(c.contact_points.values_list("kind", "normalized")) == {
+        ("mobile", "+8613800130001"),
+        ("email", "c1@example.com"),
+    }
+    assert [t.name for t in c.tags.all()] == ["老客户"]
+    event = AuditEvent.objects.get(object_type="customers.customer", object_id=str(c.pk))
+    assert event.source == "import" and event.request_id == f"import:{imp.pk}"
+    assert event.changes["display_name"] == [None, "客户1"]
+    assert event.actor == two_teams.rep_a
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030"])
+def test_bom_and_gbk_are_detected(two_teams, csv_bytes, run_import, encoding):
+    imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows(2)], encoding=encoding))
+    assert imp.created_count == 2, list(imp.errors.values_list("message", flat=True))
+    assert Customer.objects.filter(display_name="客户0").exists()
+    assert imp.encoding == {"utf-8-sig": "utf-8-sig"}.get(encoding, "gb18030")
+
+
+def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
+    import datetime as dt
+
+    content = xlsx_bytes(
+        [["Name", "Mobile", "Birthday"], ["Li Lei", 13800138000, dt.datetime(1990, 5, 4)]]
+    )
+    imp = run_import(two_teams.rep_a, content, filename="x.xlsx")
+    assert imp.created_count == 1
+    c = Customer.objects.get(display_name="Li Lei")
+    assert c.birthday == dt.date(1990, 5, 4)
+    assert c.contact_points.get().normalized == "+8613800138000"
+
+
+@pytest.mark.parametrize(
+    "filename,content,message",
+    [
+        ("a.csv", b"", "empty"),
+        ("a.csv", "姓名,手机\n".encode(), "no rows"),
+        ("a.csv", b"\n\n", "empty"),
+        ("a.csv", b"\x00\x01binary\x00stuff", "not a text"),
+        ("a.csv", b"PK\x03\x04rest", "not a CSV"),
+        ("a.csv", "姓名\n".encode("utf-16"), "UTF-16"),
+        ("a.csv", b"\xc3\x28\xa0\xa1\xff\xfe\xfd", "encoding"),
+        ("a.xlsx", "姓名,手机\n张三,1\n".encode(), "not an Excel"),
+        ("a.xlsx", b"PK\x03\x04broken", "damaged"),
+        ("a.pdf", b"%PDF-1.4", "Upload a CSV"),
+        ("a.csv", "姓名,姓名\n张三,李四\n".encode(), "twice"),
+    ],
+)
+def test_bad_files_are_refused_with_a_message(two_teams, filename, content, message):
+    with pytest.raises(ValidationError) as info:
+        services.upload_import(actor=two_teams.rep_a, filename=filename, content=content)
+    assert message in " ".join(info.value.messages)
+    assert not Import.objects.exists()
+
+
+def test_too_big_and_too_many_rows(two_teams, csv_bytes, settings):
+    settings.IMPORT_MAX_FILE_SIZE = 100
+    with pytest.raises(ValidationError, match="too big"):
+        services.upload_import(actor=two_teams.rep_a, filename="a.csv", content=b"x" * 101)
+    settings.IMPORT_MAX_FILE_SIZE = 10**6
+    settings.IMPORT_MAX_ROWS = 2
+    with pytest.raises(ValidationError, match="more than 2 rows"):
+        services.upload_import(
+            actor=two_teams.rep_a, filename="a.csv", content=csv_bytes([HEADER, *rows(3)])
+        )
+    settings.IMPORT_MAX_COLUMNS = 3
+    with pytest.raises(ValidationError, match="columns"):
+        services.upload_import(
+            actor=two_teams.rep_a, filename="a.csv", content=csv_bytes([HEADER, *rows(1)])
+        )
+
+
+def test_zip_bomb_is_refused_before_opening(two_teams, settings):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 2**20))
+    with pytest.raises(ValidationError, match="zip bomb"):
+        services.upload_import(actor=two_teams.rep_a, filename="a.xlsx", content=buffer.getvalue())
+    settings.IMPORT_MAX_UNPACKED_SIZE = 2**20
+    with pytest.raises(ValidationError, match="would unpack"):
+        services.upload_import(actor=two_teams.rep_a, filename="a.xlsx", content=buffer.getvalue())
+
+
+def test_bad_rows_are_reported_and_good_rows_imported(two_teams, csv_bytes, run_import):
+    content = csv_bytes(
+        [
+            ["姓名", "手机", "邮箱", "生日", "等级"],
+            ["张三", "13800138000", "zs@example.com", "1990-01-02", "VIP"],
+            ["李四", "12345", "", "", ""],
+            ["王五", "", "not-an-email", "", ""],
+            ["", "13800138001", "", "", ""],
+            ["赵六", "", "", "2099-01-01", "重要"],
+            ["钱七", "", "", "1990年3月4日", "金牌"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content)
+    assert (imp.created_count, imp.error_count) == (1, 5)
+    errors = {e.row_number: (e.column, e.message) for e in imp.errors.all()}
+    assert errors[3][0] == "手机" and "12345" in errors[3][1]
+    assert errors[4][0] == "邮箱"
+    assert errors[5][0] == "姓名"
+    assert errors[6][0] == "生日" and "future" in errors[6][1]
+    assert errors[7][0] == "等级"
+    assert Customer.objects.get().grade == "vip"
+
+
+def test_errors_are_in_the_users_language(two_teams, csv_bytes, django_capture_on_commit_callbacks):
+    content = csv_bytes([["姓名", "手机"], ["李四", "12345"]])
+    imp = services.upload_import(
+        actor=two_teams.rep_a, filename="a.csv", content=content, language="zh-hans"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_import(
+            actor=two_teams.rep_a, imp=imp, mapping={"0": "display_name", "1": "mobile"},
+            mode="create",
+        )  # fmt: skip
+    imp = Import.objects.get(pk=imp.pk)
+    assert "不是" in imp.errors.get().message or "电话" in imp.errors.get().message
+
+
+def test_error_file_has_the_original_row_and_the_error(two_teams, csv_bytes, run_import):
+    from guanxi.transfer import writers
+
+    imp = run_import(
+        two_teams.rep_a, csv_bytes([["姓名", "手机"], ["李四", "12345"], ["=cmd", "1"]])
+    )
+    text = writers.error_file(imp, imp.errors.all()).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("Row,姓名,手机,Error")
+    assert lines[1].startswith("2,李四,12345,")
+    assert lines[2].startswith("3,'=cmd,1,")  # the row's own text is neutralised too
+
+
+def test_dry_run_writes_nothing_and_reports(
+    two_teams, csv_bytes, run_import, django_capture_on_commit_callbacks
+):
+    content = csv_bytes([HEADER, *rows(3), ["坏", "123", "", "", ""]])
+    before = AuditEvent.objects.count()
+    imp = run_import(two_teams.rep_a, content, dry_run=True)
+    assert (imp.created_count, imp.error_count) == (3, 1)
+    assert imp.preview["created"][0] == [2, "客户0"]
+    assert imp.preview["errors"][0][0] == 5
+    assert not Customer.objects.exists()
+    assert not ContactPoint.objects.exists()
+    assert AuditEvent.objects.count() == before + 1  # the upload only
+    # Then for real, with the same mapping.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_import(
+            actor=two_teams.rep_a, imp=imp, mapping=imp.mapping, mode="create", dry_run=False
+        )
+    imp.refresh_from_db()
+    assert (imp.created_count, imp.error_count, Customer.objects.count()) == (3, 1, 3)
+
+
+def test_upsert_by_external_id_updates_and_dedupes_within_file(two_teams, csv_bytes, run_import):
+    first = csv_bytes([["外部编号", "姓名", "手机"], ["A1", "甲", "13800138000"]])
+    run_import(two_teams.rep_a, first)
+    content = csv_bytes(
+        [
+            ["外部编号", "姓名", "邮箱"],
+            ["A1", "甲（新）", "a@example.com"],
+            ["B2", "乙", ""],
+            ["B2", "乙二", "b@example.com"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content, mode="upsert", key="external_id")
+    assert imp.status == "done", imp.message
+    assert (imp.created_count, imp.updated_count, imp.error_count) == (1, 2, 0)
+    a = Customer.objects.get(external_id="A1")
+    assert a.display_name == "甲（新）" or a.display_name == "甲(新)"
+    # The phone it had is kept; the e-mail is added.
+    assert set(a.contact_points.values_list("kind", flat=True)) == {"mobile", "email"}
+    b = Customer.objects.get(external_id="B2")
+    assert b.display_name == "乙二"
+    assert Customer.objects.filter(external_id="B2").count() == 1
+
+
+def test_upsert_dry_run_counts_duplicates_in_file_once(two_teams, csv_bytes, run_import, settings):
+    settings.IMPORT_BATCH_SIZE = 2  # the duplicate falls into another batch
+    content = csv_bytes([["外部编号", "姓名"], ["X", "a"], ["Y", "b"], ["X", "c"]])
+    imp = run_import(two_teams.rep_a, content, mode="upsert", key="external_id", dry_run=True)
+    assert (imp.created_count, imp.updated_count) == (2, 1)
+
+
+def test_create_mode_refuses_existing_key_and_repeats(two_teams, csv_bytes, run_import):
+    run_import(two_teams.rep_a, csv_bytes([["手机", "姓名"], ["13800138000", "甲"]]))
+    content = csv_bytes(
+        [
+            ["手机", "姓名"],
+            ["138 0013 8000", "甲2"],
+            ["13900139000", "乙"],
+            ["+86 139-0013-9000", "乙2"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content, mode="create", key="phone")
+    assert (imp.created_count, imp.error_count) == (1, 2)
+    messages = list(imp.errors.order_by("row_number").values_list("message", flat=True))
+    assert "already exists" in messages[0] and "row 3" in messages[1]
+
+
+def test_update_mode_cannot_touch_another_reps_customer(two_teams, csv_bytes, run_import):
+    run_import(two_teams.rep_b, csv_bytes([["外部编号", "姓名"], ["B-1", "乙的客户"]]))
+    run_import(two_teams.rep_a, csv_bytes([["外部编号", "姓名"], ["A-1", "甲的客户"]]))
+    content = csv_bytes([["外部编号", "行业"], ["B-1", "制造"], ["A-1", "零售"], ["Z-9", "x"]])
+    imp = run_import(two_teams.rep_a, content, mode="update", key="external_id",
+                     mapping={"0": "external_id", "1": "industry"})  # fmt: skip
+    assert (imp.updated_count, imp.error_count) == (1, 2)
+    assert set(imp.errors.values_list("message", flat=True)) == {"Customer not found or not yours."}
+    assert Customer.objects.get(external_id="B-1").industry == ""
+    assert Customer.objects.get(external_id="A-1").industry == "零售"
+    # The manager over both teams may.
+    imp = run_import(two_teams.head_manager, content, mode="update", key="external_id",
+                     mapping={"0": "external_id", "1": "industry"})  # fmt: skip
+    assert (imp.updated_count, imp.skipped_count) == (1, 1)  # A-1 has that industry already
+    assert Customer.objects.get(external_id="B-1").industry == "制造"
+
+
+def test_a_customer_updated_twice_in_one_batch(two_teams, csv_bytes, run_import):
+    run_import(two_teams.rep_a, csv_bytes([["外部编号", "姓名"], ["K", "甲"]]))
+    content = csv_bytes([["外部编号", "行业", "标签"], ["K", "制造", "a"], ["K", "零售", "b"]])
+    imp = run_import(two_teams.rep_a, content, mode="update", key="external_id",
+                     mapping={"0": "external_id", "1": "industry", "2": "tags"})  # fmt: skip
+    assert (imp.updated_count, imp.error_count) == (2, 0)
+    customer = Customer.objects.get(external_id="K")
+    assert customer.industry == "零售" and sorted(t.name for t in customer.tags.all()) == ["a", "b"]
+
+
+def test_unchanged_rows_are_skipped(two_teams, csv_bytes, run_import):
+    content = csv_bytes([["外部编号", "姓名"], ["K", "甲"]])
+    run_import(two_teams.rep_a, content)
+    imp = run_import(two_teams.rep_a, content, mode="upsert", key="external_id")
+    assert (imp.created_count, imp.updated_count, imp.skipped_count) == (0, 0, 1)
+
+
+def test_owner_column_and_scope(two_teams, csv_bytes, run_import):
+    content = csv_bytes(
+        [["姓名", "负责人"], ["甲", "rep_a"], ["乙", "rep_b"], ["丙", "nobody"], ["丁", ""]]
+    )
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2
+    assert {c.display_name: c.owner.username for c in Customer.objects.all()} == {
+        "甲": "rep_a",
+        "丁": "rep_a",
+    }
+    messages = sorted(imp.errors.values_list("message", flat=True))
+    assert any("nobody" in m for m in messages)
+    assert any("cannot assign" in m for m in messages)
+    imp = run_import(two_teams.manager_a, csv_bytes([["姓名", "负责人"], ["戊", "rep_a"]]))
+    assert Customer.objects.get(display_name="戊").owner == two_teams.rep_a
+
+
+def test_organisations_with_credit_code(two_teams, csv_bytes, run_import):
+    from guanxi.core.demo import credit_code
+
+    good, other = credit_code(1), credit_code(2)
+    content = csv_bytes(
+        [
+            ["公司名称", "统一社会信用代码", "类型"],
+            ["北京甲科技有限公司", good, "企业"],
+            ["乙公司", "91110000000000000X", "公司"],
+            ["丙公司", good, "企业"],
+            ["丁公司", other, "个人"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content, kind="column")
+    assert imp.created_count == 2, list(imp.errors.values_list("message", flat=True))
+    c = Customer.objects.get(credit_code=good)
+    assert c.kind == "organisation" and c.display_name == "北京甲科技有限公司"
+    assert c.name_key == "甲科技"
+    messages = " ".join(imp.errors.values_list("message", flat=True))
+    assert "not a valid unified social credit code" in messages
+    assert "Another customer already has" in messages
+
+
+def test_mapping_and_options_are_validated(two_teams, csv_bytes):
+    imp = services.upload_import(
+        actor=two_teams.rep_a, filename="a.csv", content=csv_bytes([HEADER, *rows(1)])
+    )
+    cases = [
+        ({"0": "nonsense"}, "create", "", "mapping"),
+        ({"9": "display_name"}, "create", "", "mapping"),
+        ({"0": "display_name", "1": "display_name"}, "create", "", "mapping"),
+        ({"1": "mobile"}, "create", "", "mapping"),
+        ({"0": "display_name"}, "update", "", "key"),
+        ({"0": "display_name"}, "upsert", "email", "key"),
+        ({"0": "display_name"}, "bogus", "", "mode"),
+        ([], "create", "", "mapping"),
+    ]
+    for mapping, mode, key, field in cases:
+        with pytest.raises(ValidationError) as info:
+            services.start_import(
+                actor=two_teams.rep_a, imp=imp, mapping=mapping, mode=mode, key=key
+            )
+        assert field in info.value.message_dict, (mapping, mode, key)
+    with pytest.raises(ValidationError) as info:
+        services.start_import(
+            actor=two_teams.rep_a, imp=imp, mapping={"0": "display_name"}, mode="create",
+            kind="column",
+        )  # fmt: skip
+    assert "kind" in info.value.message_dict
+
+
+def test_permissions(two_teams, csv_bytes, make_user):
+    content = csv_bytes([HEADER, *rows(1)])
+    with pytest.raises(PermissionDeniedError):  # analyst: view and export only
+        services.upload_import(actor=two_teams.analyst, filename="a.csv", content=content)
+    service_user = make_user("svc", "service", two_teams.team_a)  # may change, not create
+    imp = services.upload_import(actor=service_user, filename="a.csv", content=content)
+    with pytest.raises(PermissionDeniedError):
+        services.start_import(
+            actor=service_user, imp=imp, mapping={"0": "display_name"}, mode="create"
+        )
+    with pytest.raises(PermissionDeniedError):
+        services.start_import(
+            actor=service_user, imp=imp, mapping={"0": "display_name"}, mode="upsert",
+            key="email",
+        )  # fmt: skip
+    # Another user cannot start someone else's upload.
+    with pytest.raises(PermissionDeniedError):
+        services.start_import(
+            actor=two_teams.rep_b, imp=imp, mapping={"0": "display_name"}, mode="create"
+        )
+
+
+def test_killed_import_resumes_without_duplicates(two_teams, csv_bytes, settings, monkeypatch):
+    """A crash after two batches; the job runs again (huey's retry) and finishes: exactly one
+    customer per input row, and the counts are those of one run."""
+    from guanxi.jobs import services as job_services
+    from guanxi.jobs.models import Job
+
+    settings.IMPORT_BATCH_SIZE = 10
+    content = csv_bytes([HEADER, *rows(45)])
+    imp = services.upload_import(actor=two_teams.rep_a, filename="a.csv", content=content)
+    calls = {"n": 0}
+    real = services.ImportRun.run_batch
+
+    def crashing(self, batch, rows_done):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("killed")
+        return real(self, batch, rows_done)
+
+    monkeypatch.setattr(services.ImportRun, "run_batch", crashing)
+    monkeypatch.setattr("huey.contrib.djhuey.HUEY.immediate", False)
+    services.start_import(
+        actor=two_teams.rep_a, imp=imp, mapping=suggest(imp.headers, []), mode="create",
+        dry_run=False,
+    )  # fmt: skip
+    job = Job.objects.get(pk=Import.objects.get(pk=imp.pk).job_id)
+    with pytest.raises(RuntimeError):
+        job_services.execute(str(job.pk))
+    imp.refresh_from_db()
+    assert list(imp.errors.values_list("message", flat=True)) == []
+    assert (imp.status, imp.rows_done, Customer.objects.count()) == ("failed", 20, 20)
+    # The user asks to run it again (after huey's retries): it resumes, whatever is sent.
+    services.start_import(
+        actor=two_teams.rep_a, imp=imp, mapping={"0": "display_name"}, mode="create",
+        dry_run=False,
+    )  # fmt: skip
+    imp.refresh_from_db()
+    assert (imp.status, imp.rows_done, imp.created_count) == ("queued", 20, 20)
+    job_services.execute(str(imp.job_id))
+    imp.refresh_from_db()
+    assert imp.status == "done", imp.message
+    assert Customer.objects.count() == 45
+    assert imp.created_count == 45
+    names = list(Customer.objects.values_list("display_name", flat=True))
+    assert len(names) == len(set(names)) == 45
+    assert ContactPoint.objects.count() == 90
+
+
+def test_custom_fields_and_tags(two_teams, csv_bytes, run_import):
+    from guanxi.customers.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(key="vip_card", label="会员卡", field_type="boolean")
+    CustomFieldDefinition.objects.create(key="budget", label="预算", field_type="number")
+    content = csv_bytes(
+        [
+            ["姓名", "会员卡", "预算", "标签"],
+            ["甲", "是", "12.5", "a；b、c"],
+            ["乙", "maybe", "x", ""],
+        ]
+    )
+    mapping = {"0": "display_name", "1": "custom:vip_card", "2": "custom:budget", "3": "tags"}
+    imp = run_import(two_teams.rep_a, content, mapping=mapping)
+    assert imp.created_count == 1
+    c = Customer.objects.get(display_name="甲")
+    assert c.custom_fields == {"vip_card": True, "budget": 12.5}
+    assert sorted(t.name for t in c.tags.all()) == ["a", "b", "c"]
+    assert ImportRowError.objects.get().column == "会员卡"

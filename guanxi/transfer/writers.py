@@ -1,0 +1,163 @@
+"""Writing exported customers to CSV (UTF-8 with a BOM, so that Excel reads Chinese) and XLSX
+(openpyxl's write-only mode), with contact details masked as the user must see them and every
+cell safe against formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.customers.masking import present
+from guanxi.customers.models import PHONE_KINDS, Address, ContactPointKind, Customer
+
+from .escaping import safe_cell, xlsx_cell
+from .models import FileFormat
+
+
+def header_row() -> list[str]:
+    return [
+        _("Number"), _("Kind"), _("Name"), _("Legal name"), _("Short name"), _("External id"),
+        _("Unified social credit code"), _("Mobile / phone"), _("E-mail"), _("Province"),
+        _("City"), _("District"), _("Street address"), _("Postcode"), _("Gender"),
+        _("Birthday"), _("Occupation"), _("Industry"), _("Region"), _("Source"), _("Grade"),
+        _("Status"), _("Lifecycle stage"), _("Value tier"), _("Tags"), _("Owner"), _("Team"),
+        _("Orders"), _("Total spent"), _("Last purchase"), _("Created"), _("Last updated"),
+        _("Notes"),
+    ]  # fmt: skip
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def customer_row(user, c: Customer) -> list[Any]:
+    """One customer as the user may see it: phones, e-mails and the street masked for a role
+    without `can_view_contact_details` (customers/masking.py, the same as on every page)."""
+    points = c.export_points
+    phones = "; ".join(present(user, p.kind, p.value) for p in points if p.kind in PHONE_KINDS)
+    emails = "; ".join(
+        present(user, "email", p.value) for p in points if p.kind == ContactPointKind.EMAIL
+    )
+    address = c.export_addresses[0] if c.export_addresses else Address()
+    return [
+        c.pk, c.get_kind_display(), c.display_name, c.legal_name, c.short_name, c.external_id,
+        c.credit_code, phones, emails, address.province, address.city, address.district,
+        present(user, "street", address.street), address.postcode, c.get_gender_display(),
+        c.birthday.isoformat() if c.birthday else "", c.occupation, c.industry, c.region,
+        c.source, c.get_grade_display(), c.get_status_display(), c.get_lifecycle_stage_display(),
+        c.get_value_tier_display(), ", ".join(t.name for t in c.tags.all()),
+        c.owner.username if c.owner_id else "", c.team.name if c.team_id else "",
+        c.order_count, c.total_spent, _local(c.last_purchase_at), _local(c.created_at),
+        _local(c.updated_at), c.notes,
+    ]  # fmt: skip
+
+
+def batches(qs: QuerySet[Customer], size: int) -> Iterator[list[Customer]]:
+    """The customers in id order, `size` at a time (keyset: each batch is an index range), with
+    their contact points, addresses, tags, owner and team in five queries per batch."""
+    base = (
+        qs.order_by("pk")
+        .select_related("owner", "team")
+        .prefetch_related(
+            Prefetch(
+                "contact_points",
+                queryset=_points_qs(),
+                to_attr="export_points",
+            ),
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.order_by("-is_primary", "id"),
+                to_attr="export_addresses",
+            ),
+            "tags",
+        )
+    )
+    last = 0
+    while True:
+        rows = list(base.filter(pk__gt=last)[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def _points_qs():
+    from guanxi.customers.models import ContactPoint
+
+    return ContactPoint.objects.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL]).order_by(
+        "-is_primary", "id"
+    )
+
+
+class CsvWriter:
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer)
+
+    def header(self, cells: list[str]) -> None:
+        self.row(cells)
+
+    def row(self, cells: list[Any]) -> None:
+        self.writer.writerow([safe_cell(c) for c in cells])
+
+    def finish(self) -> bytes:
+        return self.buffer.getvalue().encode("utf-8-sig")
+
+
+class XlsxWriter:
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(_("Customers")[:31])
+
+    def header(self, cells: list[str]) -> None:
+        self.row(cells)
+
+    def row(self, cells: list[Any]) -> None:
+        out = []
+        for c in cells:
+            if isinstance(c, (int, float)) and not isinstance(c, bool):
+                out.append(c)
+            elif c.__class__.__name__ == "Decimal":
+                out.append(float(c))
+            else:
+                out.append(xlsx_cell("" if c is None else str(c)))
+        self.sheet.append(out)
+
+    def finish(self) -> bytes:
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)
+        return buffer.getvalue()
+
+
+def writer_for(file_format: str) -> CsvWriter | XlsxWriter:
+    return XlsxWriter() if file_format == FileFormat.XLSX else CsvWriter()
+
+
+def error_file(imp, errors) -> bytes:
+    """The rows that were not imported, as they were in the file, with a column that says
+    why (and the row number): fix them there and import that file again."""
+    writer = CsvWriter()
+    writer.header([_("Row"), *imp.headers, _("Error")])
+    current: list[Any] | None = None
+    messages: list[str] = []
+    number = None
+    for error in errors:
+        if error.row_number != number:
+            if current is not None:
+                writer.row([*current, " ".join(messages)])
+            number = error.row_number
+            current = [number, *error.values]
+            messages = []
+        text = f"{error.column}: {error.message}" if error.column else error.message
+        messages.append(text)
+    if current is not None:
+        writer.row([*current, " ".join(messages)])
+    return writer.finish()
