@@ -4,6 +4,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.analytics.api.views import ModelView as AnalyticsModelView
+from guanxi.analytics.api.views import RecomputeView as AnalyticsRecomputeView
 from guanxi.customers.api.views import (
     ContactViewSet,
     CustomerViewSet,
@@ -34,4 +36,6 @@ router.register("tasks", TaskViewSet, basename="task")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
+    path("analytics/model/", AnalyticsModelView.as_view(), name="analytics-model"),
+    path("analytics/recompute/", AnalyticsRecomputeView.as_view(), name="analytics-recompute"),
 ]
