@@ -8,6 +8,7 @@ urlpatterns = [
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
     path("tasks/", include("guanxi.followups.urls")),
+    path("analytics/", include("guanxi.analytics.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
