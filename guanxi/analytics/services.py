@@ -493,7 +493,16 @@ def on_orders_changed(customer_ids: Iterable[int]) -> None:
     the order is committed."""
     ids = sorted({int(i) for i in customer_ids if i})
     if ids:
-        transaction.on_commit(lambda: refresh_customers(ids))
+        transaction.on_commit(lambda: _refresh_quietly(ids))
+
+
+def _refresh_quietly(ids: list[int]) -> None:
+    """The order is committed whatever happens here: a failure is logged, and the nightly
+    full recompute scores these customers again."""
+    try:
+        refresh_customers(ids)
+    except Exception:  # noqa: BLE001 (never turn a saved order into an error page)
+        log.exception("incremental scoring of customers %s failed", ids)
 
 
 # --- cost totals (profit) ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ FIELDS = {
     "custom-fields": [
         "key", "label", "field_type", "choices", "min_value", "max_value", "pattern", "version",
     ],
+    "analytics/recompute": ["as_of"],
 }  # fmt: skip
 
 scalars = (
