@@ -501,7 +501,7 @@ def _refresh_quietly(ids: list[int]) -> None:
     full recompute scores these customers again."""
     try:
         refresh_customers(ids)
-    except Exception:  # noqa: BLE001 (never turn a saved order into an error page)
+    except Exception:
         log.exception("incremental scoring of customers %s failed", ids)
 
 
