@@ -189,29 +189,33 @@ def fit_gamma_gamma(x, m) -> tuple[GammaGammaParams, float, bool]:
     if x.size < 2:
         raise FitError("Gamma-Gamma needs customers with repeat purchases")
     n = float(x.size)
-    log_x = np.log(x)
-    log_m = np.log(m)
+    ux, ix = _distinct(x)
+    log_ux = np.log(ux)
+    sum_log_m_by_x = np.bincount(ix, weights=np.log(m), minlength=ux.size)
+    count_by_x = np.bincount(ix, minlength=ux.size).astype(float)
+    xm = x * m
 
     def fun_grad(params):
         p, q, g = params
-        px = p * x
-        gxm = g + x * m
+        # Terms of x only: once per distinct x, weighted by how many customers share it.
+        pux = p * ux
+        psi = digamma(pux + q)
+        per_x = (
+            gammaln(pux + q) - gammaln(pux) - gammaln(q) + q * np.log(g) + pux * log_ux
+        ) * count_by_x + (pux - 1) * sum_log_m_by_x
+        gxm = g + xm
         log_gxm = np.log(gxm)
-        psi = digamma(px + q)
-        ll = (
-            gammaln(px + q)
-            - gammaln(px)
-            - gammaln(q)
-            + q * np.log(g)
-            + px * log_x
-            + (px - 1) * log_m
-            - (px + q) * log_gxm
+        pxq = (p * ux + q)[ix]
+        ll = per_x.sum() - np.dot(pxq, log_gxm)
+        x_log_gxm = np.dot(x, log_gxm)
+        g_p = (
+            np.dot(ux * (psi - digamma(pux) + log_ux), count_by_x)
+            + np.dot(ux, sum_log_m_by_x)
+            - x_log_gxm
         )
-        g_p = x * (psi - digamma(px) + log_x + log_m - log_gxm)
-        g_q = psi - digamma(q) + np.log(g) - log_gxm
-        g_g = q / g - (px + q) / gxm
-        grad = np.array([g_p.sum(), g_q.sum(), g_g.sum()])
-        return float(ll.sum()) / n, grad / n
+        g_q = np.dot(psi - digamma(q) + np.log(g), count_by_x) - log_gxm.sum()
+        g_g = q * n / g - np.sum(pxq / gxm)
+        return float(ll) / n, np.array([g_p, g_q, g_g]) / n
 
     start = np.array([1.0, 1.0, float(np.mean(m))])
     params, ll, ok = _optimise(fun_grad, start)
@@ -241,27 +245,41 @@ def probability_alive(params: BgNbdParams, x, t_x, T) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(_log_odds_dead(params, x, np.asarray(t_x), np.asarray(T))))
 
 
+def _pairs(x: np.ndarray, T: np.ndarray):
+    """Distinct (x, T) pairs and the index of each customer's pair."""
+    key = np.stack([x, T], axis=1)
+    if np.all(x == np.round(x)) and np.all(T == np.round(T)) and x.size and T.min() >= 0:
+        # Whole counts and days (the app's case): one integer key sorts much faster.
+        span = float(T.max()) + 1.0
+        flat = x * span + T
+        uniq, inverse = np.unique(flat, return_inverse=True)
+        return np.floor(uniq / span), uniq - np.floor(uniq / span) * span, inverse.reshape(-1)
+    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    return uniq[:, 0], uniq[:, 1], inverse.reshape(-1)
+
+
+def _numerator(params: BgNbdParams, t: float, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    z = t / (alpha + uT + t)
+    head = (a + b + ux - 1) / (a - 1)
+    return head * (
+        1.0
+        - ((alpha + uT) / (alpha + uT + t)) ** (r + ux) * hyp2f1(r + ux, b + ux, a + b + ux - 1, z)
+    )
+
+
 def expected_purchases(params: BgNbdParams, t, x, t_x, T) -> np.ndarray:
     """Expected purchases in the next `t` time units (equation 10 of Fader, Hardie & Lee 2005).
 
     hyp2f1 is evaluated once per distinct (x, T): customers first seen on the same day with the
     same count share it."""
-    r, alpha, a, b = params.r, params.alpha, params.a, params.b
     x = np.asarray(x, dtype=float)
     t_x = np.asarray(t_x, dtype=float)
     T = np.asarray(T, dtype=float)
     if x.size == 0:
         return np.zeros(0)
-    key = np.stack([x, T], axis=1)
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    ux, uT = uniq[:, 0], uniq[:, 1]
-    z = t / (alpha + uT + t)
-    head = (a + b + ux - 1) / (a - 1)
-    body = 1.0 - ((alpha + uT) / (alpha + uT + t)) ** (r + ux) * hyp2f1(
-        r + ux, b + ux, a + b + ux - 1, z
-    )
-    numerator = (head * body)[inverse]
+    ux, uT, inverse = _pairs(x, T)
+    numerator = _numerator(params, float(t), ux, uT)[inverse]
     return numerator / (1.0 + np.exp(_log_odds_dead(params, x, t_x, T)))
 
 
@@ -294,10 +312,17 @@ def customer_lifetime_value(
     method of lifetimes' `customer_lifetime_value`). Times are in units of `days_per_unit`
     days."""
     month = 30.0 / days_per_unit
-    total = np.zeros(np.asarray(x).shape)
-    previous = np.zeros_like(total)
+    x = np.asarray(x, dtype=float)
+    t_x = np.asarray(t_x, dtype=float)
+    T = np.asarray(T, dtype=float)
+    if x.size == 0:
+        return np.zeros(0)
+    ux, uT, inverse = _pairs(x, T)
+    discounted = np.zeros(ux.shape)
+    previous = np.zeros(ux.shape)
     for i in range(1, months + 1):
-        current = expected_purchases(purchases, month * i, x, t_x, T)
-        total += (current - previous) / (1.0 + monthly_discount) ** i
+        current = _numerator(purchases, month * i, ux, uT)
+        discounted += (current - previous) / (1.0 + monthly_discount) ** i
         previous = current
-    return total * spend_per_purchase
+    alive_share = 1.0 / (1.0 + np.exp(_log_odds_dead(purchases, x, t_x, T)))
+    return discounted[inverse] * alive_share * np.asarray(spend_per_purchase, dtype=float)

@@ -132,3 +132,19 @@ def test_clv_is_the_discounted_sum_of_monthly_purchases():
 def test_a_fit_needs_repeat_purchases():
     with pytest.raises(clv.FitError):
         clv.fit_bgnbd([0, 0, 0], [0, 0, 0], [5, 6, 7])
+
+
+def test_gamma_gamma_fit_maximises_the_written_out_likelihood():
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 8, 500).astype(float)
+    m = rng.gamma(6.0, 5.0, 500)
+    params, loglik, converged = clv.fit_gamma_gamma(x, m)
+    assert converged
+    assert loglik == pytest.approx(clv.gamma_gamma_loglik(params, x, m).sum(), rel=1e-10)
+    # Any nearby parameters are worse: the fit is a maximum.
+    for k in range(3):
+        for factor in (0.98, 1.02):
+            values = [params.p, params.q, params.gamma]
+            values[k] *= factor
+            nearby = clv.gamma_gamma_loglik(clv.GammaGammaParams(*values), x, m).sum()
+            assert nearby < loglik
