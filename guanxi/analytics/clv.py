@@ -44,66 +44,87 @@ class GammaGammaParams:
 
 
 def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each value's index among them. Whole numbers in a modest
+    range (counts, day numbers: the app's case) take a linear pass instead of a sort."""
+    values = np.asarray(values, dtype=float)
+    if values.size:
+        low, high = float(values.min()), float(values.max())
+        if high - low < 5_000_000 and np.array_equal(values, np.floor(values)):
+            offsets = (values - low).astype(np.int64)
+            present = np.zeros(int(high - low) + 1, dtype=bool)
+            present[offsets] = True
+            slots = np.cumsum(present) - 1
+            return np.flatnonzero(present) + low, slots[offsets]
     uniq, inverse = np.unique(values, return_inverse=True)
     return uniq, inverse.reshape(-1)
 
 
 class _BgNbdData:
-    """The inputs, reduced to their distinct values plus index arrays."""
+    """The inputs reduced for a fast likelihood: terms of x alone and of T alone are summed per
+    distinct value with counts; only the customers with repeat purchases need per-customer work
+    (the mixture of "alive all along" and "dropped out after the last purchase")."""
 
-    def __init__(self, x, t_x, T, weights=None):
+    def __init__(self, x, t_x, T):
         x = np.asarray(x, dtype=float)
         t_x = np.asarray(t_x, dtype=float)
         T = np.asarray(T, dtype=float)
         if not (x.shape == t_x.shape == T.shape):
             raise ValueError("x, t_x and T must have the same length")
-        self.n = float(x.size if weights is None else np.sum(weights))
-        self.w = None if weights is None else np.asarray(weights, dtype=float)
-        self.ux, self.ix = _distinct(x)
-        self.uT, self.iT = _distinct(T)
-        self.ut, self.it = _distinct(t_x)
+        self.n = float(x.size)
+        self.ux, ix = _distinct(x)
+        self.uT, iT = _distinct(T)
+        self.ut, it = _distinct(t_x)
+        self.count_x = np.bincount(ix, minlength=self.ux.size).astype(float)
+        self.count_T = np.bincount(iT, minlength=self.uT.size).astype(float)
+        self.sum_x_by_T = np.bincount(iT, weights=x, minlength=self.uT.size)
         self.repeat = x > 0
-        self.x = x
-
-    def _sum(self, values: np.ndarray) -> float:
-        return float(np.sum(values if self.w is None else values * self.w))
+        rep = self.repeat
+        self.any_repeat = bool(rep.any())
+        self.x_r = x[rep]
+        self.ix_r = ix[rep]
+        self.iT_r = iT[rep]
+        self.it_r = it[rep]
 
     def loglik_and_grad(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         """Sum of the log-likelihoods and the gradient with respect to (r, alpha, a, b)."""
         r, alpha, a, b = params
-        ux = self.ux
-        # Per distinct x.
+        ux, n = self.ux, self.n
+        log_alpha = np.log(alpha)
+        # Per distinct x, weighted by their counts.
         a1_x = gammaln(r + ux) - gammaln(r)
         a2_x = betaln(a, b + ux) - betaln(a, b)
         psi_rx = digamma(r + ux) - digamma(r)
         psi_ab_x = digamma(a + b) - digamma(a + b + ux)
         psi_b_x = psi_ab_x - digamma(b) + digamma(b + ux)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_b_x1 = np.where(ux > 0, np.log(np.maximum(b + ux - 1, 1e-300)), 0.0)
-            inv_b_x1 = np.where(ux > 0, 1.0 / (b + ux - 1), 0.0)
-        # Per distinct T and t_x.
+        safe = np.maximum(b + ux - 1, 1e-300)
+        log_b_x1 = np.where(ux > 0, np.log(safe), 0.0)
+        inv_b_x1 = np.where(ux > 0, 1.0 / safe, 0.0)
+        # Per distinct T: the "alive all along" term -(r + x) log(alpha + T), summed.
         log_aT = np.log(alpha + self.uT)
-        log_at = np.log(alpha + self.ut)
         inv_aT = 1.0 / (alpha + self.uT)
-        inv_at = 1.0 / (alpha + self.ut)
-
-        x = self.x
-        rx = r + x
-        lT = log_aT[self.iT]
-        lt = log_at[self.it]
-        l3 = -rx * lT
-        l4 = np.where(self.repeat, np.log(a) - log_b_x1[self.ix] - rx * lt, -np.inf)
-        top = np.logaddexp(l3, l4)
-        w4 = np.exp(l4 - top)  # the share of the "dropped out at t_x" term; 0 when x = 0
-        w3 = 1.0 - w4
-        ll = a1_x[self.ix] + r * np.log(alpha) + a2_x[self.ix] + top
-
-        g_r = psi_rx[self.ix] + np.log(alpha) - w3 * lT - w4 * lt
-        g_alpha = r / alpha - rx * (w3 * inv_aT[self.iT] + w4 * inv_at[self.it])
-        g_a = psi_ab_x[self.ix] + w4 / a
-        g_b = psi_b_x[self.ix] - w4 * inv_b_x1[self.ix]
-        grad = np.array([self._sum(g_r), self._sum(g_alpha), self._sum(g_a), self._sum(g_b)])
-        return self._sum(ll), grad
+        sum_lT = np.dot(log_aT, self.count_T)
+        sum_x_lT = np.dot(log_aT, self.sum_x_by_T)
+        ll = np.dot(a1_x + a2_x, self.count_x) + n * r * log_alpha - r * sum_lT - sum_x_lT
+        g_r = np.dot(psi_rx, self.count_x) + n * log_alpha - sum_lT
+        g_alpha = n * r / alpha - r * np.dot(inv_aT, self.count_T) - np.dot(inv_aT, self.sum_x_by_T)
+        g_a = np.dot(psi_ab_x, self.count_x)
+        g_b = np.dot(psi_b_x, self.count_x)
+        if self.any_repeat:
+            # d = l4 - l3 for repeat buyers; log(e^l3 + e^l4) = l3 + softplus(d).
+            rx = r + self.x_r
+            lT = log_aT[self.iT_r]
+            gap = lT - np.log(alpha + self.ut)[self.it_r]
+            d = np.log(a) - log_b_x1[self.ix_r] + rx * gap
+            soft = np.logaddexp(0.0, d)
+            w4 = np.exp(d - soft)  # the share of the "dropped out at t_x" term
+            ll += soft.sum()
+            g_r += np.dot(w4, gap)
+            inv_gap = inv_aT[self.iT_r] - (1.0 / (alpha + self.ut))[self.it_r]
+            g_alpha += np.dot(w4 * rx, inv_gap)
+            w4_sum = w4.sum()
+            g_a += w4_sum / a
+            g_b -= np.dot(np.bincount(self.ix_r, weights=w4, minlength=ux.size), inv_b_x1)
+        return float(ll), np.array([g_r, g_alpha, g_a, g_b])
 
 
 def bgnbd_loglik(params: BgNbdParams, x, t_x, T) -> np.ndarray:
@@ -145,14 +166,17 @@ def _optimise(fun_grad, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
     return np.exp(result.x), -float(result.fun), bool(result.success)
 
 
-def fit_bgnbd(x, t_x, T, *, weights=None) -> tuple[BgNbdParams, float, bool]:
+def fit_bgnbd(x, t_x, T, *, start: BgNbdParams | None = None) -> tuple[BgNbdParams, float, bool]:
     """Maximum-likelihood BG/NBD parameters, the log-likelihood at the optimum and whether the
-    optimiser reported convergence."""
-    data = _BgNbdData(x, t_x, T, weights)
-    if data.n < 2 or not np.any(data.repeat):
+    optimiser reported convergence. `start` (e.g. the previous fit) saves iterations; the
+    optimum does not depend on it."""
+    data = _BgNbdData(x, t_x, T)
+    if data.n < 2 or not data.any_repeat:
         raise FitError("BG/NBD needs customers with repeat purchases")
-    scale = float(np.mean(data.uT)) or 1.0
-    start = np.array([1.0, scale, 1.0, 1.0])
+    if start is not None:
+        start = np.array([start.r, start.alpha, start.a, start.b])
+    else:
+        start = np.array([1.0, float(np.mean(data.uT)) or 1.0, 1.0, 1.0])
     n = data.n
 
     def fun_grad(params):
@@ -247,14 +271,14 @@ def probability_alive(params: BgNbdParams, x, t_x, T) -> np.ndarray:
 
 def _pairs(x: np.ndarray, T: np.ndarray):
     """Distinct (x, T) pairs and the index of each customer's pair."""
-    key = np.stack([x, T], axis=1)
-    if np.all(x == np.round(x)) and np.all(T == np.round(T)) and x.size and T.min() >= 0:
-        # Whole counts and days (the app's case): one integer key sorts much faster.
-        span = float(T.max()) + 1.0
-        flat = x * span + T
-        uniq, inverse = np.unique(flat, return_inverse=True)
-        return np.floor(uniq / span), uniq - np.floor(uniq / span) * span, inverse.reshape(-1)
-    uniq, inverse = np.unique(key, axis=0, return_inverse=True)
+    if x.size and np.array_equal(x, np.floor(x)) and np.array_equal(T, np.floor(T)):
+        # Whole counts and days (the app's case): one whole-number key.
+        t_low = float(T.min())
+        span = float(T.max()) - t_low + 1.0
+        keys, inverse = _distinct(x * span + (T - t_low))
+        ux = np.floor(keys / span)
+        return ux, keys - ux * span + t_low, inverse
+    uniq, inverse = np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)
     return uniq[:, 0], uniq[:, 1], inverse.reshape(-1)
 
 
@@ -326,3 +350,37 @@ def customer_lifetime_value(
         previous = current
     alive_share = 1.0 / (1.0 + np.exp(_log_odds_dead(purchases, x, t_x, T)))
     return discounted[inverse] * alive_share * np.asarray(spend_per_purchase, dtype=float)
+
+
+def forecast(
+    params: BgNbdParams,
+    x,
+    t_x,
+    T,
+    *,
+    horizons: tuple[float, ...],
+    months: int,
+    monthly_discount: float,
+    days_per_unit: float = 1.0,
+) -> tuple[np.ndarray, dict[float, np.ndarray], np.ndarray]:
+    """Everything the scores need from BG/NBD in one pass over the distinct (x, T) pairs:
+    probability alive, expected purchases per horizon, and the discounted expected purchases
+    over `months` months (times the expected spend, the lifetime value). Same results as
+    probability_alive, expected_purchases and customer_lifetime_value."""
+    x = np.asarray(x, dtype=float)
+    t_x = np.asarray(t_x, dtype=float)
+    T = np.asarray(T, dtype=float)
+    if x.size == 0:
+        empty = np.zeros(0)
+        return empty, {h: empty for h in horizons}, empty
+    alive = 1.0 / (1.0 + np.exp(_log_odds_dead(params, x, t_x, T)))
+    ux, uT, inverse = _pairs(x, T)
+    expected = {h: _numerator(params, float(h), ux, uT)[inverse] * alive for h in horizons}
+    month = 30.0 / days_per_unit
+    discounted = np.zeros(ux.shape)
+    previous = np.zeros(ux.shape)
+    for i in range(1, months + 1):
+        current = _numerator(params, month * i, ux, uT)
+        discounted += (current - previous) / (1.0 + monthly_discount) ** i
+        previous = current
+    return alive, expected, discounted[inverse] * alive

@@ -192,15 +192,16 @@ def model_inputs(batch: Batch, as_of_day: float) -> tuple[np.ndarray, ...]:
     return buyers, x, t_x, T
 
 
-def fit_models(batch: Batch, as_of_day: float) -> Fit:
-    """Fit BG/NBD and Gamma-Gamma over the customers with purchases."""
+def fit_models(batch: Batch, as_of_day: float, start: Fit | None = None) -> Fit:
+    """Fit BG/NBD and Gamma-Gamma over the customers with purchases (starting the BG/NBD
+    optimiser from `start`, the previous fit, when given)."""
     buyers, x, t_x, T = model_inputs(batch, as_of_day)
     fit = Fit()
     if not buyers.any():
         return fit
     try:
         fit.purchases, fit.log_likelihood, fit.converged = clv.fit_bgnbd(
-            x[buyers], t_x[buyers], T[buyers]
+            x[buyers], t_x[buyers], T[buyers], start=start.purchases if start else None
         )
     except clv.FitError:
         return fit
@@ -282,23 +283,22 @@ def score(
     if fit.purchases is not None and buyers.any():
         pb = fit.purchases
         xb, tb, Tb = x[buyers], t_x[buyers], T[buyers]
-        p_alive[buyers] = clv.probability_alive(pb, xb, tb, Tb)
-        e30[buyers] = clv.expected_purchases(pb, 30.0, xb, tb, Tb)
-        e90[buyers] = clv.expected_purchases(pb, 90.0, xb, tb, Tb)
-        e365[buyers] = clv.expected_purchases(pb, 365.0, xb, tb, Tb)
+        alive, expected, discounted = clv.forecast(
+            pb,
+            xb,
+            tb,
+            Tb,
+            horizons=(30.0, 90.0, 365.0),
+            months=rules.clv_months,
+            monthly_discount=rules.monthly_discount,
+        )
+        p_alive[buyers] = alive
+        e30[buyers], e90[buyers], e365[buyers] = expected[30.0], expected[90.0], expected[365.0]
         if fit.spend is not None:
             spend[buyers] = clv.expected_average_spend(fit.spend, xb, batch.average_spent[buyers])
         else:
             spend[buyers] = batch.average_spent[buyers]
-        value[buyers] = clv.customer_lifetime_value(
-            pb,
-            spend[buyers],
-            xb,
-            tb,
-            Tb,
-            months=rules.clv_months,
-            monthly_discount=rules.monthly_discount,
-        )
+        value[buyers] = discounted * spend[buyers]
     churn_risk = 1.0 - p_alive
 
     result = Result(

@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from guanxi.analytics import selectors, services
 from guanxi.analytics.models import CustomerScore, LifecycleChange, ModelFit
@@ -134,19 +135,23 @@ def test_warnings_tasks_and_reasons(shop):
     # One open task per customer: a second pass creates none.
     assert services.create_winback_tasks() == 0
     rules = services.rules_from(services.get_settings())
-    reasons = selectors.warning_reasons(
-        CustomerScore.objects.get(customer__display_name="Delta"), rules
-    )
+    with translation.override("en"):
+        reasons = selectors.warning_reasons(
+            CustomerScore.objects.get(customer__display_name="Delta"), rules
+        )
     assert reasons == ["no purchase for 500 days (more than 180)"]
 
 
 def test_reasons_wording():
     rules = services.scoring.Rules(warn_p_alive=0.3, warn_days=180, warn_interval_factor=3)
     score = CustomerScore(p_alive=0.21, recency_days=240, usual_interval_days=45)
-    assert selectors.warning_reasons(score, rules) == [
-        "p(alive) 0.21 < 0.3",
-        "no purchase for 240 days, usually every 45",
-    ]
+    with translation.override("en"):
+        assert selectors.warning_reasons(score, rules) == [
+            "p(alive) 0.21 < 0.3",
+            "no purchase for 240 days, usually every 45",
+        ]
+    with translation.override("zh-hans"):
+        assert selectors.warning_reasons(score, rules)[1] == "已 240 天未购买，平时每 45 天购买一次"
 
 
 def test_a_rep_sees_only_warnings_of_their_own_customers(shop):

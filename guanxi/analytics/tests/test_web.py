@@ -17,7 +17,7 @@ def test_warning_list_shows_only_the_users_customers_with_reasons(shop, client):
     page = login(client, shop.rep_a).get("/analytics/warnings/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Bravo" in text and "Delta" not in text and "no purchase for" in text
+    assert "Bravo" in text and "Delta" not in text and "天未购买" in text
     client.logout()
     text = login(client, shop.rep_b).get("/analytics/warnings/").content.decode()
     assert "Delta" in text and "Bravo" not in text
@@ -40,7 +40,7 @@ def test_settings_page_is_for_administrators_and_validates(shop, client):
     data.update(version=row.version, tier_high_share=0.9, tier_mid_share=0.5, create_tasks="on")
     response = client.post("/analytics/settings/", data)
     assert response.status_code == 400
-    assert "cannot exceed 1" in response.content.decode()
+    assert "高、中价值层占比之和不能超过 1" in response.content.decode()
     data.update(tier_high_share=0.1, tier_mid_share=0.2)
     assert client.post("/analytics/settings/", data).status_code == 302
     assert services.get_settings().tier_high_share == 0.1
