@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 
 class FitError(RuntimeError):
@@ -266,7 +266,7 @@ def probability_alive(params: BgNbdParams, x, t_x, T) -> np.ndarray:
     """P(still a customer at T | x, t_x, T) (equation 11 of Fader, Hardie & Lee 2005).
     A customer with no repeat purchase is alive with probability 1 in this model."""
     x = np.asarray(x, dtype=float)
-    return 1.0 / (1.0 + np.exp(_log_odds_dead(params, x, np.asarray(t_x), np.asarray(T))))
+    return expit(-_log_odds_dead(params, x, np.asarray(t_x), np.asarray(T)))
 
 
 def _pairs(x: np.ndarray, T: np.ndarray):
@@ -283,13 +283,15 @@ def _pairs(x: np.ndarray, T: np.ndarray):
 
 
 def _numerator(params: BgNbdParams, t: float, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
+    """The numerator of equation 10, with the hypergeometric term through Euler's
+    transformation: ((alpha+T)/(alpha+T+t))^(r+x) · 2F1(r+x, b+x; a+b+x−1; z)
+    = (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), z = t/(alpha+T+t). The transformed series
+    has small parameters and stays finite for customers with many purchases, where the
+    original overflows."""
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = t / (alpha + uT + t)
     head = (a + b + ux - 1) / (a - 1)
-    return head * (
-        1.0
-        - ((alpha + uT) / (alpha + uT + t)) ** (r + ux) * hyp2f1(r + ux, b + ux, a + b + ux - 1, z)
-    )
+    return head * (1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z))
 
 
 def expected_purchases(params: BgNbdParams, t, x, t_x, T) -> np.ndarray:
@@ -304,7 +306,7 @@ def expected_purchases(params: BgNbdParams, t, x, t_x, T) -> np.ndarray:
         return np.zeros(0)
     ux, uT, inverse = _pairs(x, T)
     numerator = _numerator(params, float(t), ux, uT)[inverse]
-    return numerator / (1.0 + np.exp(_log_odds_dead(params, x, t_x, T)))
+    return numerator * expit(-_log_odds_dead(params, x, t_x, T))
 
 
 def expected_average_spend(params: GammaGammaParams, x, m) -> np.ndarray:
@@ -348,7 +350,7 @@ def customer_lifetime_value(
         current = _numerator(purchases, month * i, ux, uT)
         discounted += (current - previous) / (1.0 + monthly_discount) ** i
         previous = current
-    alive_share = 1.0 / (1.0 + np.exp(_log_odds_dead(purchases, x, t_x, T)))
+    alive_share = expit(-_log_odds_dead(purchases, x, t_x, T))
     return discounted[inverse] * alive_share * np.asarray(spend_per_purchase, dtype=float)
 
 
@@ -373,7 +375,7 @@ def forecast(
     if x.size == 0:
         empty = np.zeros(0)
         return empty, {h: empty for h in horizons}, empty
-    alive = 1.0 / (1.0 + np.exp(_log_odds_dead(params, x, t_x, T)))
+    alive = expit(-_log_odds_dead(params, x, t_x, T))
     ux, uT, inverse = _pairs(x, T)
     expected = {h: _numerator(params, float(h), ux, uT)[inverse] * alive for h in horizons}
     month = 30.0 / days_per_unit

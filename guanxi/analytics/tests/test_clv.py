@@ -148,3 +148,18 @@ def test_gamma_gamma_fit_maximises_the_written_out_likelihood():
             values[k] *= factor
             nearby = clv.gamma_gamma_loglik(clv.GammaGammaParams(*values), x, m).sum()
             assert nearby < loglik
+
+
+def test_predictions_stay_finite_for_heavy_buyers():
+    # The untransformed hypergeometric term overflows here (x = 300 over three years).
+    params = clv.BgNbdParams(r=0.8, alpha=40.0, a=0.9, b=3.0)
+    x, tx, T = np.array([300.0, 0.0]), np.array([1088.0, 0.0]), np.array([1090.0, 1000.0])
+    alive, expected, discounted = clv.forecast(
+        params, x, tx, T, horizons=(30.0, 365.0), months=12, monthly_discount=0.01
+    )
+    assert np.all(np.isfinite(expected[365.0])) and np.all(np.isfinite(discounted))
+    # A heavy buyer who bought two days ago is alive and buys at about the posterior mean
+    # rate (r + x) / (alpha + T), a little less for the chance of dropping out.
+    assert alive[0] > 0.99
+    rate = 30 * (0.8 + 300) / (40 + 1090)
+    assert 0.8 * rate < expected[30.0][0] < rate
