@@ -337,7 +337,13 @@ def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
         for start in range(0, idx.size, WRITE_BATCH):
             part = idx[start : start + WRITE_BATCH]
             ids = [int(i) for i in batch.ids[part]]
-            names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "display_name"))
+            names: dict[int, str] = {}
+            for low in range(0, len(ids), 5000):  # within SQLite's limit of bound parameters
+                names.update(
+                    Customer.objects.filter(pk__in=ids[low : low + 5000]).values_list(
+                        "pk", "display_name"
+                    )
+                )
             cursor.executemany(
                 "UPDATE customers_customer SET lifecycle_stage = %s, status = %s, "
                 "value_tier = %s WHERE id = %s",

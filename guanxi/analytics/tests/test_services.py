@@ -191,3 +191,17 @@ def test_settings_validation_and_permission(shop):
     assert "tier_mid_share" in err.value.message_dict
     row = services.update_settings(actor=shop.admin, data={"warn_days": 90}, version=1)
     assert row.warn_days == 90 and row.version == 2
+
+
+def test_writes_in_small_batches_give_the_same_result(shop, monkeypatch):
+    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    services.recompute_all(now=NOW)
+    small = {s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()}
+    stages = dict(Customer.objects.values_list("pk", "lifecycle_stage"))
+    monkeypatch.setattr(services, "WRITE_BATCH", 50_000)
+    out = services.recompute_all(now=NOW)
+    assert out["changed_customers"] == 0
+    assert small == {
+        s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()
+    }
+    assert stages == dict(Customer.objects.values_list("pk", "lifecycle_stage"))
