@@ -39,7 +39,6 @@ def warnings(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "next_url": web_page.next_url,
         "previous_url": web_page.previous_url,
-        "stages": selectors.time_in_stages(user=request.user),
     }
     return render(request, "analytics/warnings.html", context)
 
