@@ -213,6 +213,8 @@ def fit_gamma_gamma(x, m) -> tuple[GammaGammaParams, float, bool]:
     if x.size < 2:
         raise FitError("Gamma-Gamma needs customers with repeat purchases")
     n = float(x.size)
+    scale = float(np.mean(m))
+    m = m / scale
     ux, ix = _distinct(x)
     log_ux = np.log(ux)
     sum_log_m_by_x = np.bincount(ix, weights=np.log(m), minlength=ux.size)
@@ -241,9 +243,13 @@ def fit_gamma_gamma(x, m) -> tuple[GammaGammaParams, float, bool]:
         g_g = q * n / g - np.sum(pxq / gxm)
         return float(ll) / n, np.array([g_p, g_q, g_g]) / n
 
-    start = np.array([1.0, 1.0, float(np.mean(m))])
+    start = np.array([1.0, 1.0, 1.0])
     params, ll, ok = _optimise(fun_grad, start)
-    return GammaGammaParams(*map(float, params)), ll * n, ok
+    # Spend was fitted in units of its mean (so gamma stays within the optimiser's bounds
+    # whatever the currency): gamma scales back, the likelihood of m is that of m/scale less
+    # log(scale) per customer.
+    p, q, g = map(float, params)
+    return GammaGammaParams(p, q, g * scale), ll * n - n * np.log(scale), ok
 
 
 # --- predictions ------------------------------------------------------------------------------
