@@ -163,7 +163,10 @@ def _optimise(fun_grad, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
         bounds=[(-12.0, 12.0)] * len(start),
         options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-9},
     )
-    return np.exp(result.x), -float(result.fun), bool(result.success)
+    # Started at the optimum (a warm start from yesterday's fit), the line search can stop
+    # "abnormally" with nothing left to gain: a vanishing gradient is convergence too.
+    converged = bool(result.success) or bool(np.max(np.abs(result.jac)) < 1e-6)
+    return np.exp(result.x), -float(result.fun), converged
 
 
 def fit_bgnbd(x, t_x, T, *, start: BgNbdParams | None = None) -> tuple[BgNbdParams, float, bool]:

@@ -312,7 +312,9 @@ def _upsert_sql() -> str:
 
 
 def write_scores(batch, result, *, computed_at, keep_profit: bool = True) -> None:
-    rows = _score_rows(batch, result, computed_at, keep_profit)
+    # The moment is adapted for the database once, not once per row.
+    stamp = connection.ops.adapt_datetimefield_value(computed_at)
+    rows = _score_rows(batch, result, stamp, keep_profit)
     sql = _upsert_sql()
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
