@@ -300,7 +300,15 @@ def _numerator(params: BgNbdParams, t: float, ux: np.ndarray, uT: np.ndarray) ->
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = t / (alpha + uT + t)
     head = (a + b + ux - 1) / (a - 1)
-    return head * (1.0 - (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z))
+    with np.errstate(over="ignore", invalid="ignore"):
+        term = (1.0 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z)
+        bad = ~np.isfinite(term)
+        if bad.any():  # extreme a (no dropout to speak of): the untransformed form holds there
+            zb, xb, Tb = z[bad], ux[bad], uT[bad]
+            term[bad] = ((alpha + Tb) / (alpha + Tb + t)) ** (r + xb) * hyp2f1(
+                r + xb, b + xb, a + b + xb - 1, zb
+            )
+    return head * (1.0 - term)
 
 
 def expected_purchases(params: BgNbdParams, t, x, t_x, T) -> np.ndarray:

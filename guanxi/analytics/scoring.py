@@ -294,10 +294,13 @@ def score(
         )
         p_alive[buyers] = alive
         e30[buyers], e90[buyers], e365[buyers] = expected[30.0], expected[90.0], expected[365.0]
-        if fit.spend is not None:
-            spend[buyers] = clv.expected_average_spend(fit.spend, xb, batch.average_spent[buyers])
-        else:
-            spend[buyers] = batch.average_spent[buyers]
+        own = batch.average_spent[buyers]
+        if fit.spend is not None and fit.spend.q > 1:
+            expected_spend = clv.expected_average_spend(fit.spend, xb, own)
+            # Where the model has no finite answer, the customer's own average stands in.
+            spend[buyers] = np.where(np.isfinite(expected_spend), expected_spend, own)
+        else:  # no fit, or q <= 1: the population mean spend is undefined
+            spend[buyers] = own
         value[buyers] = discounted * spend[buyers]
     churn_risk = 1.0 - p_alive
 
