@@ -49,7 +49,6 @@ SETTINGS_FIELDS = tuple(
     if f.name not in ("id", "version", "updated_at")
 )
 WRITE_BATCH = 50_000
-REBUILD_INDEXES_FROM = 100_000  # rows written at once
 _NULL_DAY = -1e9
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -317,25 +316,9 @@ def write_scores(batch, result, *, computed_at, keep_profit: bool = True) -> Non
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
     rows = _score_rows(batch, result, stamp, keep_profit)
     sql = _upsert_sql()
-    # A full rewrite of many rows is faster without maintaining the secondary indexes row by
-    # row: they are dropped and built again afterwards, in the same transaction (the caller's),
-    # with the names and columns the model declares.
-    rebuild = len(rows) >= REBUILD_INDEXES_FROM and transaction.get_connection().in_atomic_block
-    indexes = CustomerScore._meta.indexes if rebuild else []
     with connection.cursor() as cursor:
-        for index in indexes:
-            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
         for start in range(0, len(rows), WRITE_BATCH):
             cursor.executemany(sql, rows[start : start + WRITE_BATCH])
-        table = connection.ops.quote_name(CustomerScore._meta.db_table)
-        for index in indexes:  # plain column indexes (see the model's Meta)
-            columns = ", ".join(
-                connection.ops.quote_name(CustomerScore._meta.get_field(f).column)
-                for f in index.fields
-            )
-            cursor.execute(
-                f"CREATE INDEX {connection.ops.quote_name(index.name)} ON {table} ({columns})"
-            )
 
 
 def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:

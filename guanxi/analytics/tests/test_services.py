@@ -205,15 +205,3 @@ def test_writes_in_small_batches_give_the_same_result(shop, monkeypatch):
         s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()
     }
     assert stages == dict(Customer.objects.values_list("pk", "lifecycle_stage"))
-
-
-def test_a_large_rewrite_rebuilds_the_score_indexes(shop, monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(services, "REBUILD_INDEXES_FROM", 1)
-    services.recompute_all(now=NOW)
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, "analytics_customerscore")
-    names = {name for name, info in constraints.items() if info["index"]}
-    assert {"score_rfm_segment", "score_clv", "score_churn_risk", "score_warning"} <= names
-    assert CustomerScore.objects.filter(warning=True).count() == 2
