@@ -28,8 +28,9 @@ $(RUNTIME_STAMP): requirements.txt | $(BIN)/pip
 	$(PIP) install --quiet -r requirements.txt
 	@touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/pip
+$(DEV_STAMP): requirements.txt requirements-dev.txt requirements-test-data.txt | $(BIN)/pip
 	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --no-deps -r requirements-test-data.txt
 	@touch $@ $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("pipeline/", include("guanxi.pipeline.urls")),
     path("surveys/", include("guanxi.surveys.urls")),
     path("duplicates/", include("guanxi.dedup.urls")),
+    path("analytics/", include("guanxi.analytics.urls")),
     path("settings/", include("guanxi.accounts.urls")),
     path("kb/", include("guanxi.kb.urls")),
     path("", include("guanxi.quality.urls")),  # /quality/… and the public /self-service/…

@@ -54,6 +54,14 @@ class CustomerScore(models.Model):
         _("referral value"), max_digits=16, decimal_places=2, null=True
     )
     computed_at = models.DateTimeField(_("computed"), null=True)
+    # Cost of what the customer bought at the products' unit costs, kept as orders change.
+    cost_total = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, default=0)
+    usual_interval_days = models.FloatField(_("usual days between purchases"), null=True)
+    warning = models.BooleanField(_("churn warning"), default=False)
+    # The win-back task created for the owner when the warning appeared (one open at a time).
+    winback_task = models.ForeignKey(
+        "followups.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("customer score")
@@ -62,7 +70,119 @@ class CustomerScore(models.Model):
             models.Index(fields=["rfm_segment"], name="score_rfm_segment"),
             models.Index(fields=["clv"], name="score_clv"),
             models.Index(fields=["churn_risk"], name="score_churn_risk"),
+            models.Index(fields=["warning", "customer"], name="score_warning"),
         ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.rfm_score}"
+
+
+class TierMode(models.TextChoices):
+    QUANTILE = "quantile", _("share of customers")
+    AMOUNT = "amount", _("amount")
+
+
+class TierBasis(models.TextChoices):
+    CLV = "clv", _("lifetime value")
+    TOTAL_SPENT = "total_spent", _("total spent")
+
+
+class ScoreSettings(models.Model):
+    """The thresholds and rules of scoring, one row (pk=1), edited by an administrator."""
+
+    tier_mode = models.CharField(
+        _("value tiers by"), max_length=10, choices=TierMode.choices, default=TierMode.QUANTILE
+    )
+    tier_basis = models.CharField(
+        _("value measured by"), max_length=12, choices=TierBasis.choices, default=TierBasis.CLV
+    )
+    tier_high_share = models.FloatField(_("high tier: top share of customers"), default=0.2)
+    tier_mid_share = models.FloatField(_("mid tier: next share of customers"), default=0.3)
+    tier_high_amount = models.DecimalField(
+        _("high tier: value from"), max_digits=14, decimal_places=2, default=10000
+    )
+    tier_mid_amount = models.DecimalField(
+        _("mid tier: value from"), max_digits=14, decimal_places=2, default=2000
+    )
+    clv_months = models.PositiveSmallIntegerField(_("lifetime value horizon (months)"), default=12)
+    monthly_discount = models.FloatField(_("monthly discount rate"), default=0.01)
+    loyal_orders = models.PositiveSmallIntegerField(_("loyal from (purchases)"), default=5)
+    at_risk_days = models.PositiveIntegerField(
+        _("at risk after (days without purchase)"), default=180
+    )
+    at_risk_p_alive = models.FloatField(_("at risk below probability alive"), default=0.3)
+    churned_days = models.PositiveIntegerField(
+        _("churned after (days without purchase)"), default=365
+    )
+    churned_p_alive = models.FloatField(_("churned below probability alive"), default=0.1)
+    dormant_days = models.PositiveIntegerField(
+        _("dormant after (days without activity)"), default=90
+    )
+    warn_p_alive = models.FloatField(_("warn below probability alive"), default=0.3)
+    warn_days = models.PositiveIntegerField(_("warn after (days without purchase)"), default=180)
+    warn_interval_factor = models.FloatField(
+        _("warn after this many usual intervals without purchase"), default=3.0
+    )
+    create_tasks = models.BooleanField(_("create win-back tasks for the owner"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("scoring settings")
+        verbose_name_plural = _("scoring settings")
+
+    def __str__(self) -> str:
+        return str(_("scoring settings"))
+
+
+class ModelFit(models.Model):
+    """One fit of the lifetime value models, with the cut points of the full run that made it
+    (the incremental updates score against them)."""
+
+    fitted_at = models.DateTimeField(_("fitted"), db_index=True)
+    as_of = models.DateTimeField(_("as of"))
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    r = models.FloatField(null=True)
+    alpha = models.FloatField(null=True)
+    a = models.FloatField(null=True)
+    b = models.FloatField(null=True)
+    p = models.FloatField(null=True)
+    q = models.FloatField(null=True)
+    gamma = models.FloatField(null=True)
+    log_likelihood = models.FloatField(null=True)
+    converged = models.BooleanField(default=False)
+    cuts = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+        verbose_name = _("model fit")
+        verbose_name_plural = _("model fits")
+
+    def __str__(self) -> str:
+        return f"fit {self.fitted_at:%Y-%m-%d %H:%M}"
+
+
+class LifecycleChange(models.Model):
+    """A customer's move from one lifecycle stage to another, with its date."""
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="lifecycle_changes",
+        verbose_name=_("customer"),
+    )
+    from_stage = models.CharField(_("from"), max_length=20, blank=True)
+    to_stage = models.CharField(_("to"), max_length=20)
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        ordering = ["customer_id", "changed_at", "id"]
+        indexes = [
+            models.Index(fields=["customer", "changed_at"], name="lifecycle_customer_time"),
+        ]
+        verbose_name = _("lifecycle change")
+        verbose_name_plural = _("lifecycle changes")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.from_stage} → {self.to_stage}"

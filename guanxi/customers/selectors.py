@@ -32,8 +32,9 @@ def _customer_pk(pk: int | str) -> int:
 
 
 def customer_list(*, user: User) -> QuerySet[Customer]:
-    """The live (not deleted) customers the user may see."""
-    return Customer.objects.filter(visible_q(user), deleted_at__isnull=True)
+    """The live (not deleted) customers the user may see, with their scores (analytics) joined:
+    one row each, no extra query. A caller that locks rows must say of=("self",)."""
+    return Customer.objects.filter(visible_q(user), deleted_at__isnull=True).select_related("score")
 
 
 def in_segment(qs: QuerySet[Customer], segment: int | str, *, user: User) -> QuerySet[Customer]:
@@ -57,8 +58,10 @@ def customer_get(*, user: User, pk: int | str) -> Customer:
 
 def recycle_bin(*, user: User) -> QuerySet[Customer]:
     """Deleted customers the user may see, newest deletion first."""
-    return Customer.objects.filter(visible_q(user), deleted_at__isnull=False).order_by(
-        "-deleted_at", "-id"
+    return (
+        Customer.objects.filter(visible_q(user), deleted_at__isnull=False)
+        .select_related("score")
+        .order_by("-deleted_at", "-id")
     )
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
+from guanxi.analytics import services as analytics
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
@@ -208,6 +209,7 @@ def create_order(*, actor: User, data: dict[str, Any]) -> Order:
         line.order = order
     OrderLine.objects.bulk_create(lines)
     aggregates.refresh_order_aggregates([order.customer_id])
+    analytics.on_orders_changed([order.customer_id])
     changes = {
         k: [None, v]
         for k, v in audit.snapshot(order, (*ORDER_FIELDS, "total")).items()
@@ -254,6 +256,7 @@ def update_order(*, actor: User, order: Order, data: dict[str, Any], version: in
             line.order = locked
         OrderLine.objects.bulk_create(lines)
     aggregates.refresh_order_aggregates({old_customer, locked.customer_id})
+    analytics.on_orders_changed({old_customer, locked.customer_id})
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -278,3 +281,4 @@ def delete_order(*, actor: User, order: Order) -> None:
     )
     order.delete()
     aggregates.refresh_order_aggregates([customer_id])
+    analytics.on_orders_changed([customer_id])

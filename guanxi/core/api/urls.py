@@ -4,6 +4,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.analytics.api.views import ModelView as AnalyticsModelView
+from guanxi.analytics.api.views import RecomputeView as AnalyticsRecomputeView
 from guanxi.care.api.views import CarePlanViewSet
 from guanxi.customers.api.views import (
     ContactViewSet,
@@ -82,4 +84,6 @@ urlpatterns = [
     path("customers/merge/<int:merge_id>/", MergeDetailView.as_view(), name="merge-detail"),
     path("customers/merge/<int:merge_id>/undo/", MergeUndoView.as_view(), name="merge-undo"),
     path("", include(router.urls)),
+    path("analytics/model/", AnalyticsModelView.as_view(), name="analytics-model"),
+    path("analytics/recompute/", AnalyticsRecomputeView.as_view(), name="analytics-recompute"),
 ]

@@ -55,6 +55,7 @@ FIELDS = {
     "care-plans": ["name", "grade", "cadence_days", "task_kind", "active", "version"],
     "imports": ["file", "mapping", "mode", "key", "kind", "dry_run"],
     "exports": ["file_format", "filters", "ids"],
+    "analytics/recompute": ["as_of"],
 }  # fmt: skip
 
 scalars = (

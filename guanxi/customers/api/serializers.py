@@ -102,6 +102,22 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         queryset=Customer.objects.none(), required=False, allow_null=True
     )
     version = VersionField()
+    # Scores (analytics.CustomerScore), read-only, from the joined `score` row.
+    recency_days = serializers.IntegerField(source="score.recency_days", read_only=True)
+    frequency = serializers.IntegerField(source="score.frequency", read_only=True)
+    monetary = serializers.DecimalField(
+        source="score.monetary", max_digits=14, decimal_places=2, read_only=True
+    )
+    rfm_score = serializers.CharField(source="score.rfm_score", read_only=True)
+    rfm_segment = serializers.CharField(source="score.rfm_segment", read_only=True)
+    clv = serializers.DecimalField(
+        source="score.clv", max_digits=16, decimal_places=2, read_only=True
+    )
+    expected_purchases_90d = serializers.FloatField(
+        source="score.expected_purchases_90d", read_only=True
+    )
+    p_alive = serializers.FloatField(source="score.p_alive", read_only=True)
+    churn_risk = serializers.FloatField(source="score.churn_risk", read_only=True)
 
     class Meta:
         model = Customer
@@ -148,6 +164,15 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
             "interaction_count",
             "last_interaction_at",
             "open_tickets",
+            "recency_days",
+            "frequency",
+            "monetary",
+            "rfm_score",
+            "rfm_segment",
+            "clv",
+            "expected_purchases_90d",
+            "p_alive",
+            "churn_risk",
             "version",
             "created_at",
             "updated_at",

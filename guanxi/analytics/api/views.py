@@ -1,0 +1,42 @@
+"""The analytics API: the fitted lifetime value model and starting a full recompute."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from guanxi.analytics import selectors, services
+from guanxi.jobs.api.serializers import JobSerializer
+
+from .serializers import ModelFitSerializer, RecomputeSerializer
+
+
+class ModelView(APIView):
+    """The parameters of the latest fit of the BG/NBD (r, alpha, a, b; time in days) and
+    Gamma-Gamma (p, q, gamma) models, and when they were fitted."""
+
+    @extend_schema(responses={200: ModelFitSerializer})
+    def get(self, request):
+        if not selectors.can_view(request.user):
+            raise PermissionDenied()
+        fit = selectors.latest_fit(user=request.user)
+        if fit is None:
+            raise NotFound(_("The models have not been fitted yet."))
+        return Response(ModelFitSerializer(fit).data)
+
+
+class RecomputeView(APIView):
+    """Start a full recompute job (administrators and roles with the analytics "change"
+    permission), optionally as of a past moment: only orders up to then count."""
+
+    @extend_schema(request=RecomputeSerializer, responses={202: JobSerializer})
+    def post(self, request):
+        serializer = RecomputeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.start_recompute(
+            actor=request.user, as_of=serializer.validated_data.get("as_of")
+        )
+        job.refresh_from_db()
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,24 @@
+from django import template
+
+from guanxi.analytics import scoring, selectors
+from guanxi.customers.policies import can_edit
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/_value_card_body.html", takes_context=True)
+def value_card(context, customer):
+    """The value card of the 360° page: the customer's scores, for roles that see analytics."""
+    user = context["request"].user
+    score = selectors.score_get(user=user, customer=customer)
+    suggested = scoring.GRADE_FOR_TIER.get(customer.value_tier)
+    grade_labels = dict(customer._meta.get_field("grade").choices)
+    return {
+        "visible": selectors.can_view(user),
+        "customer": customer,
+        "score": score,
+        "suggested_grade": suggested if suggested and suggested != customer.grade else None,
+        "suggested_label": grade_labels.get(suggested, ""),
+        "may_apply": suggested is not None and can_edit(user, customer),
+        "csrf_token": context.get("csrf_token"),
+    }

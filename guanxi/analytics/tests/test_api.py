@@ -1,0 +1,115 @@
+import pytest
+
+from guanxi.analytics import services
+from guanxi.jobs.models import Job
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+SCORE_FIELDS = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "rfm_score",
+    "rfm_segment",
+    "value_tier",
+    "clv",
+    "expected_purchases_90d",
+    "p_alive",
+    "churn_risk",
+    "lifecycle_stage",
+]
+
+
+def test_customer_representation_carries_the_scores(shop, api):
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    data = api(shop.rep_a).get(f"/api/v1/customers/{alpha.pk}/").json()
+    for name in SCORE_FIELDS:
+        assert name in data
+    assert data["frequency"] == 7 and data["recency_days"] == 10
+    assert len(data["rfm_score"]) == 3 and 0 <= data["p_alive"] <= 1
+    # Without a score row the fields are null, not an error.
+    foxtrot_data = api(shop.rep_a).get("/api/v1/customers/?page_size=50").json()
+    assert any(row["display_name"] == "Foxtrot" for row in foxtrot_data["results"])
+
+
+def test_scores_are_read_only(shop, api):
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    client = api(shop.rep_a)
+    data = client.get(f"/api/v1/customers/{alpha.pk}/").json()
+    response = client.patch(
+        f"/api/v1/customers/{alpha.pk}/",
+        {"version": data["version"], "clv": "1", "p_alive": 0.5},
+        format="json",
+    )
+    assert response.status_code in (200, 400)
+    assert api(shop.rep_a).get(f"/api/v1/customers/{alpha.pk}/").json()["clv"] == data["clv"]
+
+
+def test_customer_list_with_scores_adds_no_query(shop, api, django_assert_max_num_queries):
+    services.recompute_all(now=NOW)
+    client = api(shop.admin)
+    client.get("/api/v1/customers/")  # warm caches (role, content types)
+    with django_assert_max_num_queries(8):
+        response = client.get("/api/v1/customers/")
+    assert response.status_code == 200 and len(response.json()["results"]) == 6
+    assert all("rfm_score" in row for row in response.json()["results"])
+
+
+def test_a_rep_cannot_read_scores_of_another_reps_customer(shop, api):
+    services.recompute_all(now=NOW)
+    delta = shop.customers["Delta"]
+    assert api(shop.rep_a).get(f"/api/v1/customers/{delta.pk}/").status_code == 404
+    assert api(shop.rep_b).get(f"/api/v1/customers/{delta.pk}/").status_code == 200
+
+
+def test_model_endpoint(shop, api):
+    client = api(shop.rep_a)
+    assert client.get("/api/v1/analytics/model/").status_code == 404  # not fitted yet
+    services.recompute_all(now=NOW)
+    data = client.get("/api/v1/analytics/model/").json()
+    for name in ("r", "alpha", "a", "b", "p", "q", "gamma", "fitted_at"):
+        assert name in data
+    assert data["r"] > 0
+    assert api().get("/api/v1/analytics/model/").status_code in (401, 403)
+
+
+def test_model_endpoint_needs_the_analytics_view_permission(shop, api, make_user):
+    from guanxi.accounts.models import Role
+
+    services.recompute_all(now=NOW)
+    role = Role.objects.create(code="no-analytics", name="No analytics", permissions={})
+    nobody = make_user("nobody", "sales")
+    nobody.role = role
+    nobody.save()
+    assert api(nobody).get("/api/v1/analytics/model/").status_code == 403
+    assert api(shop.analyst).get("/api/v1/analytics/model/").status_code == 200
+
+
+def test_recompute_is_for_administrators(shop, api, django_capture_on_commit_callbacks):
+    response = api(shop.head_manager).post("/api/v1/analytics/recompute/", {}, format="json")
+    assert response.status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(shop.admin).post("/api/v1/analytics/recompute/", {}, format="json")
+    assert response.status_code == 202, response.content
+    job = Job.objects.get(pk=response.json()["id"])
+    assert job.kind == "analytics.recompute" and job.status == "succeeded"
+    assert job.result["customers"] == 6
+
+
+def test_recompute_as_of_and_bad_input(shop, api):
+    client = api(shop.admin)
+    response = client.post(
+        "/api/v1/analytics/recompute/", {"as_of": "2026-01-01T00:00:00Z"}, format="json"
+    )
+    assert response.status_code == 202
+    assert Job.objects.get(pk=response.json()["id"]).params["as_of"].startswith("2026-01-01")
+    bad = client.post("/api/v1/analytics/recompute/", {"as_of": "yesterday"}, format="json")
+    assert bad.status_code == 400 and "as_of" in str(bad.json())
+    future = client.post(
+        "/api/v1/analytics/recompute/", {"as_of": "2999-01-01T00:00:00Z"}, format="json"
+    )
+    assert future.status_code == 400 and "as_of" in str(future.json())

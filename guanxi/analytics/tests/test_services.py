@@ -1,0 +1,207 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from guanxi.analytics import selectors, services
+from guanxi.analytics.models import CustomerScore, LifecycleChange, ModelFit
+from guanxi.audit.models import AuditEvent
+from guanxi.customers.models import Customer
+from guanxi.followups.models import Task, TaskStatus
+
+from .conftest import NOW, days_ago
+
+pytestmark = pytest.mark.django_db
+
+
+def scores():
+    return {s.customer.display_name: s for s in CustomerScore.objects.select_related("customer")}
+
+
+def test_full_recompute_scores_every_customer(shop):
+    services.rebuild_costs()
+    out = services.recompute_all(now=NOW)
+    assert out["customers"] == 6
+    s = scores()
+    assert s["Foxtrot"].rfm_score == "" and s["Foxtrot"].recency_days is None
+    assert s["Alpha"].recency_days == 10 and s["Alpha"].frequency == 7
+    assert len(s["Alpha"].rfm_score) == 3 and s["Alpha"].rfm_segment
+    assert 0 <= s["Alpha"].p_alive <= 1 and s["Alpha"].clv > 0
+    assert s["Alpha"].churn_risk == pytest.approx(1 - s["Alpha"].p_alive)
+    # Profit: spend minus 60 per unit; the units are the amounts / 100.
+    alpha = Customer.objects.get(display_name="Alpha")
+    assert s["Alpha"].cost_total == alpha.total_spent * Decimal("0.6")
+    assert s["Alpha"].profit == alpha.total_spent * Decimal("0.4")
+    # Echo was referred by Alpha.
+    echo = Customer.objects.get(display_name="Echo")
+    assert s["Alpha"].referral_value == echo.total_spent
+    fit = ModelFit.objects.get()
+    assert fit.r > 0 and fit.alpha > 0 and fit.cuts["recency"]
+    stages = dict(Customer.objects.values_list("display_name", "lifecycle_stage"))
+    assert stages["Foxtrot"] == "prospect" and stages["Delta"] == "churned"
+    assert stages["Bravo"] == "churned"  # 340 days without purchase, p(alive) low
+    # Every change is kept with its date and audited as a job.
+    assert LifecycleChange.objects.filter(
+        customer__display_name="Delta", to_stage="churned"
+    ).exists()
+    event = AuditEvent.objects.filter(customer_id=stages and alpha.pk, source="job").first()
+    assert event is not None and "lifecycle_stage" in event.changes
+
+
+def test_second_run_changes_nothing_and_writes_no_audit(shop):
+    services.recompute_all(now=NOW)
+    events = AuditEvent.objects.count()
+    out = services.recompute_all(now=NOW)
+    assert out["changed_customers"] == 0
+    assert AuditEvent.objects.count() == events
+
+
+def test_incremental_equals_full_for_a_changed_customer(shop, now):
+    from guanxi.sales import services as sales
+
+    services.recompute_all(now=NOW)
+    charlie = shop.customers["Charlie"]
+    order = sales.create_order(
+        actor=shop.rep_b,
+        data={
+            "customer": charlie,
+            "ordered_at": days_ago(1),
+            "lines": [{"product": shop.product, "quantity": 2}],
+        },
+    )
+    assert order.pk
+    services.refresh_customers([charlie.pk], now=NOW)
+    incremental = CustomerScore.objects.get(pk=charlie.pk)
+    assert incremental.frequency == 3 and incremental.recency_days == 1
+    # The full run with the same fit and cut points gives the same scores.
+    fit = ModelFit.objects.get()
+    batch = services.read_batch()
+    from guanxi.analytics import scoring
+
+    result = scoring.score(
+        batch,
+        services._fit_from(fit),
+        services.rules_from(services.get_settings()),
+        services.day_number(NOW),
+        cuts=fit.cuts,
+    )
+    i = list(batch.ids).index(charlie.pk)
+    assert incremental.p_alive == pytest.approx(result.p_alive[i])
+    assert float(incremental.clv) == pytest.approx(result.clv[i], abs=0.01)
+    assert incremental.rfm_score == f"{result.r_score[i]}{result.f_score[i]}{result.m_score[i]}"
+    assert incremental.cost_total == Decimal("300.00")  # 1 + 2 + 2 units at 60
+
+
+def test_order_services_rescore_on_commit(shop, django_capture_on_commit_callbacks):
+    from guanxi.sales import services as sales
+
+    services.recompute_all(now=NOW)
+    foxtrot = shop.customers["Foxtrot"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sales.create_order(
+            actor=shop.rep_a,
+            data={"customer": foxtrot, "lines": [{"product": shop.product, "quantity": 1}]},
+        )
+    score = CustomerScore.objects.get(pk=foxtrot.pk)
+    assert score.frequency == 1 and score.recency_days == 0 and score.cost_total == Decimal("60")
+    foxtrot.refresh_from_db()
+    assert foxtrot.lifecycle_stage == "new"
+    assert LifecycleChange.objects.filter(
+        customer=foxtrot, from_stage="prospect", to_stage="new"
+    ).exists()
+
+
+def test_as_of_counts_only_orders_up_to_that_date(shop):
+    out = services.recompute_all(as_of=days_ago(100), now=NOW)
+    s = scores()
+    # At 100 days ago Echo (first order 30 days ago) had not bought yet; Alpha had 4 orders.
+    assert s["Echo"].frequency == 0 and s["Echo"].rfm_score == ""
+    assert s["Alpha"].frequency == 5 and s["Alpha"].recency_days == 0
+    assert out["changed_customers"] == 0  # today's stages are not rewritten from the past
+    assert ModelFit.objects.get().as_of == days_ago(100)
+
+
+def test_warnings_tasks_and_reasons(shop):
+    services.recompute_all(now=NOW)
+    created = services.create_winback_tasks()
+    warned = set(
+        CustomerScore.objects.filter(warning=True).values_list("customer__display_name", flat=True)
+    )
+    assert {"Bravo", "Delta"} <= warned and "Echo" not in warned
+    assert created == len(warned)
+    task = Task.objects.get(customer__display_name="Delta")
+    assert task.assignee == shop.rep_b and task.status == TaskStatus.OPEN
+    # One open task per customer: a second pass creates none.
+    assert services.create_winback_tasks() == 0
+    rules = services.rules_from(services.get_settings())
+    with translation.override("en"):
+        reasons = selectors.warning_reasons(
+            CustomerScore.objects.get(customer__display_name="Delta"), rules
+        )
+    assert reasons == ["no purchase for 500 days (more than 180)"]
+
+
+def test_reasons_wording():
+    rules = services.scoring.Rules(warn_p_alive=0.3, warn_days=180, warn_interval_factor=3)
+    score = CustomerScore(p_alive=0.21, recency_days=240, usual_interval_days=45)
+    with translation.override("en"):
+        assert selectors.warning_reasons(score, rules) == [
+            "p(alive) 0.21 < 0.3",
+            "no purchase for 240 days, usually every 45",
+        ]
+    with translation.override("zh-hans"):
+        assert selectors.warning_reasons(score, rules)[1] == "已 240 天未购买，平时每 45 天购买一次"
+
+
+def test_a_rep_sees_only_warnings_of_their_own_customers(shop):
+    services.recompute_all(now=NOW)
+    names_a = set(selectors.warning_list(user=shop.rep_a).values_list("display_name", flat=True))
+    names_b = set(selectors.warning_list(user=shop.rep_b).values_list("display_name", flat=True))
+    assert names_a == {"Bravo"} and names_b == {"Delta"}
+    everyone = set(
+        selectors.warning_list(user=shop.head_manager).values_list("display_name", flat=True)
+    )
+    assert everyone == {"Bravo", "Delta"}
+
+
+def test_time_in_stages(shop):
+    services.recompute_all(now=NOW - dt.timedelta(days=10))
+    services.recompute_all(now=NOW)
+    report = {row["stage"]: row for row in selectors.time_in_stages(user=shop.admin, now=NOW)}
+    assert report["churned"]["stays"] >= 2
+    assert report["churned"]["average_days"] == pytest.approx(10)
+    mine = {
+        row["stage"]: row["stays"] for row in selectors.time_in_stages(user=shop.rep_a, now=NOW)
+    }
+    assert mine["churned"] == 1  # only Bravo among rep A's customers
+
+
+def test_settings_validation_and_permission(shop):
+    from django.core.exceptions import ValidationError
+
+    from guanxi.core.errors import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError):
+        services.update_settings(actor=shop.head_manager, data={"warn_days": 90}, version=1)
+    with pytest.raises(ValidationError) as err:
+        services.update_settings(
+            actor=shop.admin, data={"tier_high_share": 0.8, "tier_mid_share": 0.5}, version=1
+        )
+    assert "tier_mid_share" in err.value.message_dict
+    row = services.update_settings(actor=shop.admin, data={"warn_days": 90}, version=1)
+    assert row.warn_days == 90 and row.version == 2
+
+
+def test_writes_in_small_batches_give_the_same_result(shop, monkeypatch):
+    monkeypatch.setattr(services, "WRITE_BATCH", 2)
+    services.recompute_all(now=NOW)
+    small = {s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()}
+    stages = dict(Customer.objects.values_list("pk", "lifecycle_stage"))
+    monkeypatch.setattr(services, "WRITE_BATCH", 50_000)
+    out = services.recompute_all(now=NOW)
+    assert out["changed_customers"] == 0
+    assert small == {
+        s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()
+    }
+    assert stages == dict(Customer.objects.values_list("pk", "lifecycle_stage"))

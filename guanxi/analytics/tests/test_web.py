@@ -1,0 +1,72 @@
+import pytest
+
+from guanxi.analytics import services
+
+from .conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_warning_list_shows_only_the_users_customers_with_reasons(shop, client):
+    services.recompute_all(now=NOW)
+    page = login(client, shop.rep_a).get("/analytics/warnings/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Bravo" in text and "Delta" not in text and "天未购买" in text
+    client.logout()
+    text = login(client, shop.rep_b).get("/analytics/warnings/").content.decode()
+    assert "Delta" in text and "Bravo" not in text
+
+
+def test_warning_list_query_count(shop, client, django_assert_max_num_queries):
+    services.recompute_all(now=NOW)
+    login(client, shop.admin).get("/analytics/warnings/")
+    with django_assert_max_num_queries(15):
+        assert client.get("/analytics/warnings/").status_code == 200
+
+
+def test_settings_page_is_for_administrators_and_validates(shop, client):
+    assert login(client, shop.head_manager).get("/analytics/settings/").status_code == 403
+    client.logout()
+    login(client, shop.admin)
+    assert client.get("/analytics/settings/").status_code == 200
+    row = services.get_settings()
+    data = {f: getattr(row, f) for f in services.SETTINGS_FIELDS}
+    data.update(version=row.version, tier_high_share=0.9, tier_mid_share=0.5, create_tasks="on")
+    response = client.post("/analytics/settings/", data)
+    assert response.status_code == 400
+    assert "高、中价值层占比之和不能超过 1" in response.content.decode()
+    data.update(tier_high_share=0.1, tier_mid_share=0.2)
+    assert client.post("/analytics/settings/", data).status_code == 302
+    assert services.get_settings().tier_high_share == 0.1
+
+
+def test_value_card_and_suggested_grade(shop, client):
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    alpha.refresh_from_db()
+    page = login(client, shop.rep_a).get(f"/customers/{alpha.pk}/")
+    assert page.status_code == 200
+    assert 'id="value-card"' in page.content.decode()
+    response = client.post(
+        f"/analytics/customers/{alpha.pk}/apply-grade/", {"version": alpha.version}
+    )
+    assert response.status_code == 302
+    alpha.refresh_from_db()
+    from guanxi.analytics.scoring import GRADE_FOR_TIER
+
+    assert alpha.grade == GRADE_FOR_TIER[alpha.value_tier]
+    # Another rep cannot apply it (the customer is not theirs: 404).
+    client.logout()
+    delta = shop.customers["Delta"]
+    assert (
+        login(client, shop.rep_a)
+        .post(f"/analytics/customers/{delta.pk}/apply-grade/", {"version": 1})
+        .status_code
+        == 404
+    )

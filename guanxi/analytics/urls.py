@@ -1,0 +1,14 @@
+"""Web pages of the analytics app."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("warnings/", views.warnings, name="warnings"),
+    path("settings/", views.settings_page, name="settings"),
+    path("recompute/", views.recompute, name="recompute"),
+    path("customers/<int:pk>/apply-grade/", views.apply_grade, name="apply_grade"),
+]

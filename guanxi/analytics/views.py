@@ -1,0 +1,118 @@
+"""Web pages of the analytics app: the churn warning list, the scoring settings (thresholds,
+rules, recompute) and applying a suggested grade. Adapters over selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.accounts.policies import is_admin
+from guanxi.core import keyset
+from guanxi.core.errors import ConflictError, PermissionDeniedError
+from guanxi.customers import services as customer_services
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import customer_get
+
+from . import scoring, selectors, services
+from .forms import SettingsForm
+
+
+@login_required
+def warnings(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_view(request.user):
+        raise PermissionDenied
+    qs = selectors.warning_list(user=request.user)
+    web_page = keyset.paginate_request(request, qs, sort="id")
+    if web_page.reset:
+        messages.warning(request, _("That page link is out of date; here is the first page."))
+    rules = services.rules_from(services.get_settings())
+    rows = [
+        (customer, customer.score, selectors.warning_reasons(customer.score, rules))
+        for customer in web_page.page.rows
+    ]
+    context = {
+        "rows": rows,
+        "next_url": web_page.next_url,
+        "previous_url": web_page.previous_url,
+    }
+    return render(request, "analytics/warnings.html", context)
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise PermissionDenied
+    row = services.get_settings()
+    form = SettingsForm(request.POST or None, instance=row, initial={"version": row.version})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(
+                actor=request.user,
+                data=form.service_data(),
+                version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            status = 400
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("Settings saved. They apply from the next recompute."))
+            return redirect("analytics:settings")
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "form": form,
+        "fit": selectors.latest_fit(user=request.user),
+        "stages": selectors.time_in_stages(user=request.user),
+    }
+    return render(request, "analytics/settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    try:
+        services.start_recompute(actor=request.user)
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    messages.success(request, _("The recompute has started; scores update when it finishes."))
+    return redirect("analytics:settings")
+
+
+@login_required
+@require_POST
+def apply_grade(request: HttpRequest, pk: int) -> HttpResponse:
+    """Apply the grade the value tier suggests, through the customers services."""
+    try:
+        customer = customer_get(user=request.user, pk=pk)
+    except Customer.DoesNotExist:
+        raise Http404 from None
+    grade = scoring.GRADE_FOR_TIER.get(customer.value_tier)
+    if grade is None:
+        messages.error(request, _("There is no suggested grade for this customer."))
+        return redirect("customers:detail", pk=customer.pk)
+    try:
+        customer_services.update_customer(
+            actor=request.user,
+            customer=customer,
+            data={"grade": grade},
+            version=request.POST.get("version"),
+        )
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    except ConflictError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Grade updated."))
+    return redirect("customers:detail", pk=customer.pk)
