@@ -155,7 +155,7 @@ def run_once(n: int, *, profile: bool = False) -> dict:
     job_services.execute(str(imp.job_id))
     if profile:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(35)
     finished = time.perf_counter()
     cpu = time.process_time() - cpu_started
     _current, peak = tracemalloc.get_traced_memory()

@@ -193,7 +193,10 @@ def customer_card(user: User, customer: Customer) -> dict[str, Any]:
         "identity_code": present(user, "identity", customer.identity_code),
         # The referrer is named only to a user who may see it.
         "referrer": (
-            customer_list(user=user).filter(pk=customer.referred_by_id).only("display_name").first()
+            customer_list(user=user)
+            .filter(pk=customer.referred_by_id)
+            .values("pk", "display_name")
+            .first()
             if customer.referred_by_id
             else None
         ),
