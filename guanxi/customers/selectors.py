@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,13 @@ def customer_list(*, user: User) -> QuerySet[Customer]:
     """The live (not deleted) customers the user may see, with their scores (analytics) joined:
     one row each, no extra query. A caller that locks rows must say of=("self",)."""
     return Customer.objects.filter(visible_q(user), deleted_at__isnull=True).select_related("score")
+
+
+def referrer_visible(user: User) -> Exists:
+    """An annotation: whether the user may see the customer's referrer (no referrer: false)."""
+    return Exists(
+        Customer.objects.filter(visible_q(user), pk=OuterRef("referred_by_id"), deleted_at=None)
+    )
 
 
 def in_segment(qs: QuerySet[Customer], segment: int | str, *, user: User) -> QuerySet[Customer]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
@@ -547,6 +548,15 @@ TRACKED_FIELDS = (*MERGE_FIELDS, "aliases", "name_key", "pinyin", "pinyin_initia
 _NOT_MOVED = {"dedup.duplicatepair", "dedup.merge"}
 
 
+def _rescore(customer_ids: list[int]) -> None:
+    """Orders moved with the merge (or back with its undo): the value scores and cost totals of
+    both customers are recomputed once the transaction commits (guanxi.analytics)."""
+    if apps.is_installed("guanxi.analytics"):
+        from guanxi.analytics.services import on_orders_changed
+
+        on_orders_changed(customer_ids)
+
+
 def _reverse_relations():
     """Every foreign key to Customer from another record (one-to-many), and many-to-many
     through tables, whatever app defines them; one-to-one rows (a score per customer) are
@@ -748,6 +758,7 @@ def merge_customers(
         deleted_at=now, deleted_by=actor, version=F("version") + 1
     )
     aggregates.refresh_all([s.pk, lo.pk])
+    _rescore([s.pk, lo.pk])
     merge = Merge.objects.create(
         survivor=s,
         loser=lo,
@@ -904,6 +915,7 @@ def undo_merge(*, actor: User, merge: Merge) -> Merge:
         deleted_at=None, deleted_by=None, version=F("version") + 1
     )
     aggregates.refresh_all([s.pk, lo.pk])
+    _rescore([s.pk, lo.pk])
     now = timezone.now()
     Merge.objects.filter(pk=locked.pk).update(undone_at=now, undone_by=actor)
     locked.refresh_from_db()

@@ -21,6 +21,7 @@ from guanxi.customers.models import (
     Note,
     Tag,
 )
+from guanxi.customers.policies import can_see
 
 
 def _user(serializer) -> User:
@@ -209,6 +210,14 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         data = super().to_representation(instance)
         # An identity number is personal data: masked like contact details.
         data["identity_code"] = masking.present(_user(self), "identity", instance.identity_code)
+        # The referrer's number only to a user who may see the referrer (the API's select
+        # annotates it; without the annotation, ask once).
+        if instance.referred_by_id is not None:
+            visible = getattr(instance, "referrer_visible", None)
+            if visible is None:
+                visible = can_see(_user(self), instance.referred_by)
+            if not visible:
+                data["referred_by"] = None
         return data
 
     @extend_schema_field(OpenApiTypes.STR)

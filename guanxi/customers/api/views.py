@@ -120,6 +120,7 @@ class CustomerViewSet(ServiceViewSet):
             qs = selectors.recycle_bin(user=user)
         else:
             qs = selectors.customer_list(user=user)
+        qs = qs.annotate(referrer_visible=selectors.referrer_visible(user))
         return qs.select_related("owner").prefetch_related("contact_points", "addresses", "tags")
 
     def create_record(self, *, actor, data):

@@ -530,3 +530,16 @@ def test_reasons_come_in_the_users_language(two_teams, api, person):
     )
     texts = [r["text"] for r in response.json()["results"][0]["reasons"]]
     assert "电话号码相同" in texts
+
+
+def test_merge_rescores_the_survivor_with_the_orders_it_received(
+    merge_world, api, django_capture_on_commit_callbacks
+):
+    """The loser's order moves to the survivor: its value scores follow, once committed."""
+    from guanxi.analytics.models import CustomerScore
+
+    w = merge_world
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _merge(api(w.rep_a), w).status_code == 201
+    score = CustomerScore.objects.get(customer=w.survivor)
+    assert score.frequency == 1

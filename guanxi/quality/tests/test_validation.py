@@ -330,3 +330,19 @@ def test_the_360_page_names_the_referrer_only_to_who_may_see_it(two_teams, web, 
     assert "老朋友" in shown.content.decode()
     hidden = web(two_teams.rep_b).get(reverse("customers:detail", args=[customer.pk]))
     assert hidden.status_code == 200 and "老朋友" not in hidden.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_shows_a_referrer_number_only_to_who_may_see_the_referrer(two_teams, api):
+    from guanxi.customers.models import Customer
+
+    referrer = Customer.objects.create(display_name="介绍人", owner=two_teams.rep_b)
+    referred = Customer.objects.create(
+        display_name="新客户", owner=two_teams.rep_a, referred_by=referrer
+    )
+    mine = api(two_teams.rep_a).get(f"/api/v1/customers/{referred.pk}/").json()
+    assert mine["referred_by"] is None  # rep_a may not see rep_b's customer
+    listed = api(two_teams.rep_a).get("/api/v1/customers/").json()["results"]
+    assert [c["referred_by"] for c in listed if c["id"] == referred.pk] == [None]
+    boss = api(two_teams.admin).get(f"/api/v1/customers/{referred.pk}/").json()
+    assert boss["referred_by"] == referrer.pk
