@@ -155,7 +155,8 @@ def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -
             ) o ON o.customer_id = c.id"""  # noqa: S608 (constants; values are parameters)
         count, total = "COALESCE(o.n, 0)", "COALESCE(o.total, 0)"
         average = "CASE WHEN o.n > 0 THEN 1.0 * o.total / o.n ELSE 0 END"
-        first, last, contact = "o.first_at", "o.last_at", "NULL"
+        # A typed NULL: PostgreSQL cannot pick an EXTRACT for a bare one.
+        first, last, contact = "o.first_at", "o.last_at", "CAST(NULL AS TIMESTAMP)"
     else:
         source = ""
         count, total, average = "c.order_count", "c.total_spent", "c.average_order_value"

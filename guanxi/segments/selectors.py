@@ -64,7 +64,10 @@ class Count:
 
 @contextmanager
 def _time_budget(ms: int):
-    """Abort the queries run inside after `ms` milliseconds (OperationalError)."""
+    """Abort the queries run inside after `ms` milliseconds (OperationalError). A budget of
+    zero or less is spent before anything runs."""
+    if ms <= 0:
+        raise OperationalError("the time budget is spent")
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         raw = connection.connection
