@@ -1,9 +1,8 @@
 """Reports as CSV or XLSX, safe to open in a spreadsheet.
 
-`safe_cell` neutralises formula injection (DESIGN.md): a text cell that begins with "=", "+",
-"-", "@", a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it as text
-instead of running it. Numbers stay numbers. (The import/export app, guanxi.transfer, has the
-same rule; the integrator keeps one of the two.)
+Every cell goes through the one escaping rule of the exports (guanxi.transfer.escaping,
+DESIGN.md): a text that begins with "=", "+", "-", "@", a tab or a carriage return gets a leading
+apostrophe, so a spreadsheet shows it as text instead of running it. Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -13,20 +12,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    if text.startswith(DANGEROUS):
-        return "'" + text
-    return text
+from guanxi.transfer.escaping import safe_cell, xlsx_cell
 
 
 def _sheets(charts: Iterable[dict]) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -61,9 +47,9 @@ def to_xlsx(charts: Iterable[dict]) -> bytes:
             name, n = f"{base[:25]}_{n}", n + 1
         used.add(name)
         sheet = book.create_sheet(name)
-        sheet.append([safe_cell(c) for c in columns])
+        sheet.append([xlsx_cell(c) for c in columns])
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
