@@ -202,18 +202,17 @@ def _pair(request: HttpRequest, pk: int) -> DuplicatePair:
 @login_required
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
     pair = _pair(request, pk)
-    a = (
-        Customer.objects.filter(pk=pair.customer_a_id)
+    # Through the gate, although the pair's selector already checked both are visible.
+    both = {
+        c.pk: c
+        for c in customer_selectors.customer_list(user=request.user)
+        .filter(pk__in=[pair.customer_a_id, pair.customer_b_id])
         .select_related("owner", "team")
         .prefetch_related("contact_points", "addresses")
-        .get()
-    )
-    b = (
-        Customer.objects.filter(pk=pair.customer_b_id)
-        .select_related("owner", "team")
-        .prefetch_related("contact_points", "addresses")
-        .get()
-    )
+    }
+    if len(both) != 2:
+        raise Http404
+    a, b = both[pair.customer_a_id], both[pair.customer_b_id]
     settings = services.get_settings()
     context = {
         "pair": pair,

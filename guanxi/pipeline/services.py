@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,12 +20,12 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.policies import assignable_owner_q, can_see
+from guanxi.sales import services as sales
 from guanxi.sales.models import Product
 
 from .models import LostReason, Opportunity, OpportunityLine, Outcome, Pipeline, Stage, StageChange
 from .policies import may_change
 
-MAX_LINES = 100
 CENT = Decimal("0.01")
 
 PIPELINE_FIELDS = ("name", "currency", "position", "active")
@@ -265,38 +265,18 @@ def save_lost_reason(
 
 
 def _clean_lines(items: Any) -> list[OpportunityLine]:
-    if not isinstance(items, (list, tuple)):
-        raise ValidationError({"lines": _("Enter a list of lines.")})
-    if len(items) > MAX_LINES:
-        raise ValidationError({"lines": _("Enter at most %(n)d lines.") % {"n": MAX_LINES}})
+    """An opportunity's products: the same line rules as an order's (guanxi.sales)."""
+    sales.check_line_list(items)
     errors: dict[str, str] = {}
     lines = []
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("product"), Product):
-            errors[f"lines.{i}.product"] = _("Choose a product.")
+        parsed = sales.parse_line(item, i, errors)
+        if parsed is None:
             continue
-        product = item["product"]
-        try:
-            quantity = Decimal(str(item.get("quantity", 1)))
-            price = item.get("unit_price")
-            unit_price = product.unit_price if price in (None, "") else Decimal(str(price))
-        except (InvalidOperation, ValueError):
-            errors[f"lines.{i}"] = _("Enter numbers for quantity and price.")
-            continue
-        if not quantity.is_finite() or quantity <= 0:
-            errors[f"lines.{i}.quantity"] = _("Enter a quantity above zero.")
-            continue
-        if not unit_price.is_finite() or unit_price < 0:
-            errors[f"lines.{i}.unit_price"] = _("Enter a price of zero or more.")
-            continue
+        product, quantity, unit_price = parsed
         line = OpportunityLine(product=product, quantity=quantity, unit_price=unit_price)
-        try:
-            line.full_clean(exclude=["opportunity"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"lines.{i}.{field}"] = messages[0]
-            continue
-        lines.append(line)
+        if sales.full_clean_line(line, i, errors, ["opportunity"]):
+            lines.append(line)
     if errors:
         raise ValidationError(errors)
     return lines

@@ -111,35 +111,64 @@ def delete_product(*, actor: User, product: Product) -> None:
 # --- orders -----------------------------------------------------------------------------------
 
 
-def _clean_lines(items: Any, currency: str) -> list[OrderLine]:
-    if not isinstance(items, (list, tuple)) or not items:
-        raise ValidationError({"lines": _("An order needs at least one line.")})
+def check_line_list(items: Any) -> None:
+    """The shape of a list of lines (an order's or an opportunity's)."""
+    if not isinstance(items, (list, tuple)):
+        raise ValidationError({"lines": _("Enter a list of lines.")})
     if len(items) > MAX_LINES:
         raise ValidationError({"lines": _("Enter at most %(n)d lines.") % {"n": MAX_LINES}})
+
+
+def parse_line(
+    item: Any, i: int, errors: dict[str, str]
+) -> tuple[Product, Decimal, Decimal] | None:
+    """Product, quantity and unit price of line `i` (an empty price takes the product's), or
+    None with the reason put in `errors` under "lines.<i>…" (orders and opportunities)."""
+    if not isinstance(item, dict):
+        errors[f"lines.{i}"] = _("Enter an order line.")
+        return None
+    product = item.get("product")
+    if not isinstance(product, Product):
+        errors[f"lines.{i}.product"] = _("Choose a product.")
+        return None
+    try:
+        quantity = Decimal(str(item.get("quantity", 1)))
+        price = item.get("unit_price")
+        unit_price = product.unit_price if price in (None, "") else Decimal(str(price))
+    except (InvalidOperation, ValueError):
+        errors[f"lines.{i}"] = _("Enter numbers for quantity and price.")
+        return None
+    if not quantity.is_finite() or quantity <= 0:
+        errors[f"lines.{i}.quantity"] = _("Enter a quantity above zero.")
+        return None
+    if not unit_price.is_finite() or unit_price < 0:
+        errors[f"lines.{i}.unit_price"] = _("Enter a price of zero or more.")
+        return None
+    return product, quantity, unit_price
+
+
+def full_clean_line(line: Any, i: int, errors: dict[str, str], exclude: list[str]) -> bool:
+    try:
+        line.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors[f"lines.{i}.{field}"] = messages[0]
+        return False
+    return True
+
+
+def _clean_lines(items: Any, currency: str) -> list[OrderLine]:
+    check_line_list(items)
+    if not items:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
     errors: dict[str, str] = {}
     lines: list[OrderLine] = []
     for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            errors[f"lines.{i}"] = _("Enter an order line.")
+        parsed = parse_line(item, i, errors)
+        if parsed is None:
             continue
-        product = item.get("product")
-        if not isinstance(product, Product):
-            errors[f"lines.{i}.product"] = _("Choose a product.")
-            continue
-        try:
-            quantity = Decimal(str(item.get("quantity", 1)))
-            price = item.get("unit_price")
-            unit_price = product.unit_price if price in (None, "") else Decimal(str(price))
-        except (InvalidOperation, ValueError):
-            errors[f"lines.{i}"] = _("Enter numbers for quantity and price.")
-            continue
-        if not quantity.is_finite() or quantity <= 0:
-            errors[f"lines.{i}.quantity"] = _("Enter a quantity above zero.")
-            continue
-        if not unit_price.is_finite() or unit_price < 0:
-            errors[f"lines.{i}.unit_price"] = _("Enter a price of zero or more.")
-            continue
-        if product.currency != currency and price in (None, ""):
+        product, quantity, unit_price = parsed
+        if product.currency != currency and item.get("unit_price") in (None, ""):
             errors[f"lines.{i}.unit_price"] = _(
                 "The product is priced in %(cur)s; enter the price in %(order)s."
             ) % {"cur": product.currency, "order": currency}
@@ -150,13 +179,8 @@ def _clean_lines(items: Any, currency: str) -> list[OrderLine]:
             unit_price=unit_price,
             amount=(quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP),
         )
-        try:
-            line.full_clean(exclude=["order"])
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"lines.{i}.{field}"] = messages[0]
-            continue
-        lines.append(line)
+        if full_clean_line(line, i, errors, ["order"]):
+            lines.append(line)
     if errors:
         raise ValidationError(errors)
     return lines
