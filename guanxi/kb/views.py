@@ -37,13 +37,6 @@ def _article(request: HttpRequest, pk: int) -> Article:
         raise Http404 from None
 
 
-def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
-
-
 def _failure(request: HttpRequest, exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -211,7 +204,7 @@ def reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     article = _article(request, pk)
     try:
         article = services.mark_reviewed(
-            actor=request.user, article=article, version=_version(request)
+            actor=request.user, article=article, version=request.POST.get("version")
         )
     except PermissionDeniedError as exc:
         return HttpResponse(exc.message, status=403)
@@ -286,7 +279,7 @@ def restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = _article(request, pk)
     try:
         services.restore_revision(
-            actor=request.user, article=article, number=number, version=_version(request)
+            actor=request.user, article=article, number=number, version=request.POST.get("version")
         )
     except PermissionDeniedError as exc:
         return HttpResponse(exc.message, status=403)

@@ -317,26 +317,24 @@ def _request_or_404(request: HttpRequest, pk: int) -> ChangeRequest:
         raise Http404 from None
 
 
-def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version") or 0) or None
-    except ValueError:
-        return None
-
-
 @login_required
 @require_POST
 def request_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     change = _request_or_404(request, pk)
     try:
         if decision == "accept":
-            services.accept_request(actor=request.user, request=change, version=_version(request))
+            services.accept_request(
+                actor=request.user, request=change, version=request.POST.get("version")
+            )
             messages.success(request, _("The changes are applied."))
         else:
             form = RejectForm(request.POST)
             reason = form.data.get("reason", "")
             services.reject_request(
-                actor=request.user, request=change, reason=reason, version=_version(request)
+                actor=request.user,
+                request=change,
+                reason=reason,
+                version=request.POST.get("version"),
             )
             messages.success(request, _("The changes are rejected."))
     except PermissionDeniedError as error:
