@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
+from django.utils import timezone
 
-from guanxi.core import context
+from guanxi.core import bulk, context
 
 from .models import AuditAction, AuditEvent
 
 
-def _jsonable(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """A value JSON has no type for, as the audit log writes it."""
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, set):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not written to the audit log")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date, dt.time, decimal.Decimal, uuid.UUID, models.Model)):
+        return _plain(value)
     if isinstance(value, (list, tuple, set)):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -31,12 +43,16 @@ def _jsonable(value: Any) -> Any:
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     """The audited values of a record, by field name (foreign keys by id)."""
-    out: dict[str, Any] = {}
-    for name in fields:
-        field = instance._meta.get_field(name)
-        attname = getattr(field, "attname", name)
-        out[name] = _jsonable(getattr(instance, attname))
-    return out
+    return {
+        name: _jsonable(getattr(instance, attname))
+        for name, attname in _attnames(type(instance), tuple(fields))
+    }
+
+
+@functools.cache
+def _attnames(model: type[models.Model], fields: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(field name, attribute name) of these fields: foreign keys are read as their ids."""
+    return tuple((name, getattr(model._meta.get_field(name), "attname", name)) for name in fields)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -85,24 +101,42 @@ __all__ = ["AuditAction", "diff", "record", "record_create", "snapshot"]
 
 def record_bulk(
     *, actor, action: str, items: Iterable[tuple[models.Model, dict[str, list[Any]], int | None]]
-) -> list[AuditEvent]:
-    """One event per (instance, changes, customer_id), written in one statement: for bulk
-    writers (imports) that change many records at once."""
+) -> int:
+    """One event per (instance, changes, customer_id), written with bulk inserts: for bulk
+    writers (imports) that change many records at once. Returns the number of events."""
     ctx = context.current()
-    actor = actor if getattr(actor, "pk", None) else None
-    events = [
-        AuditEvent(
-            actor=actor,
-            source=ctx.source,
-            request_id=ctx.request_id,
-            ip=ctx.ip,
-            action=action,
-            object_type=instance._meta.label_lower,
-            object_id=str(instance.pk),
-            object_repr=str(instance)[:255],
-            customer_id=customer_id,
-            changes=_jsonable(changes or {}),
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            at,
+            actor_id,
+            ctx.source,
+            ctx.request_id,
+            ctx.ip,
+            action,
+            instance._meta.label_lower,
+            str(instance.pk),
+            str(instance)[:255],
+            customer_id,
+            json.dumps(changes or {}, default=_plain),
         )
         for instance, changes, customer_id in items
     ]
-    return AuditEvent.objects.bulk_create(events, batch_size=1000)
+    bulk.insert_rows(*bulk.table_columns(AuditEvent, _BULK_FIELDS), rows)
+    return len(rows)
+
+
+_BULK_FIELDS = (
+    "at",
+    "actor",
+    "source",
+    "request_id",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "customer_id",
+    "changes",
+)

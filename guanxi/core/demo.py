@@ -21,7 +21,6 @@ subjects) are data, in the language a Chinese or English customer would use, not
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import random
 import time
@@ -37,7 +36,8 @@ from pypinyin import lazy_pinyin
 from stdnum.cn import uscc
 
 from guanxi.accounts.models import Role, Team, User
-from guanxi.customers import aggregates, completeness
+from guanxi.core import bulk
+from guanxi.customers import aggregates, completeness, search_index
 from guanxi.customers.keys import search_keys
 from guanxi.customers.models import Address, Contact, ContactPoint, Customer, Tag
 from guanxi.interactions.models import Interaction
@@ -328,12 +328,6 @@ class _Batch:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _table(model: Any, names: Sequence[str]) -> tuple[str, tuple[str, ...]]:
-    """A model's table and the columns of the named fields (which must exist)."""
-    meta = model._meta
-    return meta.db_table, tuple(meta.get_field(n).column for n in names)
-
-
 class _Writer:
     """Bulk inserts: executemany on SQLite, COPY on PostgreSQL, executemany elsewhere. Values
     are in the database's text forms already (timestamps and money as strings)."""
@@ -341,44 +335,20 @@ class _Writer:
     def __init__(self) -> None:
         through = Customer.tags.through
         self.tables = {
-            "customers": _table(Customer, CUSTOMER_FIELDS),
-            "points": _table(ContactPoint, CONTACT_POINT_FIELDS),
-            "addresses": _table(Address, ADDRESS_FIELDS),
-            "contacts": _table(Contact, CONTACT_FIELDS),
-            "tags": _table(through, ("customer", "tag")),
-            "orders": _table(Order, ORDER_FIELDS),
-            "lines": _table(OrderLine, LINE_FIELDS),
-            "interactions": _table(Interaction, INTERACTION_FIELDS),
+            "customers": bulk.table_columns(Customer, CUSTOMER_FIELDS),
+            "points": bulk.table_columns(ContactPoint, CONTACT_POINT_FIELDS),
+            "addresses": bulk.table_columns(Address, ADDRESS_FIELDS),
+            "contacts": bulk.table_columns(Contact, CONTACT_FIELDS),
+            "tags": bulk.table_columns(through, ("customer", "tag")),
+            "orders": bulk.table_columns(Order, ORDER_FIELDS),
+            "lines": bulk.table_columns(OrderLine, LINE_FIELDS),
+            "interactions": bulk.table_columns(Interaction, INTERACTION_FIELDS),
         }
 
     def write(self, batch: _Batch) -> None:
         with transaction.atomic():
             for name, (table, columns) in self.tables.items():
-                self.insert(table, columns, getattr(batch, name))
-
-    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        qn = connection.ops.quote_name
-        # Table and column names come from the models, never from input.
-        head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)})"
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                copy_sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-                with cursor.cursor.copy(copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        elif connection.vendor == "sqlite":
-            # The driver's own cursor: Django's wrapper rewrites every parameter list.
-            connection.ensure_connection()
-            raw = connection.connection.cursor()
-            try:
-                raw.executemany(f"{head} VALUES ({', '.join('?' * len(columns))})", rows)
-            finally:
-                raw.close()
-        else:
-            with connection.cursor() as cursor:
-                cursor.executemany(f"{head} VALUES ({', '.join(['%s'] * len(columns))})", rows)
+                bulk.insert_rows(table, columns, getattr(batch, name))
 
 
 def _next_id(model: Any) -> int:
@@ -389,52 +359,6 @@ def _next_id(model: Any) -> int:
 
 
 # --- SQLite: full-text index and pragmas ------------------------------------------------------
-
-
-def _fts_statements() -> tuple[list[str], list[str]]:
-    """The trigger statements of the search-index migration: (create, drop)."""
-    migration = importlib.import_module("guanxi.customers.migrations.0002_search_index")
-    up = [s for s in migration.SQLITE_UP if s.lstrip().upper().startswith("CREATE TRIGGER")]
-    down = [s for s in migration.SQLITE_DOWN if s.lstrip().upper().startswith("DROP TRIGGER")]
-    return up, down
-
-
-def search_triggers_present() -> bool:
-    up, _down = _fts_statements()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
-            "AND name LIKE 'customers_customer_fts_%'"
-        )
-        return cursor.fetchone()[0] == len(up)
-
-
-def rebuild_search_index() -> None:
-    """Recreate the SQLite triggers as the migration does and rebuild the FTS5 index."""
-    up, down = _fts_statements()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in down + up:
-            cursor.execute(sql)
-        cursor.execute(
-            "INSERT INTO customers_customer_fts(customers_customer_fts) VALUES('rebuild')"
-        )
-
-
-@contextmanager
-def _search_triggers_off(enabled: bool) -> Iterator[None]:
-    """On SQLite: no per-row triggers while inserting, one rebuild at the end (also after a
-    failure, so that the index never stays stale)."""
-    if not enabled:
-        yield
-        return
-    _up, down = _fts_statements()
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in down:
-            cursor.execute(sql)
-    try:
-        yield
-    finally:
-        rebuild_search_index()
 
 
 @contextmanager
@@ -975,16 +899,16 @@ def seed(
         rebuild_index = False
     elif rebuild_index is None:
         rebuild_index = customers >= max(10_000, Customer.objects.count())
-    if sqlite and not rebuild_index and not search_triggers_present():
+    if sqlite and not rebuild_index and not search_index.triggers_present():
         out("The search triggers were missing (an interrupted seed?): rebuilding the index.")
-        rebuild_search_index()
+        search_index.rebuild()
 
     writer = _Writer()
     last_report = t0 = time.perf_counter()
     tables = [table for table, _columns in writer.tables.values()]
     with (
         _sqlite_bulk_pragmas(),
-        _search_triggers_off(rebuild_index),
+        search_index.triggers_off(rebuild_index),
         _sqlite_indexes_off(rebuild_index, tables),
     ):
         for start in range(0, customers, batch_size):

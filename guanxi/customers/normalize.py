@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from opencc import OpenCC
 from pypinyin import Style, lazy_pinyin
+from pypinyin.seg.simpleseg import simple_seg
 from stdnum.cn import ric
 
 _SPACES = re.compile(r"\s+")
@@ -88,8 +89,9 @@ _KEY_PUNCTUATION = re.compile(r"[\s.,;:·•'\"`!?&+\-_/\\|()\[\]{}<>“”‘�
 
 
 def clean_text(value: str) -> str:
-    """Full-width to half-width (NFKC), one space between words, no space at the ends."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
+    """Full-width to half-width (NFKC), one space between words, no space at the ends (split()
+    and the \\s of a regular expression know the same Unicode spaces)."""
+    return " ".join(unicodedata.normalize("NFKC", value or "").split())
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -125,6 +127,7 @@ def _strip_legal_forms(key: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=100_000)
 def org_name_key(name: str) -> str:
     """The core of an organisation's name (see _org_key_once), applied until it no longer
     changes, so that the key of a key is the key itself."""
@@ -162,17 +165,30 @@ def _org_key_once(name: str) -> str:
     return key or _KEY_PUNCTUATION.sub("", full) or full
 
 
+@functools.lru_cache(maxsize=100_000)
+def _segment_pinyin(segment: str) -> tuple[str, str]:
+    full = "".join(lazy_pinyin(segment, errors="default"))
+    initials = "".join(
+        lazy_pinyin(segment, style=Style.FIRST_LETTER, strict=False, errors="default")
+    )
+    return full, initials
+
+
 @functools.lru_cache(maxsize=200_000)
 def pinyin(value: str) -> tuple[str, str]:
     """Full pinyin and pinyin initials of a name, lower-case, without spaces.
 
     Latin text passes through unchanged: "ByteDance 字节" gives ("bytedancezijie", "bytedancezj").
+    pypinyin reads a text as runs of Chinese and of other characters (its simple_seg) and
+    converts each run on its own, so the pinyin of a run is cached: 上海瑞丰123科技有限公司 is
+    the runs 上海瑞丰, 123 and 科技有限公司, which thousands of company names share.
     """
     text = text_key(value)
     if not text:
         return "", ""
-    full = "".join(lazy_pinyin(text, errors="default"))
-    initials = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER, strict=False, errors="default"))
+    parts = [_segment_pinyin(segment) for segment in simple_seg(text)]
+    full = "".join(p[0] for p in parts)
+    initials = "".join(p[1] for p in parts)
     return full.casefold(), initials.casefold()
 
 

@@ -27,10 +27,11 @@ from guanxi.accounts.policies import (
 )
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
+from guanxi.core import bulk, validation
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 
-from . import completeness, normalize
+from . import completeness, normalize, search_index
 from .custom_fields import clean_custom_fields
 from .keys import search_keys
 from .masking import mask
@@ -83,6 +84,7 @@ CUSTOMER_FIELDS = (
 RELATED_FIELDS = ("contact_points", "addresses", "tags")
 ADDRESS_FIELDS = ("label", "country", "province", "city", "district", "street", "postcode")
 MAX_LIST_ITEMS = 20
+_POINT_KINDS = frozenset(ContactPointKind.values)
 # Checks another app adds (in its AppConfig.ready) that may refuse to restore a customer from
 # the recycle bin, e.g. one merged into another customer (guanxi.dedup): each raises a
 # ValidationError with the reason.
@@ -148,7 +150,7 @@ def _clean_contact_points(items: Any) -> list[ContactPoint]:
             continue
         kind = item.get("kind") or ""
         value = normalize.clean_text(str(item.get("value") or ""))
-        if kind not in ContactPointKind.values:
+        if kind not in _POINT_KINDS:
             errors[f"contact_points.{i}.kind"] = _("Choose a valid kind of contact point.")
             continue
         if not value:
@@ -216,7 +218,7 @@ def _clean_addresses(items: Any) -> list[Address]:
         values["country"] = (values["country"] or "CN").upper()
         address = Address(**values, is_primary=bool(item.get("is_primary")))
         try:
-            address.full_clean(exclude=["customer"])
+            validation.full_clean(address, exclude=("customer",))
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"addresses.{i}.{field}"] = messages[0]
@@ -349,9 +351,7 @@ def _prepare(
         stored=stored_custom_fields,
         active=definitions,
     )
-    customer.full_clean(
-        exclude=["owner", "team", "tags", "created_by", "deleted_by"], validate_unique=False
-    )
+    validation.full_clean(customer, exclude=("owner", "team", "tags", "created_by", "deleted_by"))
 
 
 def _related_snapshot(
@@ -1317,7 +1317,113 @@ def prepare_new_customer(
     tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
     _prepare(actor, customer, data, definitions)
     _apply_keys(customer, points)
+    customer.completeness = completeness.score(
+        completeness.facts_of(
+            customer,
+            point_kinds=[p.kind for p in points],
+            addresses=len(addresses),
+            tags=len(tag_names),
+            contacts=0,
+        )
+    )
     return PreparedCustomer(customer, points, addresses, tag_names)
+
+
+def new_contact_key_clashes(
+    *, actor: User, prepared: list[PreparedCustomer]
+) -> dict[int, ValidationError]:
+    """For new customers to be created together: those whose phone number or e-mail another
+    customer has (where the administrator made them unique), or an earlier one of the list.
+    {index in `prepared`: the field error create_customer would raise}."""
+    wanted = [_wanted_keys(p.points) for p in prepared]
+    values = {normalized for keys in wanted for _kind, normalized in keys}
+    if not values:
+        return {}
+    taken = {
+        (key.kind, key.normalized): key.contact_point.customer
+        for key in UniqueContactKey.objects.filter(normalized__in=values).select_related(
+            "contact_point__customer"
+        )
+    }
+    errors: dict[int, ValidationError] = {}
+    claimed: set[tuple[str, str]] = set()
+    for index, keys in enumerate(wanted):
+        problems: dict[str, str] = {}
+        for key, point in keys.items():
+            if key in taken:
+                problems[_point_error_key(point, False)] = _clash_message(actor, taken[key], key[0])
+            elif key in claimed:
+                problems[_point_error_key(point, False)] = _(
+                    "Another of the new customers has this phone number or e-mail."
+                )
+        if problems:
+            errors[index] = ValidationError(problems)
+        else:
+            claimed.update(keys)
+    return errors
+
+
+CUSTOMER_COLUMNS = bulk.concrete_field_names(Customer)
+POINT_COLUMNS = bulk.concrete_field_names(ContactPoint)
+ADDRESS_COLUMNS = tuple(f for f in bulk.concrete_field_names(Address) if f != "id")
+
+
+def create_prepared_customers(
+    *, actor: User, prepared: list[PreparedCustomer], tags: dict[str, Tag]
+) -> None:
+    """Store new customers that prepare_new_customer validated, with their contact points,
+    addresses, tags, unique contact keys and one audit event each, as create_customer stores
+    one, in a few bulk inserts (imports). The caller checked the credit codes
+    (_check_unique_credit_code's rule) and the contact keys (new_contact_key_clashes) for the
+    whole list, and got `tags` from tags_by_name. Sets each customer's pk."""
+    if not prepared:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("create_prepared_customers must run inside a transaction")
+    now = timezone.now()
+    customers = [p.customer for p in prepared]
+    ids = bulk.reserve_ids(Customer, len(customers))
+    for customer, pk in zip(customers, ids, strict=True):
+        customer.pk = pk
+        customer.created_at = customer.updated_at = now
+    with search_index.batch_insert(ids):
+        bulk.insert_rows(
+            *bulk.table_columns(Customer, CUSTOMER_COLUMNS),
+            bulk.model_rows(Customer, CUSTOMER_COLUMNS, customers),
+        )
+    points = [point for p in prepared for point in p.points]
+    for point_pk, point in zip(bulk.reserve_ids(ContactPoint, len(points)), points, strict=True):
+        point.pk = point_pk
+    for p in prepared:
+        for point in p.points:
+            point.customer_id = p.customer.pk
+        for address in p.addresses:
+            address.customer_id = p.customer.pk
+    bulk.insert_rows(
+        *bulk.table_columns(ContactPoint, POINT_COLUMNS),
+        bulk.model_rows(ContactPoint, POINT_COLUMNS, points),
+    )
+    bulk.insert_rows(
+        *bulk.table_columns(Address, ADDRESS_COLUMNS),
+        bulk.model_rows(Address, ADDRESS_COLUMNS, [a for p in prepared for a in p.addresses]),
+    )
+    through = Customer.tags.through
+    bulk.insert_rows(
+        *bulk.table_columns(through, ("customer", "tag")),
+        [(p.customer.pk, tags[name].pk) for p in prepared for name in p.tag_names],
+    )
+    keys = [
+        (kind, normalized, point.pk)
+        for p in prepared
+        for (kind, normalized), point in _wanted_keys(p.points).items()
+    ]
+    key_table = bulk.table_columns(UniqueContactKey, ("kind", "normalized", "contact_point"))
+    bulk.insert_rows(*key_table, keys)
+    audit.record_bulk(
+        actor=actor,
+        action=AuditAction.CREATE,
+        items=[(p.customer, created_changes(p), p.customer.pk) for p in prepared],
+    )
 
 
 def tags_by_name(*, actor: User, names: list[str]) -> dict[str, Tag]:

@@ -30,7 +30,6 @@ from guanxi.customers import normalize
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import (
     PHONE_KINDS,
-    Address,
     ContactPoint,
     ContactPointKind,
     Customer,
@@ -442,32 +441,19 @@ class ImportRun:
             if code:
                 taken.add(code)
             kept.append((row, p))
+        # Phone numbers and e-mails the administrator made unique: against the base and the file.
+        clashes = customer_services.new_contact_key_clashes(
+            actor=self.actor, prepared=[p for _r, p in kept]
+        )
+        for index in sorted(clashes):
+            self._validation_error(outcome, kept[index][0], clashes[index])
+        kept = [item for index, item in enumerate(kept) if index not in clashes]
         if not kept:
             return
         names = sorted({n for _r, p in kept for n in p.tag_names})
         tags = customer_services.tags_by_name(actor=self.actor, names=names) if names else {}
-        customers = [p.customer for _r, p in kept]
-        Customer.objects.bulk_create(customers, batch_size=500)
-        points, addresses, links = [], [], []
-        through = Customer.tags.through
-        for _row, p in kept:
-            for point in p.points:
-                point.customer_id = p.customer.pk
-                points.append(point)
-            for address in p.addresses:
-                address.customer_id = p.customer.pk
-                addresses.append(address)
-            for name in p.tag_names:
-                links.append(through(customer_id=p.customer.pk, tag_id=tags[name].pk))
-        ContactPoint.objects.bulk_create(points, batch_size=1000)
-        Address.objects.bulk_create(addresses, batch_size=1000)
-        through.objects.bulk_create(links, batch_size=1000)
-        audit.record_bulk(
-            actor=self.actor,
-            action=AuditAction.CREATE,
-            items=[
-                (p.customer, customer_services.created_changes(p), p.customer.pk) for _r, p in kept
-            ],
+        customer_services.create_prepared_customers(
+            actor=self.actor, prepared=[p for _r, p in kept], tags=tags
         )
         created_rows = {id(row) for row, _p in kept}
         for row, p in kept:

@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Q, Sum
 
 from guanxi.accounts.models import Team, User
 from guanxi.core import demo
-from guanxi.customers import selectors
+from guanxi.customers import search_index, selectors
 from guanxi.customers.keys import search_keys
 from guanxi.customers.models import Address, Contact, ContactPoint, Customer
 from guanxi.customers.normalize import normalize_email, normalize_phone
@@ -174,7 +174,7 @@ def test_bulk_mode_rebuilds_the_index_and_keeps_the_schema() -> None:
     before = schema()
     demo.seed(customers=120, orders=300, seed=3, rebuild_index=True, out=lambda _: None)
     assert schema() == before
-    assert demo.search_triggers_present()
+    assert search_index.triggers_present()
     c = Customer.objects.order_by("?").first()
     admin = User.objects.create_superuser("root2", "r@example.com", "x")
     assert c.pk in selectors.search(

@@ -86,3 +86,35 @@ def test_masked_email_hides_the_local_part(email):
     masked = masking.mask("email", email)
     local, _, domain = email.rpartition("@")
     assert masked == local[:1] + "***@" + domain
+
+
+# Chinese characters with several readings in and out of phrases (重庆, 银行, 长大, 音乐), Latin,
+# digits, full-width forms, spaces of several kinds and punctuation.
+MIXED_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("重庆银行长大音乐和平字节跳动科技有限公司王伟张秀英単體") + list("ByteDance ltd 123")
+        + ["\u3000", "\t", "\n", "\xa0", "\u2003", "Ａ", "１", "（", "）", "-", ".", "·"]
+    ),
+    max_size=24,
+)  # fmt: skip
+
+
+@given(MIXED_TEXT)
+def test_clean_text_collapses_the_spaces_a_regular_expression_finds(value):
+    import re
+    import unicodedata
+
+    expected = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
+    assert normalize.clean_text(value) == expected
+
+
+@given(MIXED_TEXT)
+def test_pinyin_by_cached_runs_is_the_pinyin_of_the_whole_text(value):
+    from pypinyin import Style, lazy_pinyin
+
+    text = normalize.text_key(value)
+    full = "".join(lazy_pinyin(text, errors="default")).casefold()
+    initials = "".join(
+        lazy_pinyin(text, style=Style.FIRST_LETTER, strict=False, errors="default")
+    ).casefold()
+    assert normalize.pinyin(value) == ((full, initials) if text else ("", ""))

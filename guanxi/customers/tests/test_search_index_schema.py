@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from guanxi.core import demo
-from guanxi.customers import selectors
+from guanxi.customers import search_index, selectors
 from guanxi.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +16,7 @@ def test_search_triggers_survive_every_migration():
     migration must recreate them (0005 does), or new customers are never found by search."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite only: PostgreSQL searches the column itself")
-    assert demo.search_triggers_present()
+    assert search_index.triggers_present()
 
 
 def test_a_new_customer_is_found_by_a_substring_of_its_name(two_teams):

@@ -1,0 +1,126 @@
+"""Model validation for writers that check many records (imports).
+
+`full_clean` gives exactly the outcome of Django's `Model.full_clean` (without the uniqueness
+checks), but skips Django's per-field work when every value already has its field's Python type
+and obviously passes the field's checks (required, length, choices): the common case of
+a value a service has already cleaned. Anything else, and every error, goes through Django's
+own `full_clean`, so the messages and conversions are Django's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import functools
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.core import validators as django_validators
+from django.core.exceptions import ValidationError
+from django.db import models
+
+# Validators the quick check below covers itself (length and NUL characters in text).
+_COVERED = (django_validators.MaxLengthValidator, django_validators.ProhibitNullCharactersValidator)
+
+
+def _type_of(field: models.Field) -> type | tuple[type, ...] | None:
+    """The Python type a field's cleaned value has; None when the quick check does not apply."""
+    if isinstance(field, models.JSONField):
+        return object
+    if isinstance(field, (models.CharField, models.TextField)):
+        return str
+    if isinstance(field, models.DateTimeField):
+        return dt.datetime
+    if isinstance(field, models.DateField):
+        return dt.date
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.DecimalField):
+        return decimal.Decimal
+    if isinstance(field, (models.IntegerField, models.AutoField)):
+        return int
+    return None
+
+
+@functools.cache
+def _plan(model: type[models.Model], exclude: frozenset[str]) -> tuple[Any, ...] | None:
+    """Per field: (attname, type, blank, max_length, choices, empty values, validators
+    left to run, whether a date, JSON encoder). None when a field or the model needs Django's
+    full treatment."""
+    meta = model._meta
+    if meta.constraints or model.clean is not models.Model.clean:
+        return None
+    plan = []
+    for field in meta.concrete_fields:
+        if field.name in exclude or field.attname in exclude:
+            continue
+        if field.primary_key:
+            continue
+        if field.is_relation:
+            # Only an empty link is checked here; a set one is looked up the Django way.
+            plan.append(
+                (field.attname, None, field.blank, None, None, field.empty_values, (), False, None)
+            )
+            continue
+        kind = _type_of(field)
+        if kind is None:
+            return None
+        choices = frozenset(k for k, _v in field.flatchoices) if field.choices else None
+        extra = tuple(v for v in field.validators if not isinstance(v, _COVERED))
+        plan.append(
+            (
+                field.attname,
+                kind,
+                field.blank,
+                getattr(field, "max_length", None) if kind is str else None,
+                choices,
+                field.empty_values,
+                extra,
+                kind is dt.date,
+                field.encoder if kind is object else None,
+            )
+        )
+    return tuple(plan)
+
+
+def _passes(instance: models.Model, plan: Iterable[tuple[Any, ...]]) -> bool:
+    for attname, kind, blank, max_length, choices, empty, extra, is_date, encoder in plan:
+        value = getattr(instance, attname)
+        if value in empty:  # Django skips an empty value of a blank field, refuses any other
+            if blank:
+                continue
+            return False
+        if kind is None:  # a link to another record
+            return False
+        if kind is object:  # JSON: what Django checks is that it can be written as JSON
+            try:
+                json.dumps(value, cls=encoder)
+            except (TypeError, ValueError):
+                return False
+        elif (
+            not isinstance(value, kind)
+            or isinstance(value, bool) is not (kind is bool)
+            or (is_date and isinstance(value, dt.datetime))
+        ):
+            return False
+        if max_length is not None and (len(value) > max_length or "\x00" in value):
+            return False
+        if choices is not None and value not in choices:
+            return False
+        for validator in extra:
+            try:
+                validator(value)
+            except ValidationError:
+                return False  # Django's full_clean reports it, keyed by the field
+    return True
+
+
+def full_clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
+    """`instance.full_clean(exclude=exclude, validate_unique=False)`, quicker for values that
+    are already clean. Raises Django's ValidationError, with Django's messages."""
+    exclude = frozenset(exclude)
+    plan = _plan(type(instance), exclude)
+    if plan is not None and _passes(instance, plan):
+        return
+    instance.full_clean(exclude=list(exclude), validate_unique=False)
