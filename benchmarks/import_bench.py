@@ -15,10 +15,10 @@ import csv
 import io
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
-import resource
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ ANY_VALUE = st.one_of(
     st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1)).map(
         lambda d: d.replace(tzinfo=dt.UTC)
     ),
-    st.decimals(min_value=-10**15, max_value=10**15, places=3, allow_nan=False),
+    st.decimals(min_value=-(10**15), max_value=10**15, places=3, allow_nan=False),
     st.lists(st.text(max_size=3), max_size=2),
     st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
     st.just({1, 2}),

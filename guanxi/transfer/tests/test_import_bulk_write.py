@@ -55,7 +55,12 @@ def test_imported_customer_has_the_completeness_create_customer_gives(
                 {"kind": "email", "value": "hand@example.com"},
             ],
             "addresses": [
-                {"province": "浙江省", "city": "杭州市", "street": "文三路1号", "postcode": "310000"}
+                {
+                    "province": "浙江省",
+                    "city": "杭州市",
+                    "street": "文三路1号",
+                    "postcode": "310000",
+                }
             ],
         },
     )
@@ -83,7 +88,10 @@ def test_with_unique_phones_an_import_refuses_numbers_the_base_or_the_file_has(
     )
     hidden = customer_services.create_customer(
         actor=two_teams.rep_b,
-        data={"display_name": "别组客户", "contact_points": [{"kind": "mobile", "value": "13900130001"}]},
+        data={
+            "display_name": "别组客户",
+            "contact_points": [{"kind": "mobile", "value": "13900130001"}],
+        },
     )
     rows = [person(1), person(2), person(3, mobile="139 0013 0002")]
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows]))
@@ -95,7 +103,8 @@ def test_with_unique_phones_an_import_refuses_numbers_the_base_or_the_file_has(
     assert not Customer.objects.filter(display_name__in=["导入客户1", "导入客户3"]).exists()
     keys = UniqueContactKey.objects.filter(normalized="+8613900130002")
     assert keys.get().contact_point.customer.display_name == "导入客户2"
-    assert UniqueContactKey.objects.get(normalized="+8613900130001").contact_point.customer == hidden
+    taken = UniqueContactKey.objects.get(normalized="+8613900130001")
+    assert taken.contact_point.customer == hidden
 
 
 def test_ids_of_purged_customers_are_never_given_again(two_teams, csv_bytes, run_import):
