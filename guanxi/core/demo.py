@@ -386,29 +386,6 @@ def _sqlite_indexes_off(enabled: bool, tables: Sequence[str]) -> Iterator[None]:
                 cursor.execute(sql)
 
 
-@contextmanager
-def _sqlite_bulk_pragmas() -> Iterator[None]:
-    """A larger page cache and no sync per commit while seeding (WAL keeps the file
-    consistent; a crash loses at most the last batches). Restored afterwards."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        cache = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA synchronous")
-        sync = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB
-        cursor.execute("PRAGMA synchronous = NORMAL")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {cache}")
-            cursor.execute(f"PRAGMA synchronous = {sync}")
-
-
 def analyze() -> None:
     """Fresh planner statistics after a bulk load."""
     with connection.cursor() as cursor:
@@ -907,7 +884,7 @@ def seed(
     last_report = t0 = time.perf_counter()
     tables = [table for table, _columns in writer.tables.values()]
     with (
-        _sqlite_bulk_pragmas(),
+        bulk.sqlite_bulk_pragmas(),
         search_index.triggers_off(rebuild_index),
         _sqlite_indexes_off(rebuild_index, tables),
     ):

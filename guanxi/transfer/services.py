@@ -24,7 +24,7 @@ from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
-from guanxi.core import context
+from guanxi.core import bulk, context
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.customers import normalize
 from guanxi.customers import services as customer_services
@@ -577,15 +577,16 @@ class ImportRun:
         numbered = enumerate(table.rows)
         done = start
         batch: list[_Row] = []
-        for index, cells in itertools.islice(numbered, start, None):
-            done = index + 1
-            if any(cells):
-                batch.append(_Row(number=table.first_row_number + index, cells=cells))
-            if len(batch) >= size:
+        with bulk.sqlite_bulk_pragmas():
+            for index, cells in itertools.islice(numbered, start, None):
+                done = index + 1
+                if any(cells):
+                    batch.append(_Row(number=table.first_row_number + index, cells=cells))
+                if len(batch) >= size:
+                    self.run_batch(batch, done)
+                    batch = []
+            if batch or done != self.imp.rows_done:
                 self.run_batch(batch, done)
-                batch = []
-        if batch or done != self.imp.rows_done:
-            self.run_batch(batch, done)
 
 
 def _key_field(key: str) -> str:
