@@ -49,6 +49,7 @@ from .models import (
     Note,
     Tag,
     UniqueContactKey,
+    code_lookup,
 )
 from .policies import assignable_owner_q, may, visible_q
 
@@ -371,7 +372,9 @@ def _check_unique_credit_code(actor: User | None, customer: Customer) -> None:
     customer only to a user who may see it."""
     if not customer.credit_code:
         return
-    clash = Customer.objects.filter(credit_code=customer.credit_code, deleted_at__isnull=True)
+    clash = Customer.objects.filter(
+        code_lookup("credit_code", [customer.credit_code]), deleted_at__isnull=True
+    )
     if customer.pk:
         clash = clash.exclude(pk=customer.pk)
     other = clash.only("pk", "display_name").first()

@@ -21,7 +21,7 @@ from guanxi.audit import services as audit
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Customer, CustomerKind
+from guanxi.customers.models import Customer, CustomerKind, code_lookup
 from guanxi.followups import services as followups
 from guanxi.followups.models import Task, TaskStatus
 from guanxi.interactions.models import Interaction
@@ -63,7 +63,7 @@ def company_owner(customer: Customer, claimer: User) -> User | None:
     social credit code, or, for an organisation, the same name key."""
     same = Q()
     if customer.credit_code:
-        same |= Q(credit_code=customer.credit_code)
+        same |= code_lookup("credit_code", [customer.credit_code])
     if customer.kind == CustomerKind.ORGANISATION and customer.name_key:
         same |= Q(name_key=customer.name_key, kind=CustomerKind.ORGANISATION)
     if not same:

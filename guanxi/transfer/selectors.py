@@ -21,7 +21,7 @@ def _pk(pk) -> int:
 def import_list(*, user: User) -> QuerySet[Import]:
     if not user.is_authenticated:
         return Import.objects.none()
-    return Import.objects.filter(created_by_id=user.pk).defer("content")
+    return Import.objects.filter(created_by_id=user.pk)
 
 
 def import_get(*, user: User, pk) -> Import:

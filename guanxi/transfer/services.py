@@ -35,6 +35,7 @@ from guanxi.customers.models import (
     Customer,
     CustomerKind,
     CustomFieldDefinition,
+    code_lookup,
 )
 from guanxi.customers.selectors import customer_list
 from guanxi.jobs.services import start_job
@@ -45,6 +46,7 @@ from .models import (
     Export,
     FileFormat,
     Import,
+    ImportFile,
     ImportKey,
     ImportMode,
     ImportRowError,
@@ -81,10 +83,10 @@ def upload_import(*, actor: User, filename: str, content: bytes, language: str =
         created_by=actor,
         language=language[:10],
         filename=filename,
-        content=content,
         size=len(content),
         **info,
     )
+    ImportFile.objects.create(import_run=imp, content=content)
     audit.record_create(
         actor=actor, instance=imp, fields=("filename", "file_format", "size", "total_rows")
     )
@@ -229,7 +231,7 @@ def _find_by_key(key: str, values: Iterable[str]) -> dict[str, int]:
         return {}
     live = Customer.objects.filter(deleted_at__isnull=True)
     if key in (ImportKey.EXTERNAL_ID, ImportKey.CREDIT_CODE):
-        pairs = live.filter(**{f"{key}__in": values}).values_list(key, "id")
+        pairs = live.filter(code_lookup(key, values)).order_by().values_list(key, "id")
     else:
         kinds = PHONE_KINDS if key == ImportKey.PHONE else (ContactPointKind.EMAIL,)
         pairs = ContactPoint.objects.filter(
@@ -423,9 +425,9 @@ class ImportRun:
         # The unified social credit code is unique among live customers, and in the file.
         codes = {p.customer.credit_code for _r, p in prepared if p.customer.credit_code}
         taken = set(
-            Customer.objects.filter(credit_code__in=codes, deleted_at__isnull=True).values_list(
-                "credit_code", flat=True
-            )
+            Customer.objects.filter(code_lookup("credit_code", codes), deleted_at__isnull=True)
+            .order_by()
+            .values_list("credit_code", flat=True)
         )
         kept: list[tuple[_Row, customer_services.PreparedCustomer]] = []
         for row, p in prepared:
@@ -569,7 +571,10 @@ class ImportRun:
             self.progress.advance_to(rows_done, force=True)
 
     def run(self) -> None:
-        table = files.open_table(bytes(self.imp.content), self.imp.file_format, self.imp.encoding)
+        content = ImportFile.objects.filter(import_run_id=self.imp.pk).values_list(
+            "content", flat=True
+        )
+        table = files.open_table(bytes(content.get()), self.imp.file_format, self.imp.encoding)
         start = self.imp.rows_done  # the checkpoint: rows already handled by an earlier attempt
         if self.progress is not None and self.imp.total_rows:
             self.progress.set_total(self.imp.total_rows)
@@ -811,7 +816,8 @@ def delete_old_files(*, older_than_days: int | None = None) -> int:
             status__in=[TransferStatus.QUEUED, TransferStatus.RUNNING]
         )
         ImportRowError.objects.filter(import_run__in=old).delete()
-        n += old.update(content=b"", sample=[], preview={}, file_deleted=True)
+        ImportFile.objects.filter(import_run__in=old).delete()
+        n += old.update(sample=[], preview={}, file_deleted=True)
         n += (
             Export.objects.filter(created_at__lt=cutoff, file_deleted=False)
             .exclude(status__in=[TransferStatus.QUEUED, TransferStatus.RUNNING])

@@ -254,6 +254,8 @@ def test_old_files_are_deleted(two_teams, book, django_capture_on_commit_callbac
 
     from django.utils import timezone
 
+    from guanxi.transfer.models import ImportFile
+
     e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv")
     imp = services.upload_import(
         actor=two_teams.rep_a, filename="a.csv", content=csv_bytes([["姓名"], ["x"]])
@@ -265,4 +267,5 @@ def test_old_files_are_deleted(two_teams, book, django_capture_on_commit_callbac
     assert services.delete_old_files() == 2
     e.refresh_from_db()
     imp.refresh_from_db()
-    assert e.file_deleted and bytes(e.content) == b"" and bytes(imp.content) == b""
+    assert e.file_deleted and bytes(e.content) == b""
+    assert imp.file_deleted and not ImportFile.objects.filter(import_run=imp).exists()

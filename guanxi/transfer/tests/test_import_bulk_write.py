@@ -114,3 +114,14 @@ def test_ids_of_purged_customers_are_never_given_again(two_teams, csv_bytes, run
     Customer.objects.filter(pk=top_id).delete()  # purged for good
     run_import(user, csv_bytes([HEADER, person(1)]))
     assert Customer.objects.get(display_name="导入客户1").pk > top_id
+
+
+def test_the_file_is_kept_apart_from_the_import_row_that_each_batch_updates(
+    two_teams, csv_bytes, run_import
+):
+    from guanxi.transfer.models import Import, ImportFile
+
+    content = csv_bytes([HEADER, person(1)])
+    imp = run_import(two_teams.rep_a, content)
+    assert "content" not in {f.name for f in Import._meta.concrete_fields}
+    assert bytes(ImportFile.objects.get(import_run=imp).content) == content
