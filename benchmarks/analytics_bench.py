@@ -74,14 +74,20 @@ def main() -> None:
         print(
             f"{label} (as of {day:%Y-%m-%d}, load {load:.2f}): total {total:.2f} s"
             f" (cpu {cpu:.2f} s) · "
-            + " · ".join(f"{k} {v:.2f} s" for k, v in phases.items())
+            + " · ".join(
+                f"{k} {v:.2f} s (cpu {phases[k + '_cpu']:.2f})"
+                for k, v in phases.items()
+                if not k.endswith("_cpu")
+            )
             + f" · changed customers {out['changed_customers']:,} · warnings {out['warnings']:,}"
         )
         if i > 0:
             runs.append({**phases, "total": total, "cpu": cpu})
     print(f"median of runs (load average now {os.getloadavg()[0]:.2f}):")
-    for key in ("read", "fit", "score", "write", "total", "cpu"):
-        print(f"  {key:6s} {statistics.median(r[key] for r in runs):6.2f} s")
+    for key in ("read", "fit", "score", "write_scores", "write_customers", "write", "total"):
+        wall = statistics.median(r[key] for r in runs)
+        cpu = statistics.median(r["cpu" if key == "total" else f"{key}_cpu"] for r in runs)
+        print(f"  {key:16s} {wall:6.2f} s  cpu {cpu:6.2f} s")
     fit = services.latest_fit()
     print(
         f"fit: r={fit.r:.4g} alpha={fit.alpha:.4g} a={fit.a:.4g} b={fit.b:.4g} "

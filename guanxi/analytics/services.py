@@ -11,6 +11,7 @@ a derived field changed, with one audit event and one lifecycle history row per 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -263,60 +264,60 @@ _RFM_STRINGS = np.array(
 _KEPT_COLUMNS = ("winback_task_id",)
 
 
-def _float_list(values: np.ndarray, decimals: int | None, nan_is_null: bool) -> list:
-    """A column as a Python list: floats, with NULL for NaN and infinities. The sqlite3 module
-    binds a float NaN as NULL, and binds floats far faster than None (None goes through the
-    module's adaptation lookup, an order of magnitude slower per value), so on SQLite the
-    missing values stay NaN; other databases get None."""
+def _nullable(values: np.ndarray, decimals: int | None, nan_is_null: bool) -> np.ndarray:
+    """A column of floats with NULL for NaN and infinities. The sqlite3 module binds a float
+    NaN as NULL, and binds floats far faster than None (None goes through the module's
+    adaptation lookup, an order of magnitude slower per value), so on SQLite a missing value
+    stays NaN; other databases get None."""
     values = np.asarray(values, dtype=np.float64)
     if decimals is not None:
         values = np.round(values, decimals)
     missing = ~np.isfinite(values)
     if nan_is_null:
-        return np.where(missing, np.nan, values).tolist() if missing.any() else values.tolist()
-    out = values.tolist()
-    for i in np.flatnonzero(missing).tolist():
-        out[i] = None
+        return np.where(missing, np.nan, values) if missing.any() else values
+    out = values.astype(object)
+    out[missing] = None
     return out
 
 
 def _score_columns(
     batch: scoring.Batch, result: scoring.Result, computed_at: Any, keep_profit: bool
-) -> list[list]:
-    """The values of _SCORE_COLUMNS, one list per column, in the batch's order. On SQLite
-    missing values are NaN (stored as NULL) and booleans 0/1, as SQLite stores them; whole
-    numbers given as floats (days since the last purchase) are stored as integers by the
-    column's integer affinity, so the stored rows are the same as with ints and None."""
+) -> list[np.ndarray]:
+    """The values of _SCORE_COLUMNS, one array per column, in the batch's order (numpy
+    arrays: a million Python objects per column would only burden the garbage collector;
+    _rows makes Python values a slice at a time). On SQLite missing values are NaN (stored
+    as NULL) and booleans 0/1, as SQLite stores them; days since the last purchase go as
+    whole floats, which the column's integer affinity stores as integers: the stored rows are
+    the same as with ints, None and booleans, which the other databases get."""
     n = len(batch)
     sqlite = connection.vendor == "sqlite"
     rfm = _RFM_STRINGS[
         result.r_score.astype(np.int64) * 100
         + result.f_score.astype(np.int64) * 10
         + result.m_score.astype(np.int64)
-    ].tolist()
-    segments = np.array(scoring.SEGMENTS, dtype=object)[result.segment].tolist()
+    ]
+    segments = np.array(scoring.SEGMENTS, dtype=object)[result.segment]
     recency = np.trunc(np.asarray(result.recency_days, dtype=np.float64))
     if sqlite:
-        recency_list = _float_list(recency, None, True)
-        warning = result.warning.astype(np.int64).tolist()
+        recency = _nullable(recency, None, True)
+        warning = result.warning.astype(np.int64)
     else:
         known = np.isfinite(recency)
-        recency_list = np.where(known, recency, 0).astype(np.int64).tolist()
-        for i in np.flatnonzero(~known).tolist():
-            recency_list[i] = None
-        warning = result.warning.astype(bool).tolist()
+        recency = np.where(known, recency, 0).astype(np.int64).astype(object)
+        recency[~known] = None
+        warning = result.warning.astype(bool)
 
-    def nullable(values: np.ndarray, decimals: int | None = None) -> list:
-        return _float_list(values, decimals, sqlite)
+    def nullable(values: np.ndarray, decimals: int | None = None) -> np.ndarray:
+        return _nullable(values, decimals, sqlite)
 
     return [
-        batch.ids.astype(np.int64).tolist(),
-        recency_list,
-        batch.order_count.astype(np.int64).tolist(),
-        np.round(batch.average_spent, 2).tolist(),
-        result.r_score.astype(np.int64).tolist(),
-        result.f_score.astype(np.int64).tolist(),
-        result.m_score.astype(np.int64).tolist(),
+        batch.ids.astype(np.int64),
+        recency,
+        batch.order_count.astype(np.int64),
+        np.round(batch.average_spent, 2),
+        result.r_score.astype(np.int64),
+        result.f_score.astype(np.int64),
+        result.m_score.astype(np.int64),
         rfm,
         segments,
         nullable(result.p_alive),
@@ -326,19 +327,18 @@ def _score_columns(
         nullable(result.expected_spend, 2),
         nullable(result.clv, 2),
         nullable(result.churn_risk),
-        nullable(result.profit, 2) if keep_profit else nullable(np.full(n, np.nan)),
-        np.round(result.referral_value, 2).tolist(),
+        nullable(result.profit if keep_profit else np.full(n, np.nan), 2),
+        np.round(result.referral_value, 2),
         nullable(result.usual_interval),
         warning,
-        np.round(batch.cost_total, 2).tolist(),
-        [computed_at] * n,
+        np.round(batch.cost_total, 2),
+        np.full(n, computed_at, dtype=object),
     ]
 
 
-def _rows(columns: list[list], start: int, stop: int) -> list[tuple]:
-    """Row tuples of one slice of the columns (a slice at a time keeps the number of live
-    tuples, and the garbage collector's work over them, small)."""
-    return list(zip(*(c[start:stop] for c in columns), strict=True))
+def _rows(columns: list[np.ndarray], start: int, stop: int) -> list[tuple]:
+    """Row tuples of one slice of the columns, as Python values."""
+    return list(zip(*(c[start:stop].tolist() for c in columns), strict=True))
 
 
 def _upsert_sql() -> str:
@@ -429,7 +429,7 @@ def _rebuild_table(columns: list[list], ids: np.ndarray) -> None:
         cursor.execute(f"CREATE TABLE {qn(new)} (" + create[len(head) :])
 
         # The kept columns of the customers being rewritten, where they hold a value.
-        kept = [[np.nan] * n for _ in _KEPT_COLUMNS]
+        kept = [np.full(n, np.nan, dtype=object) for _ in _KEPT_COLUMNS]
         cursor.execute(
             f"SELECT customer_id, {', '.join(_KEPT_COLUMNS)} FROM {qn(table)} "  # noqa: S608 (constants)
             f"WHERE {' OR '.join(f'{c} IS NOT NULL' for c in _KEPT_COLUMNS)}"
@@ -555,6 +555,23 @@ def _fit_from(row: ModelFit | None) -> scoring.Fit:
 # --- recompute --------------------------------------------------------------------------------
 
 
+class _PhaseClock:
+    """Wall and CPU seconds of the phases of a run, into `timings` ("read", "read_cpu"...):
+    CPU time shows the work done when a shared machine stretches the wall time."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[phase] = time.perf_counter() - wall
+            self.timings[f"{phase}_cpu"] = time.process_time() - cpu
+
+
 def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None = None) -> dict:
     """Fit the models and score every live customer. Returns the phase timings (seconds).
 
@@ -566,27 +583,22 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
     as_of_day = day_number(moment)
     rules = rules_from(get_settings())
     timings: dict[str, float] = {}
+    clock = _PhaseClock(timings)
 
-    t0 = time.perf_counter()
-    batch = read_batch(as_of=as_of)
-    timings["read"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    # The previous fit is a good starting point (fewer iterations; the optimum is the same).
-    fit = scoring.fit_models(batch, as_of_day, start=_fit_from(latest_fit()))
-    timings["fit"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
-    timings["score"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        write_scores(batch, result, computed_at=now, keep_profit=as_of is None, rebuild=True)
-        timings["write_scores"] = time.perf_counter() - t0
-        changed = 0
+    with clock("read"):
+        batch = read_batch(as_of=as_of)
+    with clock("fit"):
+        # The previous fit is a good starting point (fewer iterations; the optimum is the same).
+        fit = scoring.fit_models(batch, as_of_day, start=_fit_from(latest_fit()))
+    with clock("score"):
+        result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
+    changed = 0
+    with clock("write"), transaction.atomic():
+        with clock("write_scores"):
+            write_scores(batch, result, computed_at=now, keep_profit=as_of is None, rebuild=True)
         if as_of is None:
-            changed = apply_customer_changes(batch, result, at=now)
+            with clock("write_customers"):
+                changed = apply_customer_changes(batch, result, at=now)
         row = ModelFit.objects.create(
             fitted_at=now,
             as_of=moment,
@@ -602,7 +614,6 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
             converged=fit.converged,
             cuts=result.extra["cuts"],
         )
-    timings["write"] = time.perf_counter() - t0
     ModelFit.objects.filter(pk=row.pk).update(timings=timings)
     return {
         "customers": len(batch),

@@ -270,8 +270,11 @@ def test_the_rebuild_and_the_upsert_leave_the_same_rows(shop):
     # And the same as parameters in the form other databases get (None for missing values,
     # booleans): the NaN and 0/1 that SQLite is given are stored as NULL and 0/1.
     columns = services._score_columns(batch, result, "x", True)
-    columns[-1] = [connection.ops.adapt_datetimefield_value(NOW)] * len(batch)
-    plain = [[None if isinstance(v, float) and v != v else v for v in column] for column in columns]
+    columns[-1][:] = connection.ops.adapt_datetimefield_value(NOW)
+    plain = [
+        [None if isinstance(v, float) and v != v else v for v in column.tolist()]
+        for column in columns
+    ]
     plain[services._SCORE_COLUMNS.index("warning")] = [bool(v) for v in result.warning]
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM analytics_customerscore")
