@@ -144,9 +144,6 @@ def day_number(moment: dt.datetime) -> float:
 
 
 def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -> str:
-    """The inputs of the customers, in id order. For some customers (`ids`) the cost totals
-    and referral values come in the same statement; for all of them (None) the cost totals
-    are read apart (_cost_totals) and the referral values computed from the batch."""
     if as_of:
         source = f"""
             LEFT JOIN (
@@ -165,10 +162,7 @@ def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -
         source = ""
         count, total, average = "c.order_count", "c.total_spent", "c.average_order_value"
         first, last, contact = "c.first_purchase_at", "c.last_purchase_at", "c.last_interaction_at"
-    cost, join, referral = "0", "", "0"
-    if ids is not None:
-        cost = _num("COALESCE(s.cost_total, 0)")
-        join = "LEFT JOIN analytics_customerscore s ON s.customer_id = c.id"
+    referral = "0"
     if referrals_in_sql:
         referral = _num(
             "COALESCE((SELECT SUM(r.total_spent) FROM customers_customer r "
@@ -185,10 +179,10 @@ def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -
                {_code("c.status", scoring.STATUSES)},
                {_code("c.value_tier", scoring.TIERS)},
                COALESCE(c.referred_by_id, 0),
-               {cost},
+               {_num("COALESCE(s.cost_total, 0)")},
                {referral}
         FROM customers_customer c
-        {join}
+        LEFT JOIN analytics_customerscore s ON s.customer_id = c.id
         {source}
         WHERE {where}
         ORDER BY c.id"""  # noqa: S608 (constants; values are parameters)
@@ -213,9 +207,6 @@ def read_batch(*, ids: Iterable[int] | None = None, as_of: dt.datetime | None = 
     ).reshape(-1, 13)
     del rows
 
-    if id_list is None:
-        data[:, 11] = _cost_totals(data[:, 0])
-
     def days(col):
         values = data[:, col]
         return np.where(values <= _NULL_DAY, np.nan, values)
@@ -235,29 +226,6 @@ def read_batch(*, ids: Iterable[int] | None = None, as_of: dt.datetime | None = 
         cost_total=data[:, 11],
         referral_value=data[:, 12] if id_list is not None else None,
     )
-
-
-def _cost_totals(ids: np.ndarray) -> np.ndarray:
-    """The cost totals kept in the score rows of these customers (sorted ids), 0 where there
-    is no row: one pass over the narrow score table, cheaper than a join of a million
-    customers to it (two index lookups each)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT customer_id, {_num('cost_total')} FROM analytics_customerscore"  # noqa: S608 (constants)
-        )
-        rows = cursor.fetchall()
-    pairs = np.fromiter(
-        itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * 2
-    ).reshape(-1, 2)
-    del rows
-    order = np.argsort(pairs[:, 0], kind="stable")
-    known, costs = pairs[order, 0], pairs[order, 1]
-    out = np.zeros(len(ids))
-    if known.size:
-        at = np.minimum(np.searchsorted(known, ids), known.size - 1)
-        found = known[at] == ids
-        out[found] = costs[at[found]]
-    return out
 
 
 # --- writing ----------------------------------------------------------------------------------
