@@ -5,8 +5,9 @@ behind profit, win-back tasks, and the scoring settings.
 Reading: one SELECT of the per-customer aggregate columns (DESIGN.md: scores are computed over
 one row per customer, never over the orders) straight into numpy arrays. Only an `as_of` run
 reads the orders, in one grouped SQL statement (a scan of the orders table: about 20 s at 20M
-orders on SQLite). Writing: the narrow score table with executemany; the customer rows only where
-a derived field changed, with one audit event and one lifecycle history row per change, in bulk.
+orders on SQLite). Writing: the narrow score table with executemany (a full recompute on SQLite
+rebuilds the table instead: _rebuild_table); the customer rows only where a derived field
+changed, with one audit event and one lifecycle history row per change, in bulk.
 """
 
 from __future__ import annotations
@@ -395,13 +396,13 @@ def _can_rebuild() -> bool:
     return True
 
 
-def _rebuild_table(columns: list[list], ids: np.ndarray) -> None:
+def _rebuild_table(columns: list[np.ndarray], ids: np.ndarray) -> None:
     """SQLite: write every score row into a new table and swap it in, in the caller's
     transaction. Rewriting a million rows in place costs SQLite far more than writing them
-    afresh: every row's update moves its entries in each secondary index (the segment, CLV,
-    churn risk and warning ones), at random places. Here the rows go into a table without
-    secondary indexes in key order (appends), then the indexes are built in one sorted pass
-    each, the old table is dropped and the new one renamed.
+    afresh (docs/benchmarks.md): every row is found, rewritten, and its entries moved in the
+    secondary indexes at random places. Here the rows go into a table without secondary
+    indexes in key order (appends), then the indexes are built in one sorted pass each, the
+    old table is dropped and the new one renamed.
 
     The new table is created from the current table's own CREATE statement, and the indexes
     from theirs (sqlite_master), so the migrations stay the only source of the schema. The
