@@ -2,11 +2,13 @@
 administrator (every customer: read from the summary table) and a sales user (their own few
 hundred customers: computed live), timed in-process with django.test.Client.
 
-Runs on an existing benchmark database (seeded by api_bench.py) in benchmarks/out/ — copy it
-there and migrate it first; this script never seeds. It rebuilds the dashboard summary once
-(timed: that is the job that keeps the administrator's figures fresh), then measures.
+Runs on an existing benchmark database (seeded by api_bench.py) in benchmarks/out/, or the
+one given with --out (e.g. the 1M / 20M base of analytics_bench.py in benchmarks/out20/) —
+migrate it first; this script never seeds. It rebuilds the dashboard summary once (timed: that
+is the job that keeps the administrator's figures fresh), then measures.
 
     python benchmarks/dashboard_bench.py --repeat 50
+    python benchmarks/dashboard_bench.py --out benchmarks/out20 --repeat 50
     python benchmarks/dashboard_bench.py --affinity      # also time the co-occurrence job
 
 p50 and p95 are over --repeat requests per user, after one warm-up request.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -36,12 +39,16 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--skip-summary", action="store_true", help="reuse the last summary")
     parser.add_argument("--affinity", action="store_true", help="time compute_affinity too")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="the database's directory")
     return parser.parse_args()
 
 
 def main() -> None:
     _environment()
     args = _args()
+    if args.out is not None:
+        (args.out / "static").mkdir(parents=True, exist_ok=True)
+        os.environ["GUANXI_VAR_DIR"] = str(args.out.resolve())
     import django
 
     django.setup()
@@ -77,19 +84,30 @@ def main() -> None:
         first = client.get("/api/v1/dashboard/", **headers)
         assert first.status_code == 200, first.content[:500]
         charts = len(first.json()["charts"])
-        times = []
+        times, cpu = [], []
         for _i in range(args.repeat):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get("/api/v1/dashboard/", **headers)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200
         times.sort()
         p50 = statistics.median(times)
         p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
+        cpu50 = statistics.median(cpu)
         ok = "ok" if p95 <= TARGET_MS else "SLOW"
-        print(f"{label:6s} {charts} charts  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {ok}")
+        print(
+            f"{label:6s} {charts} charts  p50 {p50:7.1f} ms  p95 {p95:7.1f} ms"
+            f"  cpu p50 {cpu50:7.1f} ms  load {os.getloadavg()[0]:.2f}  {ok}"
+        )
         out["results"].append(
-            {"user": label, "charts": charts, "p50_ms": round(p50, 1), "p95_ms": round(p95, 1)}
+            {
+                "user": label,
+                "charts": charts,
+                "p50_ms": round(p50, 1),
+                "p95_ms": round(p95, 1),
+                "cpu_p50_ms": round(cpu50, 1),
+            }
         )
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))

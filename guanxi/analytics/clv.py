@@ -207,8 +207,11 @@ def gamma_gamma_loglik(params: GammaGammaParams, x, m) -> np.ndarray:
     )
 
 
-def fit_gamma_gamma(x, m) -> tuple[GammaGammaParams, float, bool]:
-    """Maximum-likelihood Gamma-Gamma parameters over customers with x > 0 and m > 0."""
+def fit_gamma_gamma(
+    x, m, *, start: GammaGammaParams | None = None
+) -> tuple[GammaGammaParams, float, bool]:
+    """Maximum-likelihood Gamma-Gamma parameters over customers with x > 0 and m > 0.
+    `start` (e.g. the previous fit) saves iterations; the optimum does not depend on it."""
     x = np.asarray(x, dtype=float)
     m = np.asarray(m, dtype=float)
     keep = (x > 0) & (m > 0)
@@ -246,8 +249,12 @@ def fit_gamma_gamma(x, m) -> tuple[GammaGammaParams, float, bool]:
         g_g = q * n / g - np.sum(pxq / gxm)
         return float(ll) / n, np.array([g_p, g_q, g_g]) / n
 
-    start = np.array([1.0, 1.0, 1.0])
-    params, ll, ok = _optimise(fun_grad, start)
+    if start is not None and min(start.p, start.q, start.gamma / scale) > 0:
+        # Within the optimiser's bounds (logarithms in ±12), or the cold start.
+        first = np.clip(np.array([start.p, start.q, start.gamma / scale]), 1e-5, 1e5)
+    else:
+        first = np.array([1.0, 1.0, 1.0])
+    params, ll, ok = _optimise(fun_grad, first)
     # Spend was fitted in units of its mean (so gamma stays within the optimiser's bounds
     # whatever the currency): gamma scales back, the likelihood of m is that of m/scale less
     # log(scale) per customer.

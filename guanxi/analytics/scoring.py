@@ -193,8 +193,8 @@ def model_inputs(batch: Batch, as_of_day: float) -> tuple[np.ndarray, ...]:
 
 
 def fit_models(batch: Batch, as_of_day: float, start: Fit | None = None) -> Fit:
-    """Fit BG/NBD and Gamma-Gamma over the customers with purchases (starting the BG/NBD
-    optimiser from `start`, the previous fit, when given)."""
+    """Fit BG/NBD and Gamma-Gamma over the customers with purchases (starting the optimisers
+    from `start`, the previous fit, when given)."""
     buyers, x, t_x, T = model_inputs(batch, as_of_day)
     fit = Fit()
     if not buyers.any():
@@ -206,7 +206,9 @@ def fit_models(batch: Batch, as_of_day: float, start: Fit | None = None) -> Fit:
     except clv.FitError:
         return fit
     try:
-        fit.spend, _, spend_ok = clv.fit_gamma_gamma(x[buyers], batch.average_spent[buyers])
+        fit.spend, _, spend_ok = clv.fit_gamma_gamma(
+            x[buyers], batch.average_spent[buyers], start=start.spend if start else None
+        )
         fit.converged = fit.converged and spend_ok
     except clv.FitError:
         fit.spend = None

@@ -5,12 +5,14 @@ behind profit, win-back tasks, and the scoring settings.
 Reading: one SELECT of the per-customer aggregate columns (DESIGN.md: scores are computed over
 one row per customer, never over the orders) straight into numpy arrays. Only an `as_of` run
 reads the orders, in one grouped SQL statement (a scan of the orders table: about 20 s at 20M
-orders on SQLite). Writing: the narrow score table with executemany; the customer rows only where
-a derived field changed, with one audit event and one lifecycle history row per change, in bulk.
+orders on SQLite). Writing: the narrow score table with executemany (a full recompute on SQLite
+rebuilds the table instead: _rebuild_table); the customer rows only where a derived field
+changed, with one audit event and one lifecycle history row per change, in bulk.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -258,48 +260,86 @@ _RFM_STRINGS = np.array(
 )  # "543" from 543
 
 
-def _nullable(values: np.ndarray, decimals: int | None = None) -> list:
-    values = np.asarray(values, dtype=float)
+# Columns of the score table that a full recompute does not compute: a rebuild of the table
+# carries them over from the current rows (they must be nullable: NULL where there is none).
+_KEPT_COLUMNS = ("winback_task_id",)
+
+
+def _nullable(values: np.ndarray, decimals: int | None, nan_is_null: bool) -> np.ndarray:
+    """A column of floats with NULL for NaN and infinities. The sqlite3 module binds a float
+    NaN as NULL, and binds floats far faster than None (None goes through the module's
+    adaptation lookup, an order of magnitude slower per value), so on SQLite a missing value
+    stays NaN; other databases get None."""
+    values = np.asarray(values, dtype=np.float64)
     if decimals is not None:
         values = np.round(values, decimals)
+    missing = ~np.isfinite(values)
+    if nan_is_null:
+        return np.where(missing, np.nan, values) if missing.any() else values
     out = values.astype(object)
-    out[~np.isfinite(values)] = None
+    out[missing] = None
     return out
 
 
-def _score_rows(batch: scoring.Batch, result: scoring.Result, computed_at, keep_profit: bool):
+def _score_columns(
+    batch: scoring.Batch, result: scoring.Result, computed_at: Any, keep_profit: bool
+) -> list[np.ndarray]:
+    """The values of _SCORE_COLUMNS, one array per column, in the batch's order (numpy
+    arrays: a million Python objects per column would only burden the garbage collector;
+    _rows makes Python values a slice at a time). On SQLite missing values are NaN (stored
+    as NULL) and booleans 0/1, as SQLite stores them; days since the last purchase go as
+    whole floats, which the column's integer affinity stores as integers: the stored rows are
+    the same as with ints, None and booleans, which the other databases get."""
     n = len(batch)
+    sqlite = connection.vendor == "sqlite"
     rfm = _RFM_STRINGS[
-        result.r_score.astype(int) * 100 + result.f_score.astype(int) * 10 + result.m_score
+        result.r_score.astype(np.int64) * 100
+        + result.f_score.astype(np.int64) * 10
+        + result.m_score.astype(np.int64)
     ]
     segments = np.array(scoring.SEGMENTS, dtype=object)[result.segment]
-    recency = _nullable(result.recency_days)
-    recency = np.array([None if v is None else int(v) for v in recency], dtype=object)
-    columns = [
-        batch.ids.astype(object),
+    recency = np.trunc(np.asarray(result.recency_days, dtype=np.float64))
+    if sqlite:
+        recency = _nullable(recency, None, True)
+        warning = result.warning.astype(np.int64)
+    else:
+        known = np.isfinite(recency)
+        recency = np.where(known, recency, 0).astype(np.int64).astype(object)
+        recency[~known] = None
+        warning = result.warning.astype(bool)
+
+    def nullable(values: np.ndarray, decimals: int | None = None) -> np.ndarray:
+        return _nullable(values, decimals, sqlite)
+
+    return [
+        batch.ids.astype(np.int64),
         recency,
-        batch.order_count.astype(object),
-        np.round(batch.average_spent, 2).astype(object),
-        result.r_score.astype(object),
-        result.f_score.astype(object),
-        result.m_score.astype(object),
+        batch.order_count.astype(np.int64),
+        np.round(batch.average_spent, 2),
+        result.r_score.astype(np.int64),
+        result.f_score.astype(np.int64),
+        result.m_score.astype(np.int64),
         rfm,
         segments,
-        _nullable(result.p_alive),
-        _nullable(result.expected_30),
-        _nullable(result.expected_90),
-        _nullable(result.expected_365),
-        _nullable(result.expected_spend, 2),
-        _nullable(result.clv, 2),
-        _nullable(result.churn_risk),
-        _nullable(result.profit, 2) if keep_profit else np.full(n, None, dtype=object),
-        np.round(result.referral_value, 2).astype(object),
-        _nullable(result.usual_interval),
-        result.warning.astype(bool).astype(object),
-        np.round(batch.cost_total, 2).astype(object),
+        nullable(result.p_alive),
+        nullable(result.expected_30),
+        nullable(result.expected_90),
+        nullable(result.expected_365),
+        nullable(result.expected_spend, 2),
+        nullable(result.clv, 2),
+        nullable(result.churn_risk),
+        nullable(result.profit if keep_profit else np.full(n, np.nan), 2),
+        np.round(result.referral_value, 2),
+        nullable(result.usual_interval),
+        warning,
+        np.round(batch.cost_total, 2),
         np.full(n, computed_at, dtype=object),
     ]
-    return list(zip(*columns, strict=True))
+
+
+def _rows(columns: list[np.ndarray], start: int, stop: int) -> list[tuple]:
+    """Row tuples of one slice of the columns, as Python values."""
+    return list(zip(*(c[start:stop].tolist() for c in columns), strict=True))
 
 
 def _upsert_sql() -> str:
@@ -312,14 +352,119 @@ def _upsert_sql() -> str:
     )
 
 
-def write_scores(batch, result, *, computed_at, keep_profit: bool = True) -> None:
+def write_scores(
+    batch: scoring.Batch,
+    result: scoring.Result,
+    *,
+    computed_at: dt.datetime,
+    keep_profit: bool = True,
+    rebuild: bool = False,
+) -> None:
+    """Write the score rows of the batch: an upsert, row by row; or, with `rebuild` (a full
+    recompute that writes every live customer's row) on SQLite, a rebuild of the whole table
+    (see _rebuild_table). Both leave the same rows."""
     # The moment is adapted for the database once, not once per row.
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
-    rows = _score_rows(batch, result, stamp, keep_profit)
+    columns = _score_columns(batch, result, stamp, keep_profit)
+    if rebuild and bool(np.all(batch.ids[1:] > batch.ids[:-1])) and _can_rebuild():
+        _rebuild_table(columns, batch.ids)
+        return
     sql = _upsert_sql()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), WRITE_BATCH):
-            cursor.executemany(sql, rows[start : start + WRITE_BATCH])
+        for start in range(0, len(batch), WRITE_BATCH):
+            cursor.executemany(sql, _rows(columns, start, start + WRITE_BATCH))
+
+
+def _can_rebuild() -> bool:
+    """The table can be rebuilt on SQLite, inside a transaction, while no other table refers
+    to it (a DROP would act on those references) and while every one of its columns is either
+    computed or kept (a column added later must be put in one of the two lists)."""
+    if connection.vendor != "sqlite" or not connection.in_atomic_block:
+        return False
+    if CustomerScore._meta.related_objects:
+        return False
+    with connection.cursor() as cursor:
+        names = {
+            info.name
+            for info in connection.introspection.get_table_description(
+                cursor, CustomerScore._meta.db_table
+            )
+        }
+    if names != set(_SCORE_COLUMNS) | set(_KEPT_COLUMNS):
+        log.warning("score table columns %s are not all known: upserting instead", names)
+        return False
+    return True
+
+
+def _rebuild_table(columns: list[np.ndarray], ids: np.ndarray) -> None:
+    """SQLite: write every score row into a new table and swap it in, in the caller's
+    transaction. Rewriting a million rows in place costs SQLite far more than writing them
+    afresh (docs/benchmarks.md): every row is found, rewritten, and its entries moved in the
+    secondary indexes at random places. Here the rows go into a table without secondary
+    indexes in key order (appends), then the indexes are built in one sorted pass each, the
+    old table is dropped and the new one renamed.
+
+    The new table is created from the current table's own CREATE statement, and the indexes
+    from theirs (sqlite_master), so the migrations stay the only source of the schema. The
+    kept columns (_KEPT_COLUMNS, e.g. the win-back task) are carried over for the rebuilt
+    rows, and rows of customers this run did not score (in the recycle bin, or added since
+    the read) are copied whole. Readers are not disturbed: SQLite in WAL mode gives each read
+    transaction the snapshot it began with, so a reader sees either the old table or the new
+    one, and a statement prepared against the old one is prepared again by SQLite itself."""
+    table = CustomerScore._meta.db_table
+    new = f"{table}__new"
+    qn = connection.ops.quote_name
+    n = len(ids)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+        create = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+            "AND sql IS NOT NULL ORDER BY name",
+            [table],
+        )
+        indexes = [row[0] for row in cursor.fetchall()]
+        head = f"CREATE TABLE {qn(table)} ("
+        if not create.startswith(head):  # pragma: no cover - SQLite keeps the quoted name
+            raise RuntimeError(f"unexpected schema of {table}: {create[:80]}")
+        cursor.execute(f"CREATE TABLE {qn(new)} (" + create[len(head) :])
+
+        # The kept columns of the customers being rewritten, where they hold a value.
+        kept = [np.full(n, np.nan, dtype=object) for _ in _KEPT_COLUMNS]
+        cursor.execute(
+            f"SELECT customer_id, {', '.join(_KEPT_COLUMNS)} FROM {qn(table)} "  # noqa: S608 (constants)
+            f"WHERE {' OR '.join(f'{c} IS NOT NULL' for c in _KEPT_COLUMNS)}"
+        )
+        for customer_id, *values in cursor.fetchall():
+            at = int(np.searchsorted(ids, customer_id))
+            if at < n and ids[at] == customer_id:
+                for column, value in zip(kept, values, strict=True):
+                    column[at] = value
+        names = (*_SCORE_COLUMNS, *_KEPT_COLUMNS)
+        sql = (
+            f"INSERT INTO {qn(new)} ({', '.join(names)}) "  # noqa: S608 (constants; values are parameters)
+            f"VALUES ({', '.join(['%s'] * len(names))})"
+        )
+        all_columns = [*columns, *kept]
+        for start in range(0, n, WRITE_BATCH):
+            cursor.executemany(sql, _rows(all_columns, start, start + WRITE_BATCH))
+        # Rows of customers not in this run stay as they are. (Their ids come from the
+        # primary key's index, a narrow one: a join of the two tables would read every row.)
+        cursor.execute(f"SELECT customer_id FROM {qn(table)}")  # noqa: S608 (constants)
+        present = np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64)
+        others = np.setdiff1d(present, ids).tolist()
+        every = ", ".join(qn(c) for c in names)
+        for low in range(0, len(others), 500):
+            part = others[low : low + 500]
+            cursor.execute(
+                f"INSERT INTO {qn(new)} ({every}) SELECT {every} FROM {qn(table)} "  # noqa: S608 (constants; values are parameters)
+                f"WHERE customer_id IN ({', '.join(['%s'] * len(part))})",
+                part,
+            )
+        cursor.execute(f"DROP TABLE {qn(table)}")
+        cursor.execute(f"ALTER TABLE {qn(new)} RENAME TO {qn(table)}")
+        for statement in indexes:
+            cursor.execute(statement)
 
 
 def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
@@ -418,6 +563,23 @@ def _fit_from(row: ModelFit | None) -> scoring.Fit:
 # --- recompute --------------------------------------------------------------------------------
 
 
+class _PhaseClock:
+    """Wall and CPU seconds of the phases of a run, into `timings` ("read", "read_cpu"...):
+    CPU time shows the work done when a shared machine stretches the wall time."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, phase: str):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[phase] = time.perf_counter() - wall
+            self.timings[f"{phase}_cpu"] = time.process_time() - cpu
+
+
 def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None = None) -> dict:
     """Fit the models and score every live customer. Returns the phase timings (seconds).
 
@@ -429,26 +591,22 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
     as_of_day = day_number(moment)
     rules = rules_from(get_settings())
     timings: dict[str, float] = {}
+    clock = _PhaseClock(timings)
 
-    t0 = time.perf_counter()
-    batch = read_batch(as_of=as_of)
-    timings["read"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    # The previous fit is a good starting point (fewer iterations; the optimum is the same).
-    fit = scoring.fit_models(batch, as_of_day, start=_fit_from(latest_fit()))
-    timings["fit"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
-    timings["score"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        write_scores(batch, result, computed_at=now, keep_profit=as_of is None)
-        changed = 0
+    with clock("read"):
+        batch = read_batch(as_of=as_of)
+    with clock("fit"):
+        # The previous fit is a good starting point (fewer iterations; the optimum is the same).
+        fit = scoring.fit_models(batch, as_of_day, start=_fit_from(latest_fit()))
+    with clock("score"):
+        result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
+    changed = 0
+    with clock("write"), transaction.atomic():
+        with clock("write_scores"):
+            write_scores(batch, result, computed_at=now, keep_profit=as_of is None, rebuild=True)
         if as_of is None:
-            changed = apply_customer_changes(batch, result, at=now)
+            with clock("write_customers"):
+                changed = apply_customer_changes(batch, result, at=now)
         row = ModelFit.objects.create(
             fitted_at=now,
             as_of=moment,
@@ -464,7 +622,6 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
             converged=fit.converged,
             cuts=result.extra["cuts"],
         )
-    timings["write"] = time.perf_counter() - t0
     ModelFit.objects.filter(pk=row.pk).update(timings=timings)
     return {
         "customers": len(batch),

@@ -51,6 +51,16 @@ def test_gamma_gamma_reproduces_the_published_cdnow_parameters():
     assert (params.p, params.q, params.gamma) == pytest.approx((6.25, 3.74, 15.44), abs=0.01)
 
 
+def test_gamma_gamma_warm_started_from_a_previous_fit_reaches_the_same_optimum():
+    data = _cdnow()
+    cold, cold_ll, _ = clv.fit_gamma_gamma(data["x"], data["zbar"])
+    for start in (cold, clv.GammaGammaParams(5.0, 4.0, 12.0), clv.GammaGammaParams(1, 1, 1e9)):
+        warm, warm_ll, converged = clv.fit_gamma_gamma(data["x"], data["zbar"], start=start)
+        assert converged
+        assert warm_ll == pytest.approx(cold_ll, rel=1e-9)
+        assert (warm.p, warm.q, warm.gamma) == pytest.approx((cold.p, cold.q, cold.gamma), rel=1e-3)
+
+
 def test_bgnbd_loglik_matches_the_formula_written_out():
     params = clv.BgNbdParams(r=0.5, alpha=3.0, a=0.8, b=2.0)
     # x = 0: only the "alive all along" term.

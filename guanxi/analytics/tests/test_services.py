@@ -205,3 +205,187 @@ def test_writes_in_small_batches_give_the_same_result(shop, monkeypatch):
         s.customer_id: (s.rfm_score, s.clv, s.warning) for s in CustomerScore.objects.all()
     }
     assert stages == dict(Customer.objects.values_list("pk", "lifecycle_stage"))
+
+
+# --- the full recompute's rebuild of the score table (SQLite) and the upsert ------------------
+
+
+def _stored_rows() -> list[tuple]:
+    """Every score row as stored: on SQLite quote() tells 50 from 50.0 and NULL from ''."""
+    from django.db import connection
+
+    names = [f.column for f in CustomerScore._meta.concrete_fields]
+    if connection.vendor == "sqlite":
+        names = [f"quote({n})" for n in names]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(names)} "  # noqa: S608 (model columns)
+            "FROM analytics_customerscore ORDER BY customer_id"
+        )
+        return [tuple(str(v) for v in row) for row in cursor.fetchall()]
+
+
+def _vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+sqlite_only = pytest.mark.skipif(
+    _vendor() != "sqlite", reason="the rebuild of the score table is SQLite's; others upsert"
+)
+
+
+def _schema() -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'analytics_customerscore' "
+            "ORDER BY type, name"
+        )
+        return cursor.fetchall()
+
+
+def _scored(as_of_now=NOW):
+    from guanxi.analytics import scoring
+
+    batch = services.read_batch()
+    result = scoring.score(
+        batch,
+        services._fit_from(services.latest_fit()),
+        services.rules_from(services.get_settings()),
+        services.day_number(as_of_now),
+        cuts=None,
+    )
+    return batch, result
+
+
+@sqlite_only
+def test_the_rebuild_and_the_upsert_leave_the_same_rows(shop):
+    from django.db import connection, transaction
+
+    services.rebuild_costs()
+    services.recompute_all(now=NOW)
+    batch, result = _scored()
+    with transaction.atomic():
+        services.write_scores(batch, result, computed_at=NOW, rebuild=True)
+    rebuilt = _stored_rows()
+    # The upsert over rows holding other values, and into an empty table, give the same rows.
+    CustomerScore.objects.update(
+        recency_days=None, frequency=0, monetary=0, rfm_score="", rfm_segment="", clv=None
+    )
+    services.write_scores(batch, result, computed_at=NOW)
+    assert _stored_rows() == rebuilt
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_customerscore")
+    services.write_scores(batch, result, computed_at=NOW)
+    assert _stored_rows() == rebuilt
+    # And the same as parameters in the form other databases get (None for missing values,
+    # booleans): the NaN and 0/1 that SQLite is given are stored as NULL and 0/1.
+    columns = services._score_columns(batch, result, "x", True)
+    columns[-1][:] = connection.ops.adapt_datetimefield_value(NOW)
+    plain = [
+        [None if isinstance(v, float) and v != v else v for v in column.tolist()]
+        for column in columns
+    ]
+    plain[services._SCORE_COLUMNS.index("warning")] = [bool(v) for v in result.warning]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM analytics_customerscore")
+        cursor.executemany(services._upsert_sql(), list(zip(*plain, strict=True)))
+    assert _stored_rows() == rebuilt
+    foxtrot = CustomerScore.objects.get(customer=shop.customers["Foxtrot"])
+    assert foxtrot.recency_days is None and foxtrot.p_alive is None and foxtrot.warning is False
+    alpha = CustomerScore.objects.get(customer=shop.customers["Alpha"])
+    assert alpha.recency_days == 10 and isinstance(alpha.recency_days, int)
+
+
+@sqlite_only
+def test_a_full_recompute_rebuilds_the_table_with_the_schema_of_the_migrations(shop, monkeypatch):
+    before = _schema()
+    calls = []
+    real = services._rebuild_table
+    monkeypatch.setattr(services, "_rebuild_table", lambda *a: calls.append(1) or real(*a))
+    services.recompute_all(now=NOW)
+    assert calls == [1]
+    assert _schema() == before
+    # The incremental update upserts.
+    services.refresh_customers([shop.customers["Alpha"].pk], now=NOW)
+    assert calls == [1]
+
+
+def test_a_rebuild_keeps_win_back_tasks_and_rows_of_customers_not_scored(shop):
+    from guanxi.customers.models import Customer
+
+    services.recompute_all(now=NOW)
+    assert services.create_winback_tasks() > 0
+    links = dict(
+        CustomerScore.objects.filter(winback_task__isnull=False).values_list(
+            "customer_id", "winback_task_id"
+        )
+    )
+    assert links
+    # A customer in the recycle bin is not scored; its row stays as it was.
+    bravo = shop.customers["Bravo"]
+    Customer.objects.filter(pk=bravo.pk).update(deleted_at=NOW)
+    bravo_row = [r for r in _stored_rows() if r[0] == str(bravo.pk)]
+    later = NOW + dt.timedelta(days=1)
+    services.recompute_all(now=later)
+    assert [r for r in _stored_rows() if r[0] == str(bravo.pk)] == bravo_row
+    assert (
+        dict(
+            CustomerScore.objects.filter(winback_task__isnull=False).values_list(
+                "customer_id", "winback_task_id"
+            )
+        )
+        == links
+    )
+    # The other rows were rewritten as of the new day.
+    alpha = CustomerScore.objects.get(customer=shop.customers["Alpha"])
+    assert alpha.recency_days == 11 and alpha.computed_at == later
+    assert CustomerScore.objects.count() == 6
+
+
+def test_every_score_column_is_either_computed_or_kept():
+    """A column added to CustomerScore must be put in _SCORE_COLUMNS (the recompute writes it)
+    or _KEPT_COLUMNS (a rebuild of the table carries it over); until then the full recompute
+    falls back to the upsert."""
+    columns = {f.column for f in CustomerScore._meta.concrete_fields}
+    assert columns == set(services._SCORE_COLUMNS) | set(services._KEPT_COLUMNS)
+    assert not set(services._SCORE_COLUMNS) & set(services._KEPT_COLUMNS)
+    for name in services._KEPT_COLUMNS:
+        assert CustomerScore._meta.get_field(name.removesuffix("_id")).null
+
+
+@sqlite_only
+def test_an_unknown_column_makes_the_full_recompute_upsert(shop, monkeypatch):
+    calls = []
+    monkeypatch.setattr(services, "_KEPT_COLUMNS", ())
+    monkeypatch.setattr(services, "_rebuild_table", lambda *a: calls.append(1))
+    services.recompute_all(now=NOW)
+    assert calls == [] and CustomerScore.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_sees_the_old_rows_or_the_new_ones_during_a_rebuild(shop):
+    """SQLite in WAL mode: a read transaction open across the swap keeps reading the table
+    as it began; a later one reads the new table."""
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the rebuild is SQLite's")
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"].pk
+    reader = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        query = "SELECT recency_days FROM analytics_customerscore WHERE customer_id = ?"
+        assert reader.execute(query, [alpha]).fetchone() == (10,)
+        services.recompute_all(now=NOW + dt.timedelta(days=2))
+        assert reader.execute(query, [alpha]).fetchone() == (10,)
+        reader.execute("COMMIT")
+        assert reader.execute(query, [alpha]).fetchone() == (12,)
+    finally:
+        reader.close()
