@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+import re
+import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,12 +41,15 @@ MAX_STRONG_BLOCK_SIZE = 200
 STRONG_PREFIXES = ("id:", "cc:", "ph:", "em:")
 
 
+# Every key starts with a three-character prefix ("ph:", "nk:", "pb:"...).
+PREFIX_LIMITS = {
+    **dict.fromkeys(STRONG_PREFIXES, MAX_STRONG_BLOCK_SIZE),
+    **dict.fromkeys(NAME_PREFIXES, MAX_NAME_BLOCK_SIZE),
+}
+
+
 def block_limit(key: str) -> int:
-    if key.startswith(STRONG_PREFIXES):
-        return MAX_STRONG_BLOCK_SIZE
-    if key.startswith(NAME_PREFIXES):
-        return MAX_NAME_BLOCK_SIZE
-    return MAX_BLOCK_SIZE
+    return PREFIX_LIMITS.get(key[:3], MAX_BLOCK_SIZE)
 
 
 # Log-odds weights (base 2). Tuned on the Febrl data (benchmarks/dedup_bench.py).
@@ -104,17 +109,25 @@ class Record:
     birthday: dt.date | None = None
     identity_code: str = ""
     credit_code: str = ""
-    phones: frozenset[str] = frozenset()
-    emails: frozenset[str] = frozenset()
+    # E.164 numbers and e-mail addresses (a tuple or a set: the scan keeps tuples, smaller).
+    phones: Collection[str] = ()
+    emails: Collection[str] = ()
     postcode: str = ""
     city: str = ""
     street: str = ""
-    # Comparable forms, filled by `prepare`.
+    # Comparable forms, filled by `prepare`: the names lower case, the same without spaces,
+    # whether the first is Chinese, the date of birth as YYYYMMDD.
     name_texts: tuple[str, ...] = field(default=(), repr=False)
+    name_compact: tuple[str, ...] = field(default=(), repr=False)
+    cjk: bool = field(default=False, repr=False)
+    birthday_digits: str = field(default="", repr=False)
+
+
+_CJK = re.compile("[\u3400-\u9fff]")
 
 
 def _cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 def _name_text(name: str) -> str:
@@ -130,10 +143,22 @@ def prepare(record: Record, *, cleaned: bool = False) -> Record:
         record.names = tuple(normalize.clean_text(n) for n in record.names)
         record.street = normalize.clean_text(record.street)
         record.city = normalize.clean_text(record.city)
-    record.name_texts = tuple(dict.fromkeys(t for t in map(_name_text, record.names) if t))
+    names = record.names
+    if len(names) == 1:
+        text = _name_text(names[0])
+        texts: tuple[str, ...] = (text,) if text else ()
+    else:
+        texts = tuple(dict.fromkeys(t for t in map(_name_text, names) if t))
+    record.name_texts = texts
+    record.name_compact = tuple(t.replace(" ", "") for t in texts)
+    record.cjk = bool(texts) and _cjk(texts[0])
+    if record.birthday is not None:
+        record.birthday_digits = record.birthday.isoformat().replace("-", "")
     record.identity_code = record.identity_code.strip().upper()
-    record.postcode = record.postcode.strip()
-    record.city = record.city.casefold().replace(" ", "")
+    # Values many customers share are kept once (a scan holds a million records).
+    record.kind = sys.intern(record.kind)
+    record.postcode = sys.intern(record.postcode.strip())
+    record.city = sys.intern(record.city.casefold().replace(" ", ""))
     record.street = _name_text(record.street)
     return record
 
@@ -227,12 +252,12 @@ def pairs_from_buckets(buckets) -> tuple[set[tuple[int, int]], int]:
 
 def _name_similarity(a: Record, b: Record) -> float:
     best = 0.0
-    for x in a.name_texts:
-        for y in b.name_texts:
+    for x, xc in zip(a.name_texts, a.name_compact, strict=True):
+        for y, yc in zip(b.name_texts, b.name_compact, strict=True):
             if x == y:
                 return 1.0
             sort = fuzz.token_sort_ratio(x, y) / 100
-            jw = JaroWinkler.normalized_similarity(x.replace(" ", ""), y.replace(" ", ""))
+            jw = JaroWinkler.normalized_similarity(xc, yc)
             # Token sort forgives order ("berry lachlan"); Jaro-Winkler forgives typos; a name
             # that lost a part ("lowe" / "paige lowe") is caught by the partial token ratio.
             partial = fuzz.token_set_ratio(x, y) / 100 * 0.92
@@ -246,19 +271,22 @@ def _pinyin_similarity(a: Record, b: Record) -> float:
     return JaroWinkler.normalized_similarity(a.pinyin, b.pinyin)
 
 
+def _share(x: Collection[str], y: Collection[str]) -> bool:
+    return any(v in y for v in x)
+
+
 def _code_distance(x: str, y: str) -> int:
     return DamerauLevenshtein.distance(x, y, score_cutoff=2)
 
 
-def _birthday_match(x: dt.date, y: dt.date) -> str:
+def _birthday_match(a: Record, b: Record) -> str:
+    x, y = a.birthday, b.birthday
     if x == y:
         return "same"
     if x.year == y.year and x.month == y.day and x.day == y.month:
         return "swapped"
-    sx, sy = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
-    if sum(c != d for c, d in zip(sx, sy, strict=True)) == 1 or (
-        DamerauLevenshtein.distance(sx, sy) == 1
-    ):
+    # One digit changed, or two neighbours swapped, in YYYYMMDD.
+    if DamerauLevenshtein.distance(a.birthday_digits, b.birthday_digits, score_cutoff=1) == 1:
         return "typo"
     return "different"
 
@@ -273,22 +301,55 @@ class Score:
         return round(self.score * 100)
 
 
-def _reason(code: str, weight: float, **params: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": code, "weight": round(weight, 2)}
-    if params:
-        out["params"] = params
-    return out
+# Reasons are listed strongest first; among equally strong ones, in this order of fields.
+_REASON_ORDER = {
+    code: rank
+    for rank, code in enumerate(
+        (
+            "different_kind",
+            "same_credit_code",
+            "different_credit_code",
+            "same_identity_code",
+            "near_identity_code",
+            "different_identity_code",
+            "same_phone",
+            "same_email",
+            "pinyin_alike",
+            "names_alike",
+            "names_differ",
+            "same_birthday",
+            "birthday_swapped",
+            "birthday_typo",
+            "different_birthday",
+            "same_postcode",
+            "near_postcode",
+            "same_city",
+            "same_street",
+        )
+    )
+}
+# The most the name and the street can add (the costly comparisons, made last).
+_MAX_NAME_WEIGHT = 5.0
+_MAX_STREET_WEIGHT = W_STREET_SAME
 
 
-def score_pair(a: Record, b: Record) -> Score:
-    """How likely two records are the same customer (0–1) and why."""
+def _probability(total: float) -> float:
+    return round(1.0 / (1.0 + 2.0 ** (-total)), 4)
+
+
+def _evidence(
+    a: Record, b: Record, reasons: list[dict[str, Any]] | None, threshold: float | None
+) -> float | None:
+    """The sum of the evidence weights (with the prior) of a pair; each contribution with a
+    code is appended to `reasons` when that is a list. With a `threshold`, None as soon as the
+    score cannot reach it whatever the fields not yet compared say (the cheap fields are
+    compared first, then the names, then the street)."""
     total = PRIOR
-    reasons: list[dict[str, Any]] = []
 
     def add(weight: float, code: str | None = None, **params: Any) -> None:
         nonlocal total
         total += weight
-        if code is not None:
+        if code is not None and reasons is not None:
             reasons.append(_reason(code, weight, **params))
 
     if a.kind != b.kind:
@@ -306,39 +367,17 @@ def score_pair(a: Record, b: Record) -> Score:
         else:
             add(W_IDENTITY_DIFF, "different_identity_code")
     if a.phones and b.phones:
-        if a.phones & b.phones:
+        if _share(a.phones, b.phones):
             add(W_PHONE_SAME, "same_phone")
         else:
             add(W_PHONE_DIFF)
     if a.emails and b.emails:
-        if a.emails & b.emails:
+        if _share(a.emails, b.emails):
             add(W_EMAIL_SAME, "same_email")
         else:
             add(W_EMAIL_DIFF)
-
-    if a.name_texts and b.name_texts:
-        sim = _name_similarity(a, b)
-        # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
-        weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
-        weight = max(weight, -6.0)
-        percent = math.floor(sim * 100)
-        cjk = _cjk(a.name_texts[0]) or _cjk(b.name_texts[0])
-        if cjk and sim < 0.9:
-            py = _pinyin_similarity(a, b)
-            if py >= 0.95:
-                weight = max(weight, 3.0)
-                add(weight, "pinyin_alike", percent=math.floor(py * 100))
-                weight = None
-        if weight is not None:
-            if weight > 0:
-                add(weight, "names_alike", percent=percent)
-            elif weight < -1:
-                add(weight, "names_differ", percent=percent)
-            else:
-                add(weight)
-
     if a.birthday and b.birthday:
-        match = _birthday_match(a.birthday, b.birthday)
+        match = _birthday_match(a, b)
         if match == "same":
             add(W_BIRTHDAY_SAME, "same_birthday")
         elif match == "swapped":
@@ -347,7 +386,6 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_BIRTHDAY_TYPO, "birthday_typo")
         else:
             add(W_BIRTHDAY_DIFF, "different_birthday")
-
     if a.postcode and b.postcode:
         if a.postcode == b.postcode:
             add(W_POSTCODE_SAME, "same_postcode")
@@ -360,7 +398,35 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_CITY_SAME, "same_city")
         else:
             add(W_CITY_DIFF)
-    if a.street and b.street:
+
+    names = bool(a.name_texts and b.name_texts)
+    streets = bool(a.street and b.street)
+    if threshold is not None:
+        best = total + _MAX_NAME_WEIGHT * names + _MAX_STREET_WEIGHT * streets
+        if _probability(best) < threshold:
+            return None
+    if names:
+        sim = _name_similarity(a, b)
+        # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
+        weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
+        weight = max(weight, -6.0)
+        percent = math.floor(sim * 100)
+        if (a.cjk or b.cjk) and sim < 0.9:
+            py = _pinyin_similarity(a, b)
+            if py >= 0.95:
+                weight = max(weight, 3.0)
+                add(weight, "pinyin_alike", percent=math.floor(py * 100))
+                weight = None
+        if weight is not None:
+            if weight > 0:
+                add(weight, "names_alike", percent=percent)
+            elif weight < -1:
+                add(weight, "names_differ", percent=percent)
+            else:
+                add(weight)
+    if streets:
+        if threshold is not None and _probability(total + _MAX_STREET_WEIGHT) < threshold:
+            return None
         sim = fuzz.token_sort_ratio(a.street, b.street) / 100
         if sim >= 0.9:
             add(W_STREET_SAME, "same_street", percent=math.floor(sim * 100))
@@ -368,10 +434,32 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_STREET_NEAR, "same_street", percent=math.floor(sim * 100))
         else:
             add(W_STREET_DIFF)
+    return total
 
-    score = 1.0 / (1.0 + 2.0 ** (-total))
-    reasons.sort(key=lambda r: -abs(r["weight"]))
-    return Score(score=round(score, 4), reasons=reasons)
+
+def _reason(code: str, weight: float, **params: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "weight": round(weight, 2)}
+    if params:
+        out["params"] = params
+    return out
+
+
+def score_pair(a: Record, b: Record) -> Score:
+    """How likely two records are the same customer (0–1) and why."""
+    reasons: list[dict[str, Any]] = []
+    total = _evidence(a, b, reasons, None)
+    reasons.sort(key=lambda r: (-abs(r["weight"]), _REASON_ORDER[r["code"]]))
+    return Score(score=_probability(total), reasons=reasons)
+
+
+def score_at_least(a: Record, b: Record, threshold: float) -> Score | None:
+    """`score_pair(a, b)` when its score reaches `threshold`, else None: the check and the
+    scan keep only such pairs, and most candidate pairs are ruled out by their cheap fields
+    before their names are compared, without building reasons."""
+    total = _evidence(a, b, None, threshold)
+    if total is None or _probability(total) < threshold:
+        return None
+    return score_pair(a, b)
 
 
 def public_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:

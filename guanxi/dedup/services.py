@@ -3,7 +3,10 @@ their undo; and the check of a customer about to be saved. Scoring lives in scor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import json
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import numpy as np
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,17 +95,34 @@ _CUSTOMER_COLUMNS = (
 )
 
 
-def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Iterable[tuple]):
+def _rows(qs) -> Iterator[tuple]:
+    """The rows of a `values_list` queryset straight from the database cursor: the scan reads
+    millions, and the per-row conversions of the ORM would cost more than the scan itself.
+    Dates may come as text (SQLite) and JSON as text; `_records` takes both forms."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(2000):
+            yield from rows
+
+
+def _records(
+    customers: Iterable[tuple], points: Iterable[tuple], addresses: Iterable[tuple]
+) -> dict[int, scoring.Record]:
     phones: dict[int, set[str]] = {}
     emails: dict[int, set[str]] = {}
+    email_kind = ContactPointKind.EMAIL.value
     for cid, kind, value in points:
-        if kind == ContactPointKind.EMAIL:
+        if kind == email_kind:
             emails.setdefault(cid, set()).add(value)
         else:
-            phones.setdefault(cid, set()).add(value.split(";")[0])
+            phones.setdefault(cid, set()).add(value.partition(";")[0])
     first_address: dict[int, tuple] = {}
     for cid, postcode, city, street, district in addresses:
-        first_address.setdefault(cid, (postcode, city, f"{street} {district}".strip()))
+        if cid not in first_address:
+            first_address[cid] = (postcode or "", city or "", f"{street} {district}".strip())
+    no_address = ("", "", "")
+    prepare, Record = scoring.prepare, scoring.Record
     out: dict[int, scoring.Record] = {}
     for (
         cid,
@@ -117,10 +137,14 @@ def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Ite
         ident,
         credit,
     ) in customers:
-        postcode, city, street = first_address.get(cid, ("", "", ""))
+        postcode, city, street = first_address.get(cid, no_address)
+        if isinstance(aliases, str):
+            aliases = json.loads(aliases) if aliases != "[]" else None
         names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
-        out[cid] = scoring.prepare(
-            scoring.Record(
+        if isinstance(birthday, str):
+            birthday = dt.date.fromisoformat(birthday)
+        out[cid] = prepare(
+            Record(
                 id=cid,
                 kind=kind,
                 names=names,
@@ -129,10 +153,10 @@ def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Ite
                 birthday=birthday,
                 identity_code=ident or "",
                 credit_code=credit or "",
-                phones=frozenset(phones.get(cid, ())),
-                emails=frozenset(emails.get(cid, ())),
-                postcode=postcode or "",
-                city=city or "",
+                phones=tuple(phones[cid]) if cid in phones else (),
+                emails=tuple(emails[cid]) if cid in emails else (),
+                postcode=postcode,
+                city=city,
                 street=street,
             ),
             cleaned=True,
@@ -141,14 +165,18 @@ def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Ite
 
 
 def _point_rows(qs) -> Iterator[tuple]:
-    return qs.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL]).values_list(
-        "customer_id", "kind", "normalized"
+    return _rows(
+        qs.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL])
+        .order_by()
+        .values_list("customer_id", "kind", "normalized")
     )
 
 
 def _address_rows(qs) -> Iterator[tuple]:
-    return qs.order_by("customer_id", "-is_primary", "id").values_list(
-        "customer_id", "postcode", "city", "street", "district"
+    return _rows(
+        qs.order_by("customer_id", "-is_primary", "id").values_list(
+            "customer_id", "postcode", "city", "street", "district"
+        )
     )
 
 
@@ -158,8 +186,10 @@ def load_records(ids: Iterable[int]) -> dict[int, scoring.Record]:
     out: dict[int, scoring.Record] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        customers = Customer.objects.filter(pk__in=chunk, deleted_at__isnull=True).values_list(
-            *_CUSTOMER_COLUMNS
+        customers = _rows(
+            Customer.objects.filter(pk__in=chunk, deleted_at__isnull=True)
+            .order_by()
+            .values_list(*_CUSTOMER_COLUMNS)
         )
         points = _point_rows(ContactPoint.objects.filter(customer_id__in=chunk))
         addresses = _address_rows(Address.objects.filter(customer_id__in=chunk))
@@ -167,16 +197,14 @@ def load_records(ids: Iterable[int]) -> dict[int, scoring.Record]:
     return out
 
 
-def _records_in_range(low: int, high: int, keep: set[int] | None = None):
-    customers = Customer.objects.filter(
-        pk__gte=low, pk__lte=high, deleted_at__isnull=True
-    ).values_list(*_CUSTOMER_COLUMNS)
+def _records_in_range(low: int, high: int) -> dict[int, scoring.Record]:
+    customers = _rows(
+        Customer.objects.filter(pk__gte=low, pk__lte=high, deleted_at__isnull=True)
+        .order_by()
+        .values_list(*_CUSTOMER_COLUMNS)
+    )
     points = _point_rows(ContactPoint.objects.filter(customer_id__gte=low, customer_id__lte=high))
     addresses = _address_rows(Address.objects.filter(customer_id__gte=low, customer_id__lte=high))
-    if keep is not None:
-        customers = (row for row in customers if row[0] in keep)
-        points = (row for row in points if row[0] in keep)
-        addresses = (row for row in addresses if row[0] in keep)
     return _records(customers, points, addresses)
 
 
@@ -293,8 +321,8 @@ def find_duplicates(record: scoring.Record, *, exclude_id: int | None = None) ->
     for cid, other in candidates.items():
         if not keys & scoring.block_keys(other):
             continue
-        result = scoring.score_pair(record, other)
-        if result.score >= threshold:
+        result = scoring.score_at_least(record, other, threshold)
+        if result is not None:
             out.append((cid, result))
     out.sort(key=lambda item: (-item[1].score, item[0]))
     return out[:CHECK_RESULTS]
@@ -355,10 +383,8 @@ _KIND_BITS = {
 _LIMITS = np.array(
     [scoring.MAX_BLOCK_SIZE, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_NAME_BLOCK_SIZE, 0]
 )
-
-
-def _key_hash(key: str) -> int:
-    return (hash(key) & 0x3FFF_FFFF_FFFF_FFFC) | _KIND_BITS[scoring.block_limit(key)]
+_PREFIX_BITS = {prefix: _KIND_BITS[limit] for prefix, limit in scoring.PREFIX_LIMITS.items()}
+_HASH_MASK = 0x3FFF_FFFF_FFFF_FFFC
 
 
 def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
@@ -385,10 +411,28 @@ def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray,
     return np.unique(pairs, axis=0), skipped
 
 
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """The cyclic garbage collector off: the scan makes millions of objects, none in a cycle,
+    and each collection would walk all those it holds."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def scan(*, progress=None) -> dict[str, Any]:
     """Score every pair of live customers that shares a blocking key; store those at or above
     the review threshold as open pairs (a pair dismissed as not a duplicate keeps that status,
-    with its new score), and drop open pairs that no longer qualify."""
+    with its new score), and drop open pairs that no longer qualify.
+
+    Each customer is read once, in batches of ids: its record is kept and its blocking keys
+    are kept as hashes beside its id. The pairs come from the hashes (numpy); the records in
+    no pair are let go, and each pair is scored with the scorer of the check before saving
+    (`scoring.score_at_least`). Progress: reading is the first half, scoring the second."""
     started_at = timezone.now()
     clock = time.perf_counter()
     bounds = Customer.objects.filter(deleted_at__isnull=True).order_by("pk")
@@ -401,56 +445,30 @@ def scan(*, progress=None) -> dict[str, Any]:
     span = high - low + 1
     if progress is not None:
         progress.set_total(2 * span)
-    # Pass 1: blocking keys of every customer, as hashes beside the customer's id.
-    hash_parts: list[np.ndarray] = []
-    id_parts: list[np.ndarray] = []
-    customers = 0
-    for start in range(low, high + 1, SCAN_BATCH):
-        end = min(start + SCAN_BATCH - 1, high)
-        records = _records_in_range(start, end)
-        customers += len(records)
-        hashes: list[int] = []
-        owners: list[int] = []
-        for cid, record in records.items():
-            for key in scoring.block_keys(record):
-                hashes.append(_key_hash(key))
-                owners.append(cid)
-        hash_parts.append(np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
-        id_parts.append(np.fromiter(owners, dtype=np.int64, count=len(owners)))
-        if progress is not None:
-            progress.advance_to(end - low + 1, force=True)
-    pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
-    del hash_parts, id_parts
-    result.update(customers=customers, candidates=len(pairs), skipped_blocks=skipped)
-    result["blocking_seconds"] = round(time.perf_counter() - clock, 2)
-    # Pass 2: the records of the customers in a candidate pair, and the score of each pair.
-    involved = np.unique(pairs.ravel()) if len(pairs) else np.empty(0, dtype=np.int64)
-    threshold = get_settings().review_threshold
-    records: dict[int, scoring.Record] = {}
-    for start in range(low, high + 1, SCAN_BATCH):
-        end = min(start + SCAN_BATCH - 1, high)
-        lo, hi = np.searchsorted(involved, [start, end + 1])
-        if hi > lo:
-            records.update(_records_in_range(start, end, keep=set(involved[lo:hi].tolist())))
-        if progress is not None:
-            progress.advance_to(span + end - low + 1, force=True)
-    found: list[DuplicatePair] = []
-    for a, b in pairs.tolist():
-        ra, rb = records.get(a), records.get(b)
-        if ra is None or rb is None:
-            continue
-        scored = scoring.score_pair(ra, rb)
-        if scored.score >= threshold:
-            found.append(
-                DuplicatePair(
-                    customer_a_id=a,
-                    customer_b_id=b,
-                    score=scored.score,
-                    reasons=scored.reasons,
-                    scanned_at=started_at,
-                )
-            )
-    del records
+    with _without_gc():
+        records, pairs = _blocks(low, high, result, progress)
+        result["blocking_seconds"] = round(time.perf_counter() - clock, 2)
+        threshold = get_settings().review_threshold
+        score_at_least = scoring.score_at_least
+        found: list[DuplicatePair] = []
+        step = max(1, len(pairs) // 20)
+        for start in range(0, len(pairs), step):
+            for a, b in pairs[start : start + step].tolist():
+                scored = score_at_least(records[a], records[b], threshold)
+                if scored is not None:
+                    found.append(
+                        DuplicatePair(
+                            customer_a_id=a,
+                            customer_b_id=b,
+                            score=scored.score,
+                            reasons=scored.reasons,
+                            scanned_at=started_at,
+                        )
+                    )
+            if progress is not None:
+                done = min(start + step, len(pairs))
+                progress.advance_to(span + span * done // len(pairs), force=True)
+        del records, pairs
     result["scoring_seconds"] = round(time.perf_counter() - clock - result["blocking_seconds"], 2)
     with transaction.atomic():
         for start in range(0, len(found), 5000):
@@ -463,7 +481,41 @@ def scan(*, progress=None) -> dict[str, Any]:
         DuplicatePair.objects.filter(status=PairStatus.OPEN, scanned_at__lt=started_at).delete()
     result["pairs"] = len(found)
     result["seconds"] = round(time.perf_counter() - clock, 2)
+    if progress is not None:
+        progress.advance_to(2 * span, force=True)
     return result
+
+
+def _blocks(
+    low: int, high: int, result: dict[str, Any], progress
+) -> tuple[dict[int, scoring.Record], np.ndarray]:
+    """The scan's first half: the records of the customers in a candidate pair, and the
+    candidate pairs ((low id, high id) rows)."""
+    records: dict[int, scoring.Record] = {}
+    hash_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    block_keys, bits, mask = scoring.block_keys, _PREFIX_BITS, _HASH_MASK
+    for start in range(low, high + 1, SCAN_BATCH):
+        end = min(start + SCAN_BATCH - 1, high)
+        batch = _records_in_range(start, end)
+        records.update(batch)
+        hashes: list[int] = []
+        owners: list[int] = []
+        for cid, record in batch.items():
+            keys = block_keys(record)
+            # The key's hash with its kind in the two low bits.
+            hashes.extend((hash(key) & mask) | bits.get(key[:3], 0) for key in keys)
+            owners.extend([cid] * len(keys))
+        hash_parts.append(np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
+        id_parts.append(np.fromiter(owners, dtype=np.int64, count=len(owners)))
+        del batch, hashes, owners
+        if progress is not None:
+            progress.advance_to(end - low + 1, force=True)
+    pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
+    del hash_parts, id_parts
+    result.update(customers=len(records), candidates=len(pairs), skipped_blocks=skipped)
+    involved = set(np.unique(pairs).tolist()) if len(pairs) else set()
+    return {cid: r for cid, r in records.items() if cid in involved}, pairs
 
 
 def open_pairs_above(threshold: float) -> list[tuple[int, int]]:
