@@ -16,6 +16,7 @@ translatable text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import sys
@@ -153,16 +154,21 @@ def prepare(record: Record, *, cleaned: bool = False) -> Record:
     record.name_compact = tuple(t.replace(" ", "") for t in texts)
     record.cjk = bool(texts) and _cjk(texts[0])
     if record.birthday is not None:
-        record.birthday_digits = record.birthday.isoformat().replace("-", "")
+        record.birthday_digits = _birthday_digits(record.birthday)
     record.identity_code = record.identity_code.strip().upper()
     # Values many customers share are kept once (a scan holds a million records).
-    record.kind = sys.intern(record.kind)
     record.postcode = sys.intern(record.postcode.strip())
     record.city = sys.intern(record.city.casefold().replace(" ", ""))
     record.street = _name_text(record.street)
     return record
 
 
+@functools.lru_cache(maxsize=65536)
+def _birthday_digits(birthday: dt.date) -> str:
+    return birthday.isoformat().replace("-", "")
+
+
+@functools.lru_cache(maxsize=65536)
 def _bday_keys(birthday: dt.date) -> tuple[str, str]:
     """The date and the date with day and month in order (catches swapped day and month)."""
     m, d = birthday.month, birthday.day
@@ -171,52 +177,63 @@ def _bday_keys(birthday: dt.date) -> tuple[str, str]:
 
 
 def block_keys(record: Record) -> set[str]:
-    """Keys under which `record` meets its candidate duplicates.
+    """Keys under which `record` meets its candidate duplicates (`block_key_sets` together)."""
+    strong, names, weak = block_key_sets(record)
+    return strong | names | weak
 
-    Strong keys: identity code, credit code, each phone (E.164) and e-mail. Weak keys: each
-    name key, pinyin with date of birth, pinyin with postcode, date of birth with postcode,
-    date of birth (day and month in order) with the first letter of the pinyin. A typo in any
-    one field still leaves the record in a block with its duplicate through the others.
+
+def block_key_sets(record: Record) -> tuple[set[str], set[str], set[str]]:
+    """Keys under which `record` meets its candidate duplicates: strong keys, name keys and
+    weak keys (their buckets have different size limits, `block_limit`).
+
+    Strong keys: identity code, credit code, each phone (E.164) and e-mail. Name keys: each
+    name key, the name's parts in order. Weak keys: pinyin with date of birth, pinyin with
+    postcode, date of birth with postcode, date of birth (day and month in order) with the
+    first letters of the pinyin, of the last name part or of the identity code, postcode with
+    the start of the street. A typo in any one field still leaves the record in a block with
+    its duplicate through the others.
     """
-    keys: set[str] = set()
+    strong: set[str] = set()
     ident = record.identity_code
     if ident:
-        keys.add("id:" + ident)
+        strong.add("id:" + ident)
     if record.credit_code:
-        keys.add("cc:" + record.credit_code)
+        strong.add("cc:" + record.credit_code)
     for p in record.phones:
-        keys.add("ph:" + p)
+        strong.add("ph:" + p)
     for e in record.emails:
-        keys.add("em:" + e)
+        strong.add("em:" + e)
+    keys: set[str] = set()
     if record.name_key:
         keys.add("nk:" + record.name_key)
     names = record.name_texts
     tokens = names[0].split() if names else []
-    for name in names[1:]:
-        keys.add("nk:" + name.replace(" ", ""))
+    for name in record.name_compact[1:]:
+        keys.add("nk:" + name)
     if len(tokens) > 1:
         # Given name and surname in either order ("Berry Lachlan").
         keys.add("ns:" + " ".join(sorted(tokens)))
+    weak: set[str] = set()
     py = record.pinyin
     postcode = record.postcode
     if py and postcode:
-        keys.add(f"pp:{py}|{postcode}")
+        weak.add(f"pp:{py}|{postcode}")
     birthday = record.birthday
     if birthday:
         exact, ordered = _bday_keys(birthday)
         if py:
-            keys.add(f"pb:{py}|{exact}")
-            keys.add(f"bi:{ordered}|{py[:2]}")
+            weak.add(f"pb:{py}|{exact}")
+            weak.add(f"bi:{ordered}|{py[:2]}")
         if postcode:
-            keys.add(f"bp:{exact}|{postcode}")
+            weak.add(f"bp:{exact}|{postcode}")
         if tokens:
             # The last name part's start: a swapped or missing given name still meets.
-            keys.add(f"bt:{ordered}|{tokens[-1][:2]}")
+            weak.add(f"bt:{ordered}|{tokens[-1][:2]}")
         if ident:
-            keys.add(f"bc:{ordered}|{ident[:2]}")
+            weak.add(f"bc:{ordered}|{ident[:2]}")
     if postcode and record.street and py:
-        keys.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
-    return keys
+        weak.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
+    return strong, keys, weak
 
 
 def candidate_pairs(records: Iterable[Record]) -> tuple[set[tuple[int, int]], int]:
@@ -272,7 +289,10 @@ def _pinyin_similarity(a: Record, b: Record) -> float:
 
 
 def _share(x: Collection[str], y: Collection[str]) -> bool:
-    return any(v in y for v in x)
+    for v in x:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
+        if v in y:
+            return True
+    return False
 
 
 def _code_distance(x: str, y: str) -> int:
@@ -335,6 +355,23 @@ _MAX_STREET_WEIGHT = W_STREET_SAME
 
 def _probability(total: float) -> float:
     return round(1.0 / (1.0 + 2.0 ** (-total)), 4)
+
+
+@functools.lru_cache(maxsize=16)
+def _least_total(threshold: float) -> float:
+    """The smallest sum of evidence whose score reaches `threshold` (the score only grows with
+    the sum, so a sum below it scores below the threshold)."""
+    low, high = -1000.0, 1000.0
+    if _probability(low) >= threshold:
+        return low
+    while True:
+        middle = (low + high) / 2
+        if middle in (low, high):
+            return high
+        if _probability(middle) >= threshold:
+            high = middle
+        else:
+            low = middle
 
 
 def _evidence(
@@ -401,10 +438,9 @@ def _evidence(
 
     names = bool(a.name_texts and b.name_texts)
     streets = bool(a.street and b.street)
-    if threshold is not None:
-        best = total + _MAX_NAME_WEIGHT * names + _MAX_STREET_WEIGHT * streets
-        if _probability(best) < threshold:
-            return None
+    least = -math.inf if threshold is None else _least_total(threshold)
+    if total + _MAX_NAME_WEIGHT * names + _MAX_STREET_WEIGHT * streets < least:
+        return None
     if names:
         sim = _name_similarity(a, b)
         # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
@@ -425,7 +461,7 @@ def _evidence(
             else:
                 add(weight)
     if streets:
-        if threshold is not None and _probability(total + _MAX_STREET_WEIGHT) < threshold:
+        if total + _MAX_STREET_WEIGHT < least:
             return None
         sim = fuzz.token_sort_ratio(a.street, b.street) / 100
         if sim >= 0.9:

@@ -109,19 +109,29 @@ def _rows(qs) -> Iterator[tuple]:
 def _records(
     customers: Iterable[tuple], points: Iterable[tuple], addresses: Iterable[tuple]
 ) -> dict[int, scoring.Record]:
-    phones: dict[int, set[str]] = {}
-    emails: dict[int, set[str]] = {}
+    phones: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
     email_kind = ContactPointKind.EMAIL.value
     for cid, kind, value in points:
         if kind == email_kind:
-            emails.setdefault(cid, set()).add(value)
+            found = emails.get(cid)
+            if found is None:
+                emails[cid] = [value]
+            elif value not in found:
+                found.append(value)
         else:
-            phones.setdefault(cid, set()).add(value.partition(";")[0])
+            value = value.partition(";")[0]
+            found = phones.get(cid)
+            if found is None:
+                phones[cid] = [value]
+            elif value not in found:
+                found.append(value)
     first_address: dict[int, tuple] = {}
     for cid, postcode, city, street, district in addresses:
         if cid not in first_address:
             first_address[cid] = (postcode or "", city or "", f"{street} {district}".strip())
     no_address = ("", "", "")
+    dates: dict[str, dt.date] = {}  # a date of birth is shared by many customers
     prepare, Record = scoring.prepare, scoring.Record
     out: dict[int, scoring.Record] = {}
     for (
@@ -137,27 +147,33 @@ def _records(
         ident,
         credit,
     ) in customers:
-        postcode, city, street = first_address.get(cid, no_address)
         if isinstance(aliases, str):
             aliases = json.loads(aliases) if aliases != "[]" else None
-        names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
+        if legal or short or aliases:
+            names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
+        else:
+            names = (display,) if display else ()
         if isinstance(birthday, str):
-            birthday = dt.date.fromisoformat(birthday)
+            day = dates.get(birthday)
+            if day is None:
+                day = dates[birthday] = dt.date.fromisoformat(birthday)
+            birthday = day
+        postcode, city, street = first_address.get(cid, no_address)
         out[cid] = prepare(
             Record(
-                id=cid,
-                kind=kind,
-                names=names,
-                name_key=name_key,
-                pinyin=py,
-                birthday=birthday,
-                identity_code=ident or "",
-                credit_code=credit or "",
-                phones=tuple(phones[cid]) if cid in phones else (),
-                emails=tuple(emails[cid]) if cid in emails else (),
-                postcode=postcode,
-                city=city,
-                street=street,
+                cid,
+                kind,
+                names,
+                name_key,
+                py,
+                birthday,
+                ident or "",
+                credit or "",
+                tuple(phones[cid]) if cid in phones else (),
+                tuple(emails[cid]) if cid in emails else (),
+                postcode,
+                city,
+                street,
             ),
             cleaned=True,
         )
@@ -383,7 +399,6 @@ _KIND_BITS = {
 _LIMITS = np.array(
     [scoring.MAX_BLOCK_SIZE, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_NAME_BLOCK_SIZE, 0]
 )
-_PREFIX_BITS = {prefix: _KIND_BITS[limit] for prefix, limit in scoring.PREFIX_LIMITS.items()}
 _HASH_MASK = 0x3FFF_FFFF_FFFF_FFFC
 
 
@@ -494,21 +509,31 @@ def _blocks(
     records: dict[int, scoring.Record] = {}
     hash_parts: list[np.ndarray] = []
     id_parts: list[np.ndarray] = []
-    block_keys, bits, mask = scoring.block_keys, _PREFIX_BITS, _HASH_MASK
+    key_sets = scoring.block_key_sets
+    kinds = (
+        _KIND_BITS[scoring.MAX_STRONG_BLOCK_SIZE],
+        _KIND_BITS[scoring.MAX_NAME_BLOCK_SIZE],
+        _KIND_BITS[scoring.MAX_BLOCK_SIZE],
+    )
     for start in range(low, high + 1, SCAN_BATCH):
         end = min(start + SCAN_BATCH - 1, high)
         batch = _records_in_range(start, end)
         records.update(batch)
-        hashes: list[int] = []
-        owners: list[int] = []
-        for cid, record in batch.items():
-            keys = block_keys(record)
+        ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
+        # Per kind of key: the keys' hashes, and how many keys each customer has.
+        hashes: tuple[list[int], ...] = ([], [], [])
+        counts: tuple[list[int], ...] = ([], [], [])
+        for record in batch.values():
+            for keys, kind_hashes, kind_counts in zip(
+                key_sets(record), hashes, counts, strict=True
+            ):
+                kind_hashes.extend(map(hash, keys))
+                kind_counts.append(len(keys))
+        for kind_hashes, kind_counts, bits in zip(hashes, counts, kinds, strict=True):
             # The key's hash with its kind in the two low bits.
-            hashes.extend((hash(key) & mask) | bits.get(key[:3], 0) for key in keys)
-            owners.extend([cid] * len(keys))
-        hash_parts.append(np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
-        id_parts.append(np.fromiter(owners, dtype=np.int64, count=len(owners)))
-        del batch, hashes, owners
+            hash_parts.append(np.array(kind_hashes, dtype=np.int64) & _HASH_MASK | bits)
+            id_parts.append(np.repeat(ids, kind_counts))
+        del batch, hashes, counts
         if progress is not None:
             progress.advance_to(end - low + 1, force=True)
     pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
