@@ -146,12 +146,15 @@ def prepare(record: Record, *, cleaned: bool = False) -> Record:
         record.city = normalize.clean_text(record.city)
     names = record.names
     if len(names) == 1:
-        text = _name_text(names[0])
+        text = names[0].casefold().replace("-", " ")
+        if text == names[0]:
+            text = names[0]  # kept once (Chinese names do not change)
         texts: tuple[str, ...] = (text,) if text else ()
+        record.name_compact = (text.replace(" ", ""),) if text else ()
     else:
         texts = tuple(dict.fromkeys(t for t in map(_name_text, names) if t))
+        record.name_compact = tuple(t.replace(" ", "") for t in texts)
     record.name_texts = texts
-    record.name_compact = tuple(t.replace(" ", "") for t in texts)
     record.cjk = bool(texts) and _cjk(texts[0])
     if record.birthday is not None:
         record.birthday_digits = _birthday_digits(record.birthday)

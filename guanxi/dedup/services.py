@@ -405,24 +405,39 @@ _HASH_MASK = 0x3FFF_FFFF_FFFF_FFFC
 def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
     """Unique (low, high) id pairs of ids that share a key hash, buckets over the size limit
     left out; and how many buckets were left out."""
-    order = np.argsort(hashes, kind="stable")
+    # Buckets first, from the hashes alone (sorting numbers alone is fast); then only the keys
+    # in a bucket of a usable size are sorted with their ids (most keys are in no bucket).
+    ordered = np.sort(hashes)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    limits = _LIMITS[ordered[starts] & 3]
+    usable = (sizes >= 2) & (sizes <= limits)
+    skipped = int((sizes > limits).sum())
+    wanted = ordered[starts[usable]]
+    del ordered
+    if not len(wanted):
+        return np.empty((0, 2), dtype=np.int64), skipped
+    at = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)
+    keep = wanted[at] == hashes
+    hashes, ids = hashes[keep], ids[keep]
+    order = np.argsort(hashes)
     hashes, ids = hashes[order], ids[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     sizes = np.diff(np.r_[starts, len(hashes)])
-    limits = _LIMITS[hashes[starts] & 3]
-    usable = (sizes >= 2) & (sizes <= limits)
-    skipped = int((sizes > limits).sum())
     chunks: list[np.ndarray] = []
-    for size in np.unique(sizes[usable]):
-        group_starts = starts[usable & (sizes == size)]
+    for size in np.unique(sizes):
+        group_starts = starts[sizes == size]
         members = ids[group_starts[:, None] + np.arange(size)]  # (groups, size)
         i, j = np.triu_indices(size, k=1)
         a, b = members[:, i].ravel(), members[:, j].ravel()
         chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64), skipped
     pairs = np.concatenate(chunks)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    top = int(pairs.max()) + 1
+    if top < 2**31:
+        # One number per pair: unique over numbers is much faster than over rows.
+        codes = np.unique(pairs[:, 0] * top + pairs[:, 1])
+        return np.stack([codes // top, codes % top], axis=1), skipped
     return np.unique(pairs, axis=0), skipped
 
 
