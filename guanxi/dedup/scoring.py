@@ -162,7 +162,11 @@ def prepare(record: Record, *, cleaned: bool = False) -> Record:
     # Values many customers share are kept once (a scan holds a million records).
     record.postcode = sys.intern(record.postcode.strip())
     record.city = sys.intern(record.city.casefold().replace(" ", ""))
-    record.street = _name_text(record.street)
+    street = _name_text(record.street)
+    if street != record.street:
+        record.street = street  # else the same text is kept once
+    if names and record.name_key == names[0]:  # the same text, kept once
+        record.name_key = names[0]
     return record
 
 
