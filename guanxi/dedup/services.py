@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import json
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -417,8 +418,17 @@ def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray,
     del ordered
     if not len(wanted):
         return np.empty((0, 2), dtype=np.int64), skipped
-    at = np.minimum(np.searchsorted(wanted, hashes), len(wanted) - 1)
-    keep = wanted[at] == hashes
+    # Which keys are in such a bucket: a table indexed by hash bits rules most keys out at
+    # once; the few left are looked up among the wanted hashes (a binary search of every key
+    # would jump around memory millions of times).
+    bits = min(27, max(10, (32 * len(wanted)).bit_length()))
+    table = np.zeros(1 << bits, dtype=bool)
+    slot_mask = (1 << bits) - 1
+    table[(wanted >> 2) & slot_mask] = True
+    maybe = np.flatnonzero(table[(hashes >> 2) & slot_mask])
+    del table
+    at = np.minimum(np.searchsorted(wanted, hashes[maybe]), len(wanted) - 1)
+    keep = maybe[wanted[at] == hashes[maybe]]
     hashes, ids = hashes[keep], ids[keep]
     order = np.argsort(hashes)
     hashes, ids = hashes[order], ids[order]
@@ -535,9 +545,10 @@ def _blocks(
         batch = _records_in_range(start, end)
         records.update(batch)
         ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
-        # Per kind of key: the keys' hashes, and how many keys each customer has.
-        hashes: tuple[list[int], ...] = ([], [], [])
-        counts: tuple[list[int], ...] = ([], [], [])
+        # Per kind of key: the keys' hashes (machine integers, no Python objects), and how
+        # many keys each customer has.
+        hashes = (array("q"), array("q"), array("q"))
+        counts = (array("q"), array("q"), array("q"))
         for record in batch.values():
             for keys, kind_hashes, kind_counts in zip(
                 key_sets(record), hashes, counts, strict=True
@@ -546,16 +557,15 @@ def _blocks(
                 kind_counts.append(len(keys))
         for kind_hashes, kind_counts, bits in zip(hashes, counts, kinds, strict=True):
             # The key's hash with its kind in the two low bits.
-            hash_parts.append(np.array(kind_hashes, dtype=np.int64) & _HASH_MASK | bits)
-            id_parts.append(np.repeat(ids, kind_counts))
+            hash_parts.append(np.frombuffer(kind_hashes, dtype=np.int64) & _HASH_MASK | bits)
+            id_parts.append(np.repeat(ids, np.frombuffer(kind_counts, dtype=np.int64)))
         del batch, hashes, counts
         if progress is not None:
             progress.advance_to(end - low + 1, force=True)
     pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
     del hash_parts, id_parts
     result.update(customers=len(records), candidates=len(pairs), skipped_blocks=skipped)
-    involved = set(np.unique(pairs).tolist()) if len(pairs) else set()
-    return {cid: r for cid, r in records.items() if cid in involved}, pairs
+    return {cid: records[cid] for cid in np.unique(pairs).tolist()}, pairs
 
 
 def open_pairs_above(threshold: float) -> list[tuple[int, int]]:
