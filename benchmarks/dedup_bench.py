@@ -87,16 +87,20 @@ def scale(repeat: int) -> None:
     cpus: list[float] = []
     for run in range(repeat):
         load_before = os.getloadavg()
-        started, cpu = time.perf_counter(), time.process_time()
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        started = time.perf_counter()
         result = services.scan(progress=None)
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
         walls.append(wall)
-        cpus.append(cpu)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cpus.append(user + system)
+        peak = after.ru_maxrss / 1024
         print(f"run {run + 1}: " + ", ".join(f"{k} {v}" for k, v in result.items()))
         print(
-            f"run {run + 1}: wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {peak:,.0f} MB, "
-            f"load average {load_before[0]:.2f} before / {os.getloadavg()[0]:.2f} after",
+            f"run {run + 1}: wall {wall:.1f} s, CPU {user + system:.1f} s (user {user:.1f}, "
+            f"system {system:.1f}), peak memory {peak:,.0f} MB, load average "
+            f"{load_before[0]:.2f} before / {os.getloadavg()[0]:.2f} after",
             flush=True,
         )
     print(f"median: wall {statistics.median(walls):.1f} s, CPU {statistics.median(cpus):.1f} s")

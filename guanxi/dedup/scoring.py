@@ -135,27 +135,46 @@ def _name_text(name: str) -> str:
     return name.casefold().replace("-", " ")
 
 
-def prepare(record: Record, *, cleaned: bool = False) -> Record:
-    """Comparable forms of the names (lower case, width-folded), computed once per record.
-
-    `cleaned`: the texts were stored by the customer services, already width-folded and with
-    single spaces (normalize.clean_text), so only case is folded (the scan's fast path)."""
-    if not cleaned:
-        record.names = tuple(normalize.clean_text(n) for n in record.names)
-        record.street = normalize.clean_text(record.street)
-        record.city = normalize.clean_text(record.city)
-    names = record.names
+def _name_forms(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The names lower case (each once), the same without spaces, whether the first is
+    Chinese."""
     if len(names) == 1:
         text = names[0].casefold().replace("-", " ")
         if text == names[0]:
             text = names[0]  # kept once (Chinese names do not change)
         texts: tuple[str, ...] = (text,) if text else ()
-        record.name_compact = (text.replace(" ", ""),) if text else ()
+        compact: tuple[str, ...] = (text.replace(" ", ""),) if text else ()
     else:
         texts = tuple(dict.fromkeys(t for t in map(_name_text, names) if t))
-        record.name_compact = tuple(t.replace(" ", "") for t in texts)
+        compact = tuple(t.replace(" ", "") for t in texts)
+    return texts, compact, bool(texts) and _cjk(texts[0])
+
+
+def prepare(
+    record: Record,
+    *,
+    cleaned: bool = False,
+    shared: dict[tuple[str, ...], tuple] | None = None,
+) -> Record:
+    """Comparable forms of the names (lower case, width-folded), computed once per record.
+
+    `cleaned`: the texts were stored by the customer services, already width-folded and with
+    single spaces (normalize.clean_text), so only case is folded (the scan's fast path).
+    `shared`: a dict kept across records (by the scan): records with the same names share
+    their forms, computed once (a million customers have far fewer distinct names)."""
+    if not cleaned:
+        record.names = tuple(normalize.clean_text(n) for n in record.names)
+        record.street = normalize.clean_text(record.street)
+        record.city = normalize.clean_text(record.city)
+    names = record.names
+    if shared is None:
+        texts, record.name_compact, record.cjk = _name_forms(names)
+    else:
+        forms = shared.get(names)
+        if forms is None:
+            forms = shared[names] = (names, *_name_forms(names))
+        record.names, texts, record.name_compact, record.cjk = forms
     record.name_texts = texts
-    record.cjk = bool(texts) and _cjk(texts[0])
     if record.birthday is not None:
         record.birthday_digits = _birthday_digits(record.birthday)
     record.identity_code = record.identity_code.strip().upper()
