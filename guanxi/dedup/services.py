@@ -414,6 +414,8 @@ _HASH_MASK = 0x3FFF_FFFF_FFFF_FFFC
 def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
     """Unique (low, high) id pairs of ids that share a key hash, buckets over the size limit
     left out; and how many buckets were left out."""
+    if not len(hashes):
+        return np.empty((0, 2), dtype=np.int64), 0
     # Buckets first, from the hashes alone (sorting numbers alone is fast); then only the keys
     # in a bucket of a usable size are sorted with their ids (most keys are in no bucket).
     ordered = np.sort(hashes)

@@ -190,3 +190,6 @@ def test_pairs_from_key_hashes_leave_out_oversized_buckets():
     pairs, skipped = _pairs_from_hashes(np.array(hashes), np.array(ids))
     assert pairs.tolist() == [[3, 5], [3, 7], [5, 7]]
     assert skipped == 1
+    nothing = np.empty(0, dtype=np.int64)
+    pairs, skipped = _pairs_from_hashes(nothing, nothing)
+    assert pairs.shape == (0, 2) and skipped == 0
