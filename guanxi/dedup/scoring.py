@@ -2,7 +2,9 @@
 
 Everything that looks for duplicates (the check before a customer is saved, the scan of the
 whole base, the accuracy benchmark) builds `Record`s, groups them by `block_keys` and scores
-only records that share a key with `score_pair`; nothing compares every pair.
+only records that share a key with `score_at_least` (the score of `score_pair` when it reaches
+the review threshold; the cheap fields are compared first, and a pair that cannot reach the
+threshold is dropped before its names are); nothing compares every pair.
 
 The score is a Fellegi-Sunter style sum of evidence: each field that both records have adds
 weight when it agrees (a shared mobile number is strong evidence, a shared postcode weak) and
