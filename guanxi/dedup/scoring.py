@@ -2,7 +2,9 @@
 
 Everything that looks for duplicates (the check before a customer is saved, the scan of the
 whole base, the accuracy benchmark) builds `Record`s, groups them by `block_keys` and scores
-only records that share a key with `score_pair`; nothing compares every pair.
+only records that share a key with `score_at_least` (the score of `score_pair` when it reaches
+the review threshold; the cheap fields are compared first, and a pair that cannot reach the
+threshold is dropped before its names are); nothing compares every pair.
 
 The score is a Fellegi-Sunter style sum of evidence: each field that both records have adds
 weight when it agrees (a shared mobile number is strong evidence, a shared postcode weak) and
@@ -16,8 +18,11 @@ translatable text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterable
+import re
+import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,12 +44,15 @@ MAX_STRONG_BLOCK_SIZE = 200
 STRONG_PREFIXES = ("id:", "cc:", "ph:", "em:")
 
 
+# Every key starts with a three-character prefix ("ph:", "nk:", "pb:"...).
+PREFIX_LIMITS = {
+    **dict.fromkeys(STRONG_PREFIXES, MAX_STRONG_BLOCK_SIZE),
+    **dict.fromkeys(NAME_PREFIXES, MAX_NAME_BLOCK_SIZE),
+}
+
+
 def block_limit(key: str) -> int:
-    if key.startswith(STRONG_PREFIXES):
-        return MAX_STRONG_BLOCK_SIZE
-    if key.startswith(NAME_PREFIXES):
-        return MAX_NAME_BLOCK_SIZE
-    return MAX_BLOCK_SIZE
+    return PREFIX_LIMITS.get(key[:3], MAX_BLOCK_SIZE)
 
 
 # Log-odds weights (base 2). Tuned on the Febrl data (benchmarks/dedup_bench.py).
@@ -104,40 +112,91 @@ class Record:
     birthday: dt.date | None = None
     identity_code: str = ""
     credit_code: str = ""
-    phones: frozenset[str] = frozenset()
-    emails: frozenset[str] = frozenset()
+    # E.164 numbers and e-mail addresses (a tuple or a set: the scan keeps tuples, smaller).
+    phones: Collection[str] = ()
+    emails: Collection[str] = ()
     postcode: str = ""
     city: str = ""
     street: str = ""
-    # Comparable forms, filled by `prepare`.
+    # Comparable forms, filled by `prepare`: the names lower case, the same without spaces,
+    # whether the first is Chinese, the date of birth as YYYYMMDD.
     name_texts: tuple[str, ...] = field(default=(), repr=False)
+    name_compact: tuple[str, ...] = field(default=(), repr=False)
+    cjk: bool = field(default=False, repr=False)
+    birthday_digits: str = field(default="", repr=False)
+
+
+_CJK = re.compile("[\u3400-\u9fff]")
 
 
 def _cjk(text: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+    return _CJK.search(text) is not None
 
 
 def _name_text(name: str) -> str:
     return name.casefold().replace("-", " ")
 
 
-def prepare(record: Record, *, cleaned: bool = False) -> Record:
+def _name_forms(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """The names lower case (each once), the same without spaces, whether the first is
+    Chinese."""
+    if len(names) == 1:
+        text = names[0].casefold().replace("-", " ")
+        if text == names[0]:
+            text = names[0]  # kept once (Chinese names do not change)
+        texts: tuple[str, ...] = (text,) if text else ()
+        compact: tuple[str, ...] = (text.replace(" ", ""),) if text else ()
+    else:
+        texts = tuple(dict.fromkeys(t for t in map(_name_text, names) if t))
+        compact = tuple(t.replace(" ", "") for t in texts)
+    return texts, compact, bool(texts) and _cjk(texts[0])
+
+
+def prepare(
+    record: Record,
+    *,
+    cleaned: bool = False,
+    shared: dict[tuple[str, ...], tuple] | None = None,
+) -> Record:
     """Comparable forms of the names (lower case, width-folded), computed once per record.
 
     `cleaned`: the texts were stored by the customer services, already width-folded and with
-    single spaces (normalize.clean_text), so only case is folded (the scan's fast path)."""
+    single spaces (normalize.clean_text), so only case is folded (the scan's fast path).
+    `shared`: a dict kept across records (by the scan): records with the same names share
+    their forms, computed once (a million customers have far fewer distinct names)."""
     if not cleaned:
         record.names = tuple(normalize.clean_text(n) for n in record.names)
         record.street = normalize.clean_text(record.street)
         record.city = normalize.clean_text(record.city)
-    record.name_texts = tuple(dict.fromkeys(t for t in map(_name_text, record.names) if t))
+    names = record.names
+    if shared is None:
+        texts, record.name_compact, record.cjk = _name_forms(names)
+    else:
+        forms = shared.get(names)
+        if forms is None:
+            forms = shared[names] = (names, *_name_forms(names))
+        record.names, texts, record.name_compact, record.cjk = forms
+    record.name_texts = texts
+    if record.birthday is not None:
+        record.birthday_digits = _birthday_digits(record.birthday)
     record.identity_code = record.identity_code.strip().upper()
-    record.postcode = record.postcode.strip()
-    record.city = record.city.casefold().replace(" ", "")
-    record.street = _name_text(record.street)
+    # Values many customers share are kept once (a scan holds a million records).
+    record.postcode = sys.intern(record.postcode.strip())
+    record.city = sys.intern(record.city.casefold().replace(" ", ""))
+    street = _name_text(record.street)
+    if street != record.street:
+        record.street = street  # else the same text is kept once
+    if names and record.name_key == names[0]:  # the same text, kept once
+        record.name_key = names[0]
     return record
 
 
+@functools.lru_cache(maxsize=65536)
+def _birthday_digits(birthday: dt.date) -> str:
+    return birthday.isoformat().replace("-", "")
+
+
+@functools.lru_cache(maxsize=65536)
 def _bday_keys(birthday: dt.date) -> tuple[str, str]:
     """The date and the date with day and month in order (catches swapped day and month)."""
     m, d = birthday.month, birthday.day
@@ -146,52 +205,63 @@ def _bday_keys(birthday: dt.date) -> tuple[str, str]:
 
 
 def block_keys(record: Record) -> set[str]:
-    """Keys under which `record` meets its candidate duplicates.
+    """Keys under which `record` meets its candidate duplicates (`block_key_sets` together)."""
+    strong, names, weak = block_key_sets(record)
+    return strong | names | weak
 
-    Strong keys: identity code, credit code, each phone (E.164) and e-mail. Weak keys: each
-    name key, pinyin with date of birth, pinyin with postcode, date of birth with postcode,
-    date of birth (day and month in order) with the first letter of the pinyin. A typo in any
-    one field still leaves the record in a block with its duplicate through the others.
+
+def block_key_sets(record: Record) -> tuple[set[str], set[str], set[str]]:
+    """Keys under which `record` meets its candidate duplicates: strong keys, name keys and
+    weak keys (their buckets have different size limits, `block_limit`).
+
+    Strong keys: identity code, credit code, each phone (E.164) and e-mail. Name keys: each
+    name key, the name's parts in order. Weak keys: pinyin with date of birth, pinyin with
+    postcode, date of birth with postcode, date of birth (day and month in order) with the
+    first letters of the pinyin, of the last name part or of the identity code, postcode with
+    the start of the street. A typo in any one field still leaves the record in a block with
+    its duplicate through the others.
     """
-    keys: set[str] = set()
+    strong: set[str] = set()
     ident = record.identity_code
     if ident:
-        keys.add("id:" + ident)
+        strong.add("id:" + ident)
     if record.credit_code:
-        keys.add("cc:" + record.credit_code)
+        strong.add("cc:" + record.credit_code)
     for p in record.phones:
-        keys.add("ph:" + p)
+        strong.add("ph:" + p)
     for e in record.emails:
-        keys.add("em:" + e)
+        strong.add("em:" + e)
+    keys: set[str] = set()
     if record.name_key:
         keys.add("nk:" + record.name_key)
     names = record.name_texts
     tokens = names[0].split() if names else []
-    for name in names[1:]:
-        keys.add("nk:" + name.replace(" ", ""))
+    for name in record.name_compact[1:]:
+        keys.add("nk:" + name)
     if len(tokens) > 1:
         # Given name and surname in either order ("Berry Lachlan").
         keys.add("ns:" + " ".join(sorted(tokens)))
+    weak: set[str] = set()
     py = record.pinyin
     postcode = record.postcode
     if py and postcode:
-        keys.add(f"pp:{py}|{postcode}")
+        weak.add(f"pp:{py}|{postcode}")
     birthday = record.birthday
     if birthday:
         exact, ordered = _bday_keys(birthday)
         if py:
-            keys.add(f"pb:{py}|{exact}")
-            keys.add(f"bi:{ordered}|{py[:2]}")
+            weak.add(f"pb:{py}|{exact}")
+            weak.add(f"bi:{ordered}|{py[:2]}")
         if postcode:
-            keys.add(f"bp:{exact}|{postcode}")
+            weak.add(f"bp:{exact}|{postcode}")
         if tokens:
             # The last name part's start: a swapped or missing given name still meets.
-            keys.add(f"bt:{ordered}|{tokens[-1][:2]}")
+            weak.add(f"bt:{ordered}|{tokens[-1][:2]}")
         if ident:
-            keys.add(f"bc:{ordered}|{ident[:2]}")
+            weak.add(f"bc:{ordered}|{ident[:2]}")
     if postcode and record.street and py:
-        keys.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
-    return keys
+        weak.add(f"ps:{postcode}|{record.street[:4]}|{py[0]}")
+    return strong, keys, weak
 
 
 def candidate_pairs(records: Iterable[Record]) -> tuple[set[tuple[int, int]], int]:
@@ -227,12 +297,12 @@ def pairs_from_buckets(buckets) -> tuple[set[tuple[int, int]], int]:
 
 def _name_similarity(a: Record, b: Record) -> float:
     best = 0.0
-    for x in a.name_texts:
-        for y in b.name_texts:
+    for x, xc in zip(a.name_texts, a.name_compact, strict=True):
+        for y, yc in zip(b.name_texts, b.name_compact, strict=True):
             if x == y:
                 return 1.0
             sort = fuzz.token_sort_ratio(x, y) / 100
-            jw = JaroWinkler.normalized_similarity(x.replace(" ", ""), y.replace(" ", ""))
+            jw = JaroWinkler.normalized_similarity(xc, yc)
             # Token sort forgives order ("berry lachlan"); Jaro-Winkler forgives typos; a name
             # that lost a part ("lowe" / "paige lowe") is caught by the partial token ratio.
             partial = fuzz.token_set_ratio(x, y) / 100 * 0.92
@@ -246,19 +316,25 @@ def _pinyin_similarity(a: Record, b: Record) -> float:
     return JaroWinkler.normalized_similarity(a.pinyin, b.pinyin)
 
 
+def _share(x: Collection[str], y: Collection[str]) -> bool:
+    for v in x:  # noqa: SIM110 (a plain loop: twice as fast as any() over a generator)
+        if v in y:
+            return True
+    return False
+
+
 def _code_distance(x: str, y: str) -> int:
     return DamerauLevenshtein.distance(x, y, score_cutoff=2)
 
 
-def _birthday_match(x: dt.date, y: dt.date) -> str:
+def _birthday_match(a: Record, b: Record) -> str:
+    x, y = a.birthday, b.birthday
     if x == y:
         return "same"
     if x.year == y.year and x.month == y.day and x.day == y.month:
         return "swapped"
-    sx, sy = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
-    if sum(c != d for c, d in zip(sx, sy, strict=True)) == 1 or (
-        DamerauLevenshtein.distance(sx, sy) == 1
-    ):
+    # One digit changed, or two neighbours swapped, in YYYYMMDD.
+    if DamerauLevenshtein.distance(a.birthday_digits, b.birthday_digits, score_cutoff=1) == 1:
         return "typo"
     return "different"
 
@@ -273,22 +349,72 @@ class Score:
         return round(self.score * 100)
 
 
-def _reason(code: str, weight: float, **params: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": code, "weight": round(weight, 2)}
-    if params:
-        out["params"] = params
-    return out
+# Reasons are listed strongest first; among equally strong ones, in this order of fields.
+_REASON_ORDER = {
+    code: rank
+    for rank, code in enumerate(
+        (
+            "different_kind",
+            "same_credit_code",
+            "different_credit_code",
+            "same_identity_code",
+            "near_identity_code",
+            "different_identity_code",
+            "same_phone",
+            "same_email",
+            "pinyin_alike",
+            "names_alike",
+            "names_differ",
+            "same_birthday",
+            "birthday_swapped",
+            "birthday_typo",
+            "different_birthday",
+            "same_postcode",
+            "near_postcode",
+            "same_city",
+            "same_street",
+        )
+    )
+}
+# The most the name and the street can add (the costly comparisons, made last).
+_MAX_NAME_WEIGHT = 5.0
+_MAX_STREET_WEIGHT = W_STREET_SAME
 
 
-def score_pair(a: Record, b: Record) -> Score:
-    """How likely two records are the same customer (0–1) and why."""
+def _probability(total: float) -> float:
+    return round(1.0 / (1.0 + 2.0 ** (-total)), 4)
+
+
+@functools.lru_cache(maxsize=16)
+def _least_total(threshold: float) -> float:
+    """The smallest sum of evidence whose score reaches `threshold` (the score only grows with
+    the sum, so a sum below it scores below the threshold)."""
+    low, high = -1000.0, 1000.0
+    if _probability(low) >= threshold:
+        return low
+    while True:
+        middle = (low + high) / 2
+        if middle in (low, high):
+            return high
+        if _probability(middle) >= threshold:
+            high = middle
+        else:
+            low = middle
+
+
+def _evidence(
+    a: Record, b: Record, reasons: list[dict[str, Any]] | None, threshold: float | None
+) -> float | None:
+    """The sum of the evidence weights (with the prior) of a pair; each contribution with a
+    code is appended to `reasons` when that is a list. With a `threshold`, None as soon as the
+    score cannot reach it whatever the fields not yet compared say (the cheap fields are
+    compared first, then the names, then the street)."""
     total = PRIOR
-    reasons: list[dict[str, Any]] = []
 
     def add(weight: float, code: str | None = None, **params: Any) -> None:
         nonlocal total
         total += weight
-        if code is not None:
+        if code is not None and reasons is not None:
             reasons.append(_reason(code, weight, **params))
 
     if a.kind != b.kind:
@@ -306,39 +432,17 @@ def score_pair(a: Record, b: Record) -> Score:
         else:
             add(W_IDENTITY_DIFF, "different_identity_code")
     if a.phones and b.phones:
-        if a.phones & b.phones:
+        if _share(a.phones, b.phones):
             add(W_PHONE_SAME, "same_phone")
         else:
             add(W_PHONE_DIFF)
     if a.emails and b.emails:
-        if a.emails & b.emails:
+        if _share(a.emails, b.emails):
             add(W_EMAIL_SAME, "same_email")
         else:
             add(W_EMAIL_DIFF)
-
-    if a.name_texts and b.name_texts:
-        sim = _name_similarity(a, b)
-        # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
-        weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
-        weight = max(weight, -6.0)
-        percent = math.floor(sim * 100)
-        cjk = _cjk(a.name_texts[0]) or _cjk(b.name_texts[0])
-        if cjk and sim < 0.9:
-            py = _pinyin_similarity(a, b)
-            if py >= 0.95:
-                weight = max(weight, 3.0)
-                add(weight, "pinyin_alike", percent=math.floor(py * 100))
-                weight = None
-        if weight is not None:
-            if weight > 0:
-                add(weight, "names_alike", percent=percent)
-            elif weight < -1:
-                add(weight, "names_differ", percent=percent)
-            else:
-                add(weight)
-
     if a.birthday and b.birthday:
-        match = _birthday_match(a.birthday, b.birthday)
+        match = _birthday_match(a, b)
         if match == "same":
             add(W_BIRTHDAY_SAME, "same_birthday")
         elif match == "swapped":
@@ -347,7 +451,6 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_BIRTHDAY_TYPO, "birthday_typo")
         else:
             add(W_BIRTHDAY_DIFF, "different_birthday")
-
     if a.postcode and b.postcode:
         if a.postcode == b.postcode:
             add(W_POSTCODE_SAME, "same_postcode")
@@ -360,7 +463,34 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_CITY_SAME, "same_city")
         else:
             add(W_CITY_DIFF)
-    if a.street and b.street:
+
+    names = bool(a.name_texts and b.name_texts)
+    streets = bool(a.street and b.street)
+    least = -math.inf if threshold is None else _least_total(threshold)
+    if total + _MAX_NAME_WEIGHT * names + _MAX_STREET_WEIGHT * streets < least:
+        return None
+    if names:
+        sim = _name_similarity(a, b)
+        # 1.0 → +5, 0.9 → +3, 0.8 → +1, 0.7 → -1.5, below → down to -6.
+        weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
+        weight = max(weight, -6.0)
+        percent = math.floor(sim * 100)
+        if (a.cjk or b.cjk) and sim < 0.9:
+            py = _pinyin_similarity(a, b)
+            if py >= 0.95:
+                weight = max(weight, 3.0)
+                add(weight, "pinyin_alike", percent=math.floor(py * 100))
+                weight = None
+        if weight is not None:
+            if weight > 0:
+                add(weight, "names_alike", percent=percent)
+            elif weight < -1:
+                add(weight, "names_differ", percent=percent)
+            else:
+                add(weight)
+    if streets:
+        if total + _MAX_STREET_WEIGHT < least:
+            return None
         sim = fuzz.token_sort_ratio(a.street, b.street) / 100
         if sim >= 0.9:
             add(W_STREET_SAME, "same_street", percent=math.floor(sim * 100))
@@ -368,10 +498,32 @@ def score_pair(a: Record, b: Record) -> Score:
             add(W_STREET_NEAR, "same_street", percent=math.floor(sim * 100))
         else:
             add(W_STREET_DIFF)
+    return total
 
-    score = 1.0 / (1.0 + 2.0 ** (-total))
-    reasons.sort(key=lambda r: -abs(r["weight"]))
-    return Score(score=round(score, 4), reasons=reasons)
+
+def _reason(code: str, weight: float, **params: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": code, "weight": round(weight, 2)}
+    if params:
+        out["params"] = params
+    return out
+
+
+def score_pair(a: Record, b: Record) -> Score:
+    """How likely two records are the same customer (0–1) and why."""
+    reasons: list[dict[str, Any]] = []
+    total = _evidence(a, b, reasons, None)
+    reasons.sort(key=lambda r: (-abs(r["weight"]), _REASON_ORDER[r["code"]]))
+    return Score(score=_probability(total), reasons=reasons)
+
+
+def score_at_least(a: Record, b: Record, threshold: float) -> Score | None:
+    """`score_pair(a, b)` when its score reaches `threshold`, else None: the check and the
+    scan keep only such pairs, and most candidate pairs are ruled out by their cheap fields
+    before their names are compared, without building reasons."""
+    total = _evidence(a, b, None, threshold)
+    if total is None or _probability(total) < threshold:
+        return None
+    return score_pair(a, b)
 
 
 def public_reasons(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:

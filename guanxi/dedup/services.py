@@ -3,15 +3,19 @@ their undo; and the check of a customer about to be saved. Scoring lives in scor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import json
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,17 +96,51 @@ _CUSTOMER_COLUMNS = (
 )
 
 
-def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Iterable[tuple]):
-    phones: dict[int, set[str]] = {}
-    emails: dict[int, set[str]] = {}
+def _rows(qs) -> Iterator[tuple]:
+    """The rows of a `values_list` queryset straight from the database cursor: the scan reads
+    millions, and the per-row conversions of the ORM would cost more than the scan itself.
+    Dates may come as text (SQLite) and JSON as text; `_records` takes both forms."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(2000):
+            yield from rows
+
+
+def _records(
+    customers: Iterable[tuple],
+    points: Iterable[tuple],
+    addresses: Iterable[tuple],
+    shared: dict | None = None,
+) -> dict[int, scoring.Record]:
+    """Records from rows of customers, their contact points and addresses; `shared`: a dict
+    kept from one batch to the next (the scan), in which dates of birth and the forms of
+    names many customers have in common are kept once."""
+    if shared is None:
+        shared = {}
+    phones: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
+    email_kind = ContactPointKind.EMAIL.value
     for cid, kind, value in points:
-        if kind == ContactPointKind.EMAIL:
-            emails.setdefault(cid, set()).add(value)
+        if kind == email_kind:
+            found = emails.get(cid)
+            if found is None:
+                emails[cid] = [value]
+            elif value not in found:
+                found.append(value)
         else:
-            phones.setdefault(cid, set()).add(value.split(";")[0])
+            value = value.partition(";")[0]
+            found = phones.get(cid)
+            if found is None:
+                phones[cid] = [value]
+            elif value not in found:
+                found.append(value)
     first_address: dict[int, tuple] = {}
     for cid, postcode, city, street, district in addresses:
-        first_address.setdefault(cid, (postcode, city, f"{street} {district}".strip()))
+        if cid not in first_address:
+            first_address[cid] = (postcode or "", city or "", f"{street} {district}".strip())
+    no_address = ("", "", "")
+    prepare, Record = scoring.prepare, scoring.Record
     out: dict[int, scoring.Record] = {}
     for (
         cid,
@@ -117,38 +155,53 @@ def _records(customers: Iterable[tuple], points: Iterable[tuple], addresses: Ite
         ident,
         credit,
     ) in customers:
-        postcode, city, street = first_address.get(cid, ("", "", ""))
-        names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
-        out[cid] = scoring.prepare(
-            scoring.Record(
-                id=cid,
-                kind=kind,
-                names=names,
-                name_key=name_key,
-                pinyin=py,
-                birthday=birthday,
-                identity_code=ident or "",
-                credit_code=credit or "",
-                phones=frozenset(phones.get(cid, ())),
-                emails=frozenset(emails.get(cid, ())),
-                postcode=postcode or "",
-                city=city or "",
-                street=street,
+        if isinstance(aliases, str):
+            aliases = json.loads(aliases) if aliases != "[]" else None
+        if legal or short or aliases:
+            names = tuple(n for n in (display, legal, short, *(aliases or ())) if n)
+        else:
+            names = (display,) if display else ()
+        if isinstance(birthday, str):
+            day = shared.get(birthday)
+            if day is None:
+                day = shared[birthday] = dt.date.fromisoformat(birthday)
+            birthday = day
+        postcode, city, street = first_address.get(cid, no_address)
+        out[cid] = prepare(
+            Record(
+                cid,
+                kind,
+                names,
+                name_key,
+                py,
+                birthday,
+                ident or "",
+                credit or "",
+                tuple(phones[cid]) if cid in phones else (),
+                tuple(emails[cid]) if cid in emails else (),
+                postcode,
+                city,
+                street,
             ),
             cleaned=True,
+            shared=shared,
         )
     return out
 
 
 def _point_rows(qs) -> Iterator[tuple]:
-    return qs.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL]).values_list(
-        "customer_id", "kind", "normalized"
+    return _rows(
+        qs.filter(kind__in=[*PHONE_KINDS, ContactPointKind.EMAIL])
+        .order_by()
+        .values_list("customer_id", "kind", "normalized")
     )
 
 
 def _address_rows(qs) -> Iterator[tuple]:
-    return qs.order_by("customer_id", "-is_primary", "id").values_list(
-        "customer_id", "postcode", "city", "street", "district"
+    return _rows(
+        qs.order_by("customer_id", "-is_primary", "id").values_list(
+            "customer_id", "postcode", "city", "street", "district"
+        )
     )
 
 
@@ -158,8 +211,10 @@ def load_records(ids: Iterable[int]) -> dict[int, scoring.Record]:
     out: dict[int, scoring.Record] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        customers = Customer.objects.filter(pk__in=chunk, deleted_at__isnull=True).values_list(
-            *_CUSTOMER_COLUMNS
+        customers = _rows(
+            Customer.objects.filter(pk__in=chunk, deleted_at__isnull=True)
+            .order_by()
+            .values_list(*_CUSTOMER_COLUMNS)
         )
         points = _point_rows(ContactPoint.objects.filter(customer_id__in=chunk))
         addresses = _address_rows(Address.objects.filter(customer_id__in=chunk))
@@ -167,17 +222,15 @@ def load_records(ids: Iterable[int]) -> dict[int, scoring.Record]:
     return out
 
 
-def _records_in_range(low: int, high: int, keep: set[int] | None = None):
-    customers = Customer.objects.filter(
-        pk__gte=low, pk__lte=high, deleted_at__isnull=True
-    ).values_list(*_CUSTOMER_COLUMNS)
+def _records_in_range(low: int, high: int, shared: dict | None = None) -> dict[int, scoring.Record]:
+    customers = _rows(
+        Customer.objects.filter(pk__gte=low, pk__lte=high, deleted_at__isnull=True)
+        .order_by()
+        .values_list(*_CUSTOMER_COLUMNS)
+    )
     points = _point_rows(ContactPoint.objects.filter(customer_id__gte=low, customer_id__lte=high))
     addresses = _address_rows(Address.objects.filter(customer_id__gte=low, customer_id__lte=high))
-    if keep is not None:
-        customers = (row for row in customers if row[0] in keep)
-        points = (row for row in points if row[0] in keep)
-        addresses = (row for row in addresses if row[0] in keep)
-    return _records(customers, points, addresses)
+    return _records(customers, points, addresses, shared)
 
 
 def record_from_data(data: dict[str, Any]) -> scoring.Record:
@@ -293,8 +346,8 @@ def find_duplicates(record: scoring.Record, *, exclude_id: int | None = None) ->
     for cid, other in candidates.items():
         if not keys & scoring.block_keys(other):
             continue
-        result = scoring.score_pair(record, other)
-        if result.score >= threshold:
+        result = scoring.score_at_least(record, other, threshold)
+        if result is not None:
             out.append((cid, result))
     out.sort(key=lambda item: (-item[1].score, item[0]))
     return out[:CHECK_RESULTS]
@@ -355,42 +408,83 @@ _KIND_BITS = {
 _LIMITS = np.array(
     [scoring.MAX_BLOCK_SIZE, scoring.MAX_STRONG_BLOCK_SIZE, scoring.MAX_NAME_BLOCK_SIZE, 0]
 )
-
-
-def _key_hash(key: str) -> int:
-    return (hash(key) & 0x3FFF_FFFF_FFFF_FFFC) | _KIND_BITS[scoring.block_limit(key)]
+_HASH_MASK = 0x3FFF_FFFF_FFFF_FFFC
 
 
 def _pairs_from_hashes(hashes: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, int]:
     """Unique (low, high) id pairs of ids that share a key hash, buckets over the size limit
     left out; and how many buckets were left out."""
-    order = np.argsort(hashes, kind="stable")
+    if not len(hashes):
+        return np.empty((0, 2), dtype=np.int64), 0
+    # Buckets first, from the hashes alone (sorting numbers alone is fast); then only the keys
+    # in a bucket of a usable size are sorted with their ids (most keys are in no bucket).
+    ordered = np.sort(hashes)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    limits = _LIMITS[ordered[starts] & 3]
+    usable = (sizes >= 2) & (sizes <= limits)
+    skipped = int((sizes > limits).sum())
+    wanted = ordered[starts[usable]]
+    del ordered
+    if not len(wanted):
+        return np.empty((0, 2), dtype=np.int64), skipped
+    # Which keys are in such a bucket: a table indexed by hash bits rules most keys out at
+    # once; the few left are looked up among the wanted hashes (a binary search of every key
+    # would jump around memory millions of times).
+    bits = min(27, max(10, (32 * len(wanted)).bit_length()))
+    table = np.zeros(1 << bits, dtype=bool)
+    slot_mask = (1 << bits) - 1
+    table[(wanted >> 2) & slot_mask] = True
+    maybe = np.flatnonzero(table[(hashes >> 2) & slot_mask])
+    del table
+    at = np.minimum(np.searchsorted(wanted, hashes[maybe]), len(wanted) - 1)
+    keep = maybe[wanted[at] == hashes[maybe]]
+    hashes, ids = hashes[keep], ids[keep]
+    order = np.argsort(hashes)
     hashes, ids = hashes[order], ids[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     sizes = np.diff(np.r_[starts, len(hashes)])
-    limits = _LIMITS[hashes[starts] & 3]
-    usable = (sizes >= 2) & (sizes <= limits)
-    skipped = int((sizes > limits).sum())
     chunks: list[np.ndarray] = []
-    for size in np.unique(sizes[usable]):
-        group_starts = starts[usable & (sizes == size)]
+    for size in np.unique(sizes):
+        group_starts = starts[sizes == size]
         members = ids[group_starts[:, None] + np.arange(size)]  # (groups, size)
         i, j = np.triu_indices(size, k=1)
         a, b = members[:, i].ravel(), members[:, j].ravel()
         chunks.append(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1))
-    if not chunks:
-        return np.empty((0, 2), dtype=np.int64), skipped
     pairs = np.concatenate(chunks)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    top = int(pairs.max()) + 1
+    if top < 2**31:
+        # One number per pair: unique over numbers is much faster than over rows.
+        codes = np.unique(pairs[:, 0] * top + pairs[:, 1])
+        return np.stack([codes // top, codes % top], axis=1), skipped
     return np.unique(pairs, axis=0), skipped
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """The cyclic garbage collector off: the scan makes millions of objects, none in a cycle,
+    and each collection would walk all those it holds."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def scan(*, progress=None) -> dict[str, Any]:
     """Score every pair of live customers that shares a blocking key; store those at or above
     the review threshold as open pairs (a pair dismissed as not a duplicate keeps that status,
-    with its new score), and drop open pairs that no longer qualify."""
+    with its new score), and drop open pairs that no longer qualify.
+
+    Each customer is read once, in batches of ids: its record is kept and its blocking keys
+    are kept as hashes beside its id. The pairs come from the hashes (numpy); the records in
+    no pair are let go, and each pair is scored with the scorer of the check before saving
+    (`scoring.score_at_least`). Progress: reading is the first half, scoring the second."""
     started_at = timezone.now()
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     bounds = Customer.objects.filter(deleted_at__isnull=True).order_by("pk")
     low = bounds.values_list("pk", flat=True).first()
     high = bounds.reverse().values_list("pk", flat=True).first()
@@ -401,56 +495,31 @@ def scan(*, progress=None) -> dict[str, Any]:
     span = high - low + 1
     if progress is not None:
         progress.set_total(2 * span)
-    # Pass 1: blocking keys of every customer, as hashes beside the customer's id.
-    hash_parts: list[np.ndarray] = []
-    id_parts: list[np.ndarray] = []
-    customers = 0
-    for start in range(low, high + 1, SCAN_BATCH):
-        end = min(start + SCAN_BATCH - 1, high)
-        records = _records_in_range(start, end)
-        customers += len(records)
-        hashes: list[int] = []
-        owners: list[int] = []
-        for cid, record in records.items():
-            for key in scoring.block_keys(record):
-                hashes.append(_key_hash(key))
-                owners.append(cid)
-        hash_parts.append(np.fromiter(hashes, dtype=np.int64, count=len(hashes)))
-        id_parts.append(np.fromiter(owners, dtype=np.int64, count=len(owners)))
-        if progress is not None:
-            progress.advance_to(end - low + 1, force=True)
-    pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
-    del hash_parts, id_parts
-    result.update(customers=customers, candidates=len(pairs), skipped_blocks=skipped)
-    result["blocking_seconds"] = round(time.perf_counter() - clock, 2)
-    # Pass 2: the records of the customers in a candidate pair, and the score of each pair.
-    involved = np.unique(pairs.ravel()) if len(pairs) else np.empty(0, dtype=np.int64)
-    threshold = get_settings().review_threshold
-    records: dict[int, scoring.Record] = {}
-    for start in range(low, high + 1, SCAN_BATCH):
-        end = min(start + SCAN_BATCH - 1, high)
-        lo, hi = np.searchsorted(involved, [start, end + 1])
-        if hi > lo:
-            records.update(_records_in_range(start, end, keep=set(involved[lo:hi].tolist())))
-        if progress is not None:
-            progress.advance_to(span + end - low + 1, force=True)
-    found: list[DuplicatePair] = []
-    for a, b in pairs.tolist():
-        ra, rb = records.get(a), records.get(b)
-        if ra is None or rb is None:
-            continue
-        scored = scoring.score_pair(ra, rb)
-        if scored.score >= threshold:
-            found.append(
-                DuplicatePair(
-                    customer_a_id=a,
-                    customer_b_id=b,
-                    score=scored.score,
-                    reasons=scored.reasons,
-                    scanned_at=started_at,
-                )
-            )
-    del records
+    with _without_gc():
+        records, pairs = _blocks(low, high, result, progress)
+        result["blocking_seconds"] = round(time.perf_counter() - clock, 2)
+        result["blocking_cpu_seconds"] = round(time.process_time() - cpu, 2)
+        threshold = get_settings().review_threshold
+        score_at_least = scoring.score_at_least
+        found: list[DuplicatePair] = []
+        step = max(1, len(pairs) // 20)
+        for start in range(0, len(pairs), step):
+            for a, b in pairs[start : start + step].tolist():
+                scored = score_at_least(records[a], records[b], threshold)
+                if scored is not None:
+                    found.append(
+                        DuplicatePair(
+                            customer_a_id=a,
+                            customer_b_id=b,
+                            score=scored.score,
+                            reasons=scored.reasons,
+                            scanned_at=started_at,
+                        )
+                    )
+            if progress is not None:
+                done = min(start + step, len(pairs))
+                progress.advance_to(span + span * done // len(pairs), force=True)
+        del records, pairs
     result["scoring_seconds"] = round(time.perf_counter() - clock - result["blocking_seconds"], 2)
     with transaction.atomic():
         for start in range(0, len(found), 5000):
@@ -463,7 +532,53 @@ def scan(*, progress=None) -> dict[str, Any]:
         DuplicatePair.objects.filter(status=PairStatus.OPEN, scanned_at__lt=started_at).delete()
     result["pairs"] = len(found)
     result["seconds"] = round(time.perf_counter() - clock, 2)
+    result["cpu_seconds"] = round(time.process_time() - cpu, 2)
+    if progress is not None:
+        progress.advance_to(2 * span, force=True)
     return result
+
+
+def _blocks(
+    low: int, high: int, result: dict[str, Any], progress
+) -> tuple[dict[int, scoring.Record], np.ndarray]:
+    """The scan's first half: the records of the customers in a candidate pair, and the
+    candidate pairs ((low id, high id) rows)."""
+    records: dict[int, scoring.Record] = {}
+    hash_parts: list[np.ndarray] = []
+    id_parts: list[np.ndarray] = []
+    key_sets = scoring.block_key_sets
+    shared: dict = {}  # values many customers have in common, kept once
+    kinds = (
+        _KIND_BITS[scoring.MAX_STRONG_BLOCK_SIZE],
+        _KIND_BITS[scoring.MAX_NAME_BLOCK_SIZE],
+        _KIND_BITS[scoring.MAX_BLOCK_SIZE],
+    )
+    for start in range(low, high + 1, SCAN_BATCH):
+        end = min(start + SCAN_BATCH - 1, high)
+        batch = _records_in_range(start, end, shared)
+        records.update(batch)
+        ids = np.fromiter(batch, dtype=np.int64, count=len(batch))
+        # Per kind of key: the keys' hashes (machine integers, no Python objects), and how
+        # many keys each customer has.
+        hashes = (array("q"), array("q"), array("q"))
+        counts = (array("q"), array("q"), array("q"))
+        for record in batch.values():
+            for keys, kind_hashes, kind_counts in zip(
+                key_sets(record), hashes, counts, strict=True
+            ):
+                kind_hashes.extend(map(hash, keys))
+                kind_counts.append(len(keys))
+        for kind_hashes, kind_counts, bits in zip(hashes, counts, kinds, strict=True):
+            # The key's hash with its kind in the two low bits.
+            hash_parts.append(np.frombuffer(kind_hashes, dtype=np.int64) & _HASH_MASK | bits)
+            id_parts.append(np.repeat(ids, np.frombuffer(kind_counts, dtype=np.int64)))
+        del batch, hashes, counts
+        if progress is not None:
+            progress.advance_to(end - low + 1, force=True)
+    pairs, skipped = _pairs_from_hashes(np.concatenate(hash_parts), np.concatenate(id_parts))
+    del hash_parts, id_parts
+    result.update(customers=len(records), candidates=len(pairs), skipped_blocks=skipped)
+    return {cid: records[cid] for cid in np.unique(pairs).tolist()}, pairs
 
 
 def open_pairs_above(threshold: float) -> list[tuple[int, int]]:

@@ -543,3 +543,21 @@ def test_merge_rescores_the_survivor_with_the_orders_it_received(
         assert _merge(api(w.rep_a), w).status_code == 201
     score = CustomerScore.objects.get(customer=w.survivor)
     assert score.frequency == 1
+
+
+def test_the_scan_reports_its_progress_to_the_end(two_teams, person):
+    _twins(person, two_teams.rep_a)
+
+    class Progress:
+        total, seen = 0, []
+
+        def set_total(self, total):
+            self.total = total
+
+        def advance_to(self, done, *, force=False):
+            self.seen.append(done)
+
+    progress = Progress()
+    result = services.scan(progress=progress)
+    assert result["pairs"] >= 1
+    assert progress.seen == sorted(progress.seen) and progress.seen[-1] == progress.total > 0

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from guanxi.customers import normalize
@@ -148,3 +149,47 @@ def test_public_reasons_are_translated_text():
     with translation.override("en"):
         texts = [r["text"] for r in scoring.public_reasons(result.reasons)]
     assert "same phone number" in texts
+
+
+def test_the_scan_and_the_check_keep_exactly_the_pairs_the_full_score_keeps():
+    """`score_at_least` (the scan's and the check's) rules pairs out before comparing names,
+    but keeps a pair, with the same score and reasons, whenever `score_pair` reaches the
+    threshold."""
+    people = [
+        rec(name="Lachlan Berry", birthday=dt.date(1999, 2, 19), postcode="4814", street="1 A St"),
+        rec(name="Lachlan Bery", birthday=dt.date(1999, 2, 19), postcode="4814", street="1 A St"),
+        rec(name="Berry Lachlan", birthday=dt.date(1999, 2, 18), postcode="4815"),
+        rec(name="Olivia Clark", birthday=dt.date(1999, 2, 19), phones=frozenset({"+861380"})),
+        rec(name="Olivia Clarke", phones=frozenset({"+861380"}), emails=frozenset({"o@c.au"})),
+        rec(name="张伟明", birthday=dt.date(1980, 1, 2), city="北京", street="中关村大街1号"),
+        rec(name="章伟明", birthday=dt.date(1980, 2, 1), city="北京", street="中关村大街1号"),
+        rec(name="张伟", birthday=dt.date(1980, 1, 2), identity_code="110101198001020011"),
+        rec(name="张伟", birthday=dt.date(1980, 1, 2), identity_code="110101198001020012"),
+        rec(name="张伟", kind="organisation", credit_code="91110000100000000A"),
+    ]
+    for threshold in (0.05, 0.3, 0.5, 0.85, 0.99):
+        for a in people:
+            for b in people:
+                full = score_pair(a, b)
+                fast = scoring.score_at_least(a, b, threshold)
+                if full.score >= threshold:
+                    assert fast == full
+                else:
+                    assert fast is None
+
+
+def test_pairs_from_key_hashes_leave_out_oversized_buckets():
+    from guanxi.dedup.services import _KIND_BITS, _pairs_from_hashes
+
+    weak, name = _KIND_BITS[scoring.MAX_BLOCK_SIZE], _KIND_BITS[scoring.MAX_NAME_BLOCK_SIZE]
+    small = [(100 << 2 | weak, i) for i in (7, 3, 5)]  # one bucket of three
+    again = [(200 << 2 | weak, i) for i in (3, 7)]  # the same pair through another key
+    crowd = [(300 << 2 | name, i) for i in range(10, 10 + scoring.MAX_NAME_BLOCK_SIZE + 1)]
+    alone = [(400 << 2 | weak, 1)]
+    hashes, ids = zip(*(small + again + crowd + alone), strict=True)
+    pairs, skipped = _pairs_from_hashes(np.array(hashes), np.array(ids))
+    assert pairs.tolist() == [[3, 5], [3, 7], [5, 7]]
+    assert skipped == 1
+    nothing = np.empty(0, dtype=np.int64)
+    pairs, skipped = _pairs_from_hashes(nothing, nothing)
+    assert pairs.shape == (0, 2) and skipped == 0
