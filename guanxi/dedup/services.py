@@ -28,7 +28,14 @@ from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates, normalize
 from guanxi.customers.keys import search_keys
-from guanxi.customers.models import PHONE_KINDS, Address, ContactPoint, ContactPointKind, Customer
+from guanxi.customers.models import (
+    PHONE_KINDS,
+    Address,
+    ContactPoint,
+    ContactPointKind,
+    Customer,
+    code_lookup,
+)
 from guanxi.customers.policies import may, visible_q
 
 from . import policies, scoring
@@ -317,16 +324,11 @@ def _candidate_ids(record: scoring.Record, exclude_id: int | None) -> set[int]:
                     :CHECK_LIMIT
                 ]
             )
-    if record.identity_code:
-        found |= set(
-            live.filter(identity_code=record.identity_code).values_list("id", flat=True)[
-                :CHECK_LIMIT
-            ]
-        )
-    if record.credit_code:
-        found |= set(
-            live.filter(credit_code=record.credit_code).values_list("id", flat=True)[:CHECK_LIMIT]
-        )
+    for code_field in ("identity_code", "credit_code"):
+        code = getattr(record, code_field)
+        if code:
+            same_code = live.filter(code_lookup(code_field, [code]))
+            found |= set(same_code.values_list("id", flat=True)[:CHECK_LIMIT])
     name_keys = {record.name_key, *(normalize.text_key(n) for n in record.names[1:])} - {""}
     if name_keys:
         found |= set(live.filter(name_key__in=name_keys).values_list("id", flat=True)[:CHECK_LIMIT])
@@ -833,7 +835,9 @@ def merge_customers(
             aliases.append(name)
     s.aliases = aliases[:20]
     if s.credit_code:
-        clash = Customer.objects.filter(credit_code=s.credit_code, deleted_at__isnull=True)
+        clash = Customer.objects.filter(
+            code_lookup("credit_code", [s.credit_code]), deleted_at__isnull=True
+        )
         if clash.exclude(pk__in=(s.pk, lo.pk)).exists():
             raise ValidationError(
                 {"credit_code": _("Another customer already has this unified social credit code.")}
@@ -1000,7 +1004,9 @@ def undo_merge(*, actor: User, merge: Merge) -> Merge:
         )
     )
     if lo.credit_code:
-        clash = Customer.objects.filter(credit_code=lo.credit_code, deleted_at__isnull=True)
+        clash = Customer.objects.filter(
+            code_lookup("credit_code", [lo.credit_code]), deleted_at__isnull=True
+        )
         if clash.exclude(pk=lo.pk).exclude(pk=s.pk).exists() or s.credit_code == lo.credit_code:
             raise ValidationError(
                 {"credit_code": _("Another customer already has this unified social credit code.")}
