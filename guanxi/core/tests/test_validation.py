@@ -62,6 +62,7 @@ CUSTOMER_FIELDS = ["kind", "display_name", "legal_name", "gender", "birthday", "
                    "marketing_consent", "referred_by_id", "credit_code"]  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
 @settings(max_examples=300, deadline=None)
 @given(st.fixed_dictionaries({}, optional={name: ANY_VALUE for name in CUSTOMER_FIELDS}))
 def test_customer_checks_match_django(values):
