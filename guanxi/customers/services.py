@@ -496,7 +496,7 @@ def _score(
     customer: Customer,
     points: list[ContactPoint],
     addresses: list[Address],
-    tags: list[Tag],
+    tags: list[Tag] | list[str],
     contacts: int | None = None,
 ) -> None:
     if contacts is None:
@@ -1320,15 +1320,7 @@ def prepare_new_customer(
     tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
     _prepare(actor, customer, data, definitions)
     _apply_keys(customer, points)
-    customer.completeness = completeness.score(
-        completeness.facts_of(
-            customer,
-            point_kinds=[p.kind for p in points],
-            addresses=len(addresses),
-            tags=len(tag_names),
-            contacts=0,
-        )
-    )
+    _score(customer, points, addresses, tag_names, contacts=0)
     return PreparedCustomer(customer, points, addresses, tag_names)
 
 
