@@ -329,8 +329,8 @@ class _Batch:
 
 
 class _Writer:
-    """Bulk inserts: executemany on SQLite, COPY on PostgreSQL, executemany elsewhere. Values
-    are in the database's text forms already (timestamps and money as strings)."""
+    """The tables a batch fills, written with core.bulk. Values are in the database's text
+    forms already (timestamps and money as strings)."""
 
     def __init__(self) -> None:
         through = Customer.tags.through
@@ -352,6 +352,8 @@ class _Writer:
 
 
 def _next_id(model: Any) -> int:
+    """After the largest id in use: a seed into an emptied table starts where the first one
+    did, so that the same seed gives the same data (ids appear in e-mail addresses)."""
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 (a model's table)

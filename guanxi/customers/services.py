@@ -356,14 +356,15 @@ def _prepare(
 
 
 def _related_snapshot(
-    points: list[ContactPoint], addresses: list[Address], tags: list[Tag]
+    points: list[ContactPoint], addresses: list[Address], tags: list[Tag] | list[str]
 ) -> dict[str, Any]:
+    """The audited form of a customer's contact points, addresses and tags (or tag names)."""
     return {
         "contact_points": [f"{p.kind}:{p.value}" for p in points],
         "addresses": [
             {f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)} for a in addresses
         ],
-        "tags": sorted(t.name for t in tags),
+        "tags": sorted(t if isinstance(t, str) else t.name for t in tags),
     }
 
 
@@ -1429,14 +1430,5 @@ def tags_by_name(*, actor: User, names: list[str]) -> dict[str, Tag]:
 def created_changes(prepared: PreparedCustomer) -> dict[str, list[Any]]:
     """The audit changes of a created customer, as create_customer records them."""
     after = audit.snapshot(prepared.customer, CUSTOMER_FIELDS)
-    after.update(
-        {
-            "contact_points": [f"{p.kind}:{p.value}" for p in prepared.points],
-            "addresses": [
-                {f: getattr(a, f) for f in ADDRESS_FIELDS if getattr(a, f)}
-                for a in prepared.addresses
-            ],
-            "tags": sorted(prepared.tag_names),
-        }
-    )
+    after.update(_related_snapshot(prepared.points, prepared.addresses, prepared.tag_names))
     return {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}

@@ -37,6 +37,7 @@ from guanxi.customers.models import (
     code_lookup,
 )
 from guanxi.customers.policies import may, visible_q
+from guanxi.customers.services import CUSTOMER_FIELDS
 
 from . import policies, scoring
 from .models import DedupSettings, DuplicatePair, Merge, PairStatus
@@ -631,34 +632,9 @@ def dismiss_pair(*, actor: User, pair: DuplicatePair, version: Any) -> Duplicate
 
 # --- merge and undo ---------------------------------------------------------------------------
 
-# Fields whose winner the user chooses; everything else is kept by the system.
-MERGE_FIELDS = (
-    "kind",
-    "display_name",
-    "legal_name",
-    "short_name",
-    "external_id",
-    "credit_code",
-    "identity_code",
-    "gender",
-    "birthday",
-    "occupation",
-    "interests",
-    "preferences",
-    "industry",
-    "region",
-    "source",
-    "grade",
-    "status",
-    "lifecycle_stage",
-    "value_tier",
-    "custom_fields",
-    "notes",
-    "owner",
-    "team",
-    "referred_by",
-    "marketing_consent",
-)
+# Fields whose winner the user chooses: those a user sets on a customer, but the aliases, which
+# a merge gathers from both; everything else is kept by the system.
+MERGE_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "aliases")
 # Fields the merge also changes and the undo restores.
 TRACKED_FIELDS = (*MERGE_FIELDS, "aliases", "name_key", "pinyin", "pinyin_initials", "search_text")
 # Relations that belong to duplicate detection itself and do not move.
