@@ -262,16 +262,22 @@ def delete_question(*, actor: User, question: Question) -> None:
 
 
 def make_token(link: SurveyLink) -> str:
-    """The signed token of a link: it names the link, its survey and its customer."""
-    return signing.dumps(
-        [link.pk, link.survey_id, link.customer_id], salt=TOKEN_SALT, compress=False
-    )
+    """The signed token of a link: it names the link, its survey and its customer. The same
+    link always gives the same token (no timestamp: a link does not expire by its token)."""
+    return signing.Signer(salt=TOKEN_SALT).sign_object([link.pk, link.survey_id, link.customer_id])
+
+
+def _token_values(token: str):
+    if token.count(":") == 2:
+        # payload:timestamp:signature, as tokens were made before: they still open their survey.
+        return signing.loads(token, salt=TOKEN_SALT)
+    return signing.Signer(salt=TOKEN_SALT).unsign_object(token)
 
 
 def link_from_token(token: str) -> SurveyLink:
     """The link a token names; SurveyLink.DoesNotExist when the token is forged or altered."""
     try:
-        pk, survey_id, customer_id = signing.loads(token, salt=TOKEN_SALT)
+        pk, survey_id, customer_id = _token_values(token)
         if not all(type(v) is int for v in (pk, survey_id, customer_id)):
             raise ValueError(token)
     except (signing.BadSignature, ValueError, TypeError):

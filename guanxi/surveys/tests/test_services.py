@@ -297,3 +297,23 @@ def test_improvement_actions(world):
     assert not action.is_overdue and list(selectors.overdue_actions(user=world.rep_a)) == []
     with pytest.raises(PermissionDeniedError):
         services.create_action(actor=world.analyst, data={"title": "x"})
+
+
+def test_a_link_has_one_token_whenever_it_is_shown(world):
+    """The portal page and the e-mail show the same link: its token carries no timestamp."""
+    import time
+    from unittest import mock
+
+    first = services.make_token(world.link_a)
+    with mock.patch("time.time", return_value=time.time() + 3600):
+        assert services.make_token(world.link_a) == first
+
+
+def test_a_token_sent_before_tokens_lost_their_timestamp_still_opens_the_survey(world):
+    from django.core import signing
+
+    link = world.link_a
+    old = signing.dumps(
+        [link.pk, link.survey_id, link.customer_id], salt=services.TOKEN_SALT, compress=False
+    )
+    assert services.link_from_token(old) == link
