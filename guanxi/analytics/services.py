@@ -17,7 +17,7 @@ import datetime as dt
 import itertools
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.audit import services as audit
-from guanxi.audit.models import AuditAction, AuditEvent
-from guanxi.core import context
+from guanxi.audit.models import AuditAction
+from guanxi.core import bulk, context
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import Customer
@@ -51,6 +51,7 @@ SETTINGS_FIELDS = tuple(
     if f.name not in ("id", "version", "updated_at")
 )
 WRITE_BATCH = 50_000
+READ_BATCH = 50_000
 _NULL_DAY = -1e9
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -199,14 +200,19 @@ def read_batch(*, ids: Iterable[int] | None = None, as_of: dt.datetime | None = 
         params += [str(s) for s in NOT_PURCHASES] + [as_of]
     if id_list is not None:
         params += id_list
+    # Every column is a number (NULLs are COALESCEd in SQL): into numpy a slice of rows at a
+    # time (a million live row tuples would only set the garbage collector scanning them).
+    parts = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # Every column is a number (NULLs are COALESCEd in SQL): one flat pass into numpy.
-    data = np.fromiter(
-        itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * 13
-    ).reshape(-1, 13)
-    del rows
+        while rows := cursor.fetchmany(READ_BATCH):
+            parts.append(
+                np.fromiter(
+                    itertools.chain.from_iterable(rows), dtype=np.float64, count=len(rows) * 13
+                ).reshape(-1, 13)
+            )
+    data = np.concatenate(parts) if parts else np.empty((0, 13))
+    del parts
 
     def days(col):
         values = data[:, col]
@@ -337,9 +343,10 @@ def _score_columns(
     ]
 
 
-def _rows(columns: list[np.ndarray], start: int, stop: int) -> list[tuple]:
-    """Row tuples of one slice of the columns, as Python values."""
-    return list(zip(*(c[start:stop].tolist() for c in columns), strict=True))
+def _rows(columns: list[np.ndarray], start: int, stop: int) -> Iterator[tuple]:
+    """Row tuples of one slice of the columns, as Python values, made as the driver takes
+    them: a million live tuples would only set the garbage collector scanning them."""
+    return zip(*(c[start:stop].tolist() for c in columns), strict=True)
 
 
 def _upsert_sql() -> str:
@@ -441,13 +448,9 @@ def _rebuild_table(columns: list[np.ndarray], ids: np.ndarray) -> None:
                 for column, value in zip(kept, values, strict=True):
                     column[at] = value
         names = (*_SCORE_COLUMNS, *_KEPT_COLUMNS)
-        sql = (
-            f"INSERT INTO {qn(new)} ({', '.join(names)}) "  # noqa: S608 (constants; values are parameters)
-            f"VALUES ({', '.join(['%s'] * len(names))})"
-        )
         all_columns = [*columns, *kept]
         for start in range(0, n, WRITE_BATCH):
-            cursor.executemany(sql, _rows(all_columns, start, start + WRITE_BATCH))
+            bulk.insert_rows(new, names, _rows(all_columns, start, start + WRITE_BATCH))
         # Rows of customers not in this run stay as they are. (Their ids come from the
         # primary key's index, a narrow one: a join of the two tables would read every row.)
         cursor.execute(f"SELECT customer_id FROM {qn(table)}")  # noqa: S608 (constants)
@@ -470,7 +473,8 @@ def _rebuild_table(columns: list[np.ndarray], ids: np.ndarray) -> None:
 def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
     """Write lifecycle stage, status and value tier where they changed, with a lifecycle
     history row per stage change and one audit event per customer (source: job). The customer
-    rows' `version` is left alone: these are derived fields, not a person's edit."""
+    rows' `version` is left alone: these are derived fields, not a person's edit. Rows are
+    written with bulk inserts, without model instances: a nightly run changes thousands."""
     changed = (
         (result.stage != batch.stage)
         | (result.status != batch.status)
@@ -480,11 +484,20 @@ def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
     if idx.size == 0:
         return 0
     stages, statuses, tiers = scoring.STAGES, scoring.STATUSES, scoring.TIERS
-    ctx = context.current()
-    with connection.cursor() as cursor:
+    stamp = connection.ops.adapt_datetimefield_value(at)
+    history_table = bulk.table_columns(
+        LifecycleChange, ("customer", "from_stage", "to_stage", "changed_at")
+    )
+    fields = (
+        ("lifecycle_stage", result.stage, batch.stage, stages),
+        ("status", result.status, batch.status, statuses),
+        ("value_tier", result.tier, batch.tier, tiers),
+    )
+    with connection.cursor() as cursor, context.acting_as(source=context.Source.JOB):
         for start in range(0, idx.size, WRITE_BATCH):
             part = idx[start : start + WRITE_BATCH]
-            ids = [int(i) for i in batch.ids[part]]
+            ids = batch.ids[part].tolist()
+            new = [(column[part].tolist(), old[part].tolist()) for _n, column, old, _l in fields]
             names: dict[int, str] = {}
             for low in range(0, len(ids), 5000):  # within SQLite's limit of bound parameters
                 names.update(
@@ -492,53 +505,26 @@ def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
                         "pk", "display_name"
                     )
                 )
+            (stage, old_stage), (status, _s), (tier, _t) = new
             cursor.executemany(
                 "UPDATE customers_customer SET lifecycle_stage = %s, status = %s, "
                 "value_tier = %s WHERE id = %s",
                 [
-                    (
-                        stages[result.stage[i]],
-                        statuses[result.status[i]],
-                        tiers[result.tier[i]],
-                        cid,
-                    )
-                    for i, cid in zip(part, ids, strict=True)
+                    (stages[a], statuses[b], tiers[c], cid)
+                    for a, b, c, cid in zip(stage, status, tier, ids, strict=True)
                 ],
             )
             events, history = [], []
-            for i, cid in zip(part, ids, strict=True):
+            for k, cid in enumerate(ids):
                 changes = {}
-                for name, new, old, labels in (
-                    ("lifecycle_stage", result.stage[i], batch.stage[i], stages),
-                    ("status", result.status[i], batch.status[i], statuses),
-                    ("value_tier", result.tier[i], batch.tier[i], tiers),
-                ):
-                    if new != old:
-                        changes[name] = [labels[old], labels[new]]
+                for (name, _c, _o, labels), (after, before) in zip(fields, new, strict=True):
+                    if after[k] != before[k]:
+                        changes[name] = [labels[before[k]], labels[after[k]]]
                 if "lifecycle_stage" in changes:
-                    history.append(
-                        LifecycleChange(
-                            customer_id=cid,
-                            from_stage=stages[batch.stage[i]],
-                            to_stage=stages[result.stage[i]],
-                            changed_at=at,
-                        )
-                    )
-                events.append(
-                    AuditEvent(
-                        actor=None,
-                        source=context.Source.JOB,
-                        request_id=ctx.request_id,
-                        action=AuditAction.UPDATE,
-                        object_type="customers.customer",
-                        object_id=str(cid),
-                        object_repr=str(names.get(cid, cid))[:255],
-                        customer_id=cid,
-                        changes=changes,
-                    )
-                )
-            AuditEvent.objects.bulk_create(events, batch_size=2000)
-            LifecycleChange.objects.bulk_create(history, batch_size=2000)
+                    history.append((cid, stages[old_stage[k]], stages[stage[k]], stamp))
+                events.append(("customers.customer", cid, names.get(cid, cid), changes, cid))
+            audit.record_rows(actor=None, action=AuditAction.UPDATE, rows=events)
+            bulk.insert_rows(*history_table, history)
     return int(idx.size)
 
 

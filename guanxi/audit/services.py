@@ -96,7 +96,15 @@ def record_create(*, actor, instance: models.Model, fields: Iterable[str], custo
     )
 
 
-__all__ = ["AuditAction", "diff", "record", "record_create", "snapshot"]
+__all__ = [
+    "AuditAction",
+    "diff",
+    "record",
+    "record_bulk",
+    "record_create",
+    "record_rows",
+    "snapshot",
+]
 
 
 def record_bulk(
@@ -104,10 +112,29 @@ def record_bulk(
 ) -> int:
     """One event per (instance, changes, customer_id), written with bulk inserts: for bulk
     writers (imports) that change many records at once. Returns the number of events."""
+    return record_rows(
+        actor=actor,
+        action=action,
+        rows=(
+            (instance._meta.label_lower, instance.pk, str(instance), changes, customer_id)
+            for instance, changes, customer_id in items
+        ),
+    )
+
+
+def record_rows(
+    *,
+    actor,
+    action: str,
+    rows: Iterable[tuple[str, Any, str, dict[str, list[Any]], int | None]],
+) -> int:
+    """record_bulk for writers that hold no model instances (the nightly scoring of a million
+    customers): one event per (object type as "app.model", object id, its text, changes,
+    customer id)."""
     ctx = context.current()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     at = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = [
+    values = [
         (
             at,
             actor_id,
@@ -115,16 +142,16 @@ def record_bulk(
             ctx.request_id,
             ctx.ip,
             action,
-            instance._meta.label_lower,
-            str(instance.pk),
-            str(instance)[:255],
+            object_type,
+            str(object_id),
+            str(text)[:255],
             customer_id,
             json.dumps(changes or {}, default=_plain),
         )
-        for instance, changes, customer_id in items
+        for object_type, object_id, text, changes, customer_id in rows
     ]
-    bulk.insert_rows(*bulk.table_columns(AuditEvent, _BULK_FIELDS), rows)
-    return len(rows)
+    bulk.insert_rows(*bulk.table_columns(AuditEvent, _BULK_FIELDS), values)
+    return len(values)
 
 
 _BULK_FIELDS = (

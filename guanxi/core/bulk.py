@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,9 +22,10 @@ def table_columns(model: Any, names: Sequence[str]) -> tuple[str, tuple[str, ...
     return meta.db_table, tuple(meta.get_field(n).column for n in names)
 
 
-def insert_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows (values in the order of `columns`, already in the database's forms)."""
-    if not rows:
+def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Insert rows (values in the order of `columns`, already in the database's forms). The
+    rows may be an iterator, consumed as they are written."""
+    if isinstance(rows, Sized) and not len(rows):
         return
     qn = connection.ops.quote_name
     # Table and column names come from the models, never from input.

@@ -49,6 +49,20 @@ def test_full_recompute_scores_every_customer(shop):
     assert event is not None and "lifecycle_stage" in event.changes
 
 
+def test_each_change_of_stage_status_or_tier_is_audited_once_with_its_date(shop):
+    before = dict(Customer.objects.values_list("pk", "lifecycle_stage"))
+    services.recompute_all(now=NOW)
+    delta = Customer.objects.get(display_name="Delta")
+    change = LifecycleChange.objects.get(customer=delta)
+    assert (change.from_stage, change.to_stage) == (before[delta.pk], "churned")
+    assert change.changed_at == NOW
+    event = AuditEvent.objects.get(customer_id=delta.pk, source="job")
+    assert event.object_type == "customers.customer" and event.object_id == str(delta.pk)
+    assert event.object_repr == "Delta" and event.actor_id is None
+    assert event.changes["lifecycle_stage"] == [before[delta.pk], "churned"]
+    assert set(event.changes) <= {"lifecycle_stage", "status", "value_tier"}
+
+
 def test_second_run_changes_nothing_and_writes_no_audit(shop):
     services.recompute_all(now=NOW)
     events = AuditEvent.objects.count()
