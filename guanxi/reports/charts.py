@@ -121,7 +121,9 @@ def _month_key(value: Any) -> str | None:
 
 def months(filters: Filters) -> list[str]:
     """The months of the period, oldest first: the last 12 months by default."""
-    end = filters.date_to or dt.date.today()
+    from django.utils import timezone
+
+    end = filters.date_to or timezone.localdate()
     start = filters.date_from or (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     out, y, m = [], start.year, start.month
     while (y, m) <= (end.year, end.month) and len(out) < 240:
