@@ -804,6 +804,11 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
         raise PermissionDeniedError()
     if as_of is not None and as_of > timezone.now():
         raise ValidationError({"as_of": _("Choose a date in the past.")})
+    if as_of is not None and not Customer.objects.filter(first_purchase_at__lte=as_of).exists():
+        # Nothing to fit: the run would write every customer's scores as empty.
+        raise ValidationError(
+            {"as_of": _("There are no purchases up to that date; choose a later one.")}
+        )
     params = {"as_of": as_of.isoformat()} if as_of else {}
     return start_job(kind="analytics.recompute", actor=actor, params=params)
 

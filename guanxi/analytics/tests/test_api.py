@@ -113,3 +113,15 @@ def test_recompute_as_of_and_bad_input(shop, api):
         "/api/v1/analytics/recompute/", {"as_of": "2999-01-01T00:00:00Z"}, format="json"
     )
     assert future.status_code == 400 and "as_of" in str(future.json())
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "2024-01-01"])
+def test_recompute_as_of_before_any_purchase_is_refused(shop, api, as_of):
+    """Before, the job ran and "succeeded": it fitted nothing (the model API then gave nulls)
+    and wrote every customer's scores as if they had never bought anything."""
+    response = api(shop.admin).post(
+        "/api/v1/analytics/recompute/", {"as_of": as_of}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.content
+    assert "no purchases" in str(response.json()["as_of"])
+    assert not Job.objects.filter(kind="analytics.recompute").exists()
