@@ -285,7 +285,7 @@ class Source:
 
     def __init__(self, user, filters: Filters):
         from guanxi.accounts.models import DataScope
-        from guanxi.accounts.policies import data_scope
+        from guanxi.accounts.policies import data_scope, has_perm
         from guanxi.customers.selectors import customer_list
         from guanxi.sales.selectors import order_list
 
@@ -301,7 +301,9 @@ class Source:
         orders = order_list(user=user).filter(customer_id__in=customers.values("id"))
         self.customers, self.orders = customers, orders
         self.run = None
-        if data_scope(user) == DataScope.ALL:
+        # The summary holds every customer and every order: only for a user whose own
+        # selectors would give them all of both.
+        if data_scope(user) == DataScope.ALL and has_perm(user, "orders", "view"):
             self.run = SummaryRun.objects.filter(kind="dashboard").first()
         self._cells: dict[str, dict[tuple, Decimal]] | None = None
 

@@ -144,6 +144,19 @@ def test_summary_table_gives_the_same_numbers(world):
     assert dashboard(user=world.admin, filters=world.period)["as_of"] is not None
 
 
+def test_a_role_that_sees_all_customers_but_no_orders_gets_no_revenue(world):
+    """The summary holds every order: read from it, an "all customers" role without the orders
+    permission got the revenue and cohorts that its live figures (order_list) leave out."""
+    role = world.analyst.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "orders"}
+    role.save()
+    services.refresh_dashboard_summary()
+    data = charts(world.analyst, world.period)
+    assert sum(data["revenue"]["series"][0]["data"]) == 0
+    assert data["cohorts"]["table"]["rows"] == []
+    assert pairs(data["by_status"]) == {"active": 2, "dormant": 1, "churned": 1}
+
+
 def test_click_through_links(world):
     data = charts(world.rep_a, Filters(team=world.team_a))
     status = data["by_status"]
