@@ -77,6 +77,17 @@ def test_model_endpoint(shop, api):
     assert api().get("/api/v1/analytics/model/").status_code in (401, 403)
 
 
+def test_model_endpoint_counts_the_customers_only_for_who_sees_them_all(shop, api):
+    """The number of customers in the fit is a count over the whole base: a rep (six customers
+    in this shop, two of them theirs) does not learn it; the parameters are the model's."""
+    services.recompute_all(now=NOW)
+    rep = api(shop.rep_a).get("/api/v1/analytics/model/").json()
+    assert rep["customers"] is None and rep["r"] > 0
+    assert api(shop.manager_a).get("/api/v1/analytics/model/").json()["customers"] is None
+    assert api(shop.analyst).get("/api/v1/analytics/model/").json()["customers"] == 6
+    assert api(shop.admin).get("/api/v1/analytics/model/").json()["customers"] == 6
+
+
 def test_model_endpoint_needs_the_analytics_view_permission(shop, api, make_user):
     from guanxi.accounts.models import Role
 
