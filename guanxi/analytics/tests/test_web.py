@@ -70,3 +70,18 @@ def test_value_card_and_suggested_grade(shop, client):
         .status_code
         == 404
     )
+
+
+def test_the_suggested_grade_button_only_for_who_may_change_the_customer(shop, client, make_user):
+    """A read-only role over the team saw the Apply button, and got a 403 page for pressing it."""
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    alpha.refresh_from_db()
+    reader = make_user("reader", "read-only", shop.team_a)
+    page = login(client, reader).get(f"/customers/{alpha.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    page = page.content.decode()
+    assert 'id="value-card"' in page and "Suggested grade" in page
+    assert "apply-grade" not in page
+    client.logout()
+    page = login(client, shop.manager_a).get(f"/customers/{alpha.pk}/").content.decode()
+    assert "apply-grade" in page
