@@ -51,6 +51,7 @@ SETTINGS_FIELDS = tuple(
     if f.name not in ("id", "version", "updated_at")
 )
 WRITE_BATCH = 50_000
+MAX_THRESHOLD_DAYS = 36_500  # a hundred years
 _NULL_DAY = -1e9
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -109,6 +110,12 @@ def update_settings(*, actor: User, data: dict[str, Any], version: int | None) -
         errors["clv_months"] = _("Enter from 1 to 120 months.")
     if row.warn_interval_factor <= 0:
         errors["warn_interval_factor"] = _("Enter a number above zero.")
+    if row.loyal_orders < 2:
+        # One purchase makes a new customer; loyal needs more, or new and repeat never happen.
+        errors["loyal_orders"] = _("Enter at least 2 purchases.")
+    for name in ("at_risk_days", "churned_days", "dormant_days", "warn_days"):
+        if not 1 <= getattr(row, name) <= MAX_THRESHOLD_DAYS:
+            errors[name] = _("Enter from 1 to %(max)d days.") % {"max": MAX_THRESHOLD_DAYS}
     if errors:
         raise ValidationError(errors)
     row.full_clean(exclude=["version"])
