@@ -22,10 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
@@ -780,15 +781,18 @@ def create_winback_tasks(*, customer_ids: Iterable[int] | None = None, limit: in
         owner = score.customer.owner
         if not owner.is_active or not has_perm(owner, "tasks", "create"):
             continue
-        reasons = "; ".join(str(r) for r in warning_reasons(score, rules))
         try:
+            # In the owner's language, as the other apps' tasks for an owner are.
+            with translation.override(owner.language or settings.LANGUAGE_CODE):
+                reasons = "; ".join(str(r) for r in warning_reasons(score, rules))
+                title = _("Win back %(name)s") % {"name": score.customer.display_name}
             with transaction.atomic():
                 task = followups.create_task(
                     actor=owner,
                     data={
                         "customer": score.customer,
                         "kind": TaskKind.FOLLOW_UP,
-                        "title": _("Win back %(name)s") % {"name": score.customer.display_name},
+                        "title": title,
                         "notes": reasons,
                         "assignee": owner,
                         "due_at": timezone.now() + dt.timedelta(days=3),

@@ -411,3 +411,17 @@ def test_thresholds_that_empty_a_stage_or_flag_everyone_are_refused(shop, data, 
         services.update_settings(actor=shop.admin, data=data, version=1)
     assert field in err.value.message_dict, err.value.message_dict
     assert services.get_settings().version == 1
+
+
+def test_winback_tasks_are_written_in_the_owners_language(shop):
+    """They were written in whatever language the job ran in (the site's default), so an
+    English-speaking rep got "挽回客户 Bravo" and Chinese reasons."""
+    shop.rep_a.language = "en"
+    shop.rep_a.save(update_fields=["language"])
+    services.recompute_all(now=NOW)
+    with translation.override("zh-hans"):
+        services.create_winback_tasks()
+    bravo = Task.objects.get(customer__display_name="Bravo")
+    assert bravo.title == "Win back Bravo" and "no purchase for" in bravo.notes
+    delta = Task.objects.get(customer__display_name="Delta")  # rep B: the site's language
+    assert delta.title == "挽回客户 Delta"
