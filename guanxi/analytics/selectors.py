@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from guanxi.accounts.models import User
-from guanxi.accounts.policies import has_perm
+from guanxi.accounts.models import DataScope, User
+from guanxi.accounts.policies import data_scope, has_perm
 from guanxi.customers.models import Customer
 from guanxi.customers.policies import visible_q
 
@@ -47,6 +47,12 @@ def latest_fit(*, user: User) -> ModelFit | None:
     if not can_view(user):
         return None
     return ModelFit.objects.order_by("-fitted_at", "-id").first()
+
+
+def sees_fit_size(user: User) -> bool:
+    """Whether the user may learn how many customers a fit covered: a count over the whole
+    base, for roles that see every customer only."""
+    return can_view(user) and data_scope(user) == DataScope.ALL
 
 
 def warning_reasons(score: CustomerScore, rules: scoring.Rules) -> list[str]:

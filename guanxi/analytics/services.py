@@ -22,10 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
@@ -52,6 +53,7 @@ SETTINGS_FIELDS = tuple(
 )
 WRITE_BATCH = 50_000
 READ_BATCH = 50_000
+MAX_THRESHOLD_DAYS = 36_500  # a hundred years
 _NULL_DAY = -1e9
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -110,6 +112,12 @@ def update_settings(*, actor: User, data: dict[str, Any], version: int | None) -
         errors["clv_months"] = _("Enter from 1 to 120 months.")
     if row.warn_interval_factor <= 0:
         errors["warn_interval_factor"] = _("Enter a number above zero.")
+    if row.loyal_orders < 2:
+        # One purchase makes a new customer; loyal needs more, or new and repeat never happen.
+        errors["loyal_orders"] = _("Enter at least 2 purchases.")
+    for name in ("at_risk_days", "churned_days", "dormant_days", "warn_days"):
+        if not 1 <= getattr(row, name) <= MAX_THRESHOLD_DAYS:
+            errors[name] = _("Enter from 1 to %(max)d days.") % {"max": MAX_THRESHOLD_DAYS}
     if errors:
         raise ValidationError(errors)
     row.full_clean(exclude=["version"])
@@ -759,15 +767,18 @@ def create_winback_tasks(*, customer_ids: Iterable[int] | None = None, limit: in
         owner = score.customer.owner
         if not owner.is_active or not has_perm(owner, "tasks", "create"):
             continue
-        reasons = "; ".join(str(r) for r in warning_reasons(score, rules))
         try:
+            # In the owner's language, as the other apps' tasks for an owner are.
+            with translation.override(owner.language or settings.LANGUAGE_CODE):
+                reasons = "; ".join(str(r) for r in warning_reasons(score, rules))
+                title = _("Win back %(name)s") % {"name": score.customer.display_name}
             with transaction.atomic():
                 task = followups.create_task(
                     actor=owner,
                     data={
                         "customer": score.customer,
                         "kind": TaskKind.FOLLOW_UP,
-                        "title": _("Win back %(name)s") % {"name": score.customer.display_name},
+                        "title": title,
                         "notes": reasons,
                         "assignee": owner,
                         "due_at": timezone.now() + dt.timedelta(days=3),
@@ -790,6 +801,11 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
         raise PermissionDeniedError()
     if as_of is not None and as_of > timezone.now():
         raise ValidationError({"as_of": _("Choose a date in the past.")})
+    if as_of is not None and not Customer.objects.filter(first_purchase_at__lte=as_of).exists():
+        # Nothing to fit: the run would write every customer's scores as empty.
+        raise ValidationError(
+            {"as_of": _("There are no purchases up to that date; choose a later one.")}
+        )
     params = {"as_of": as_of.isoformat()} if as_of else {}
     return start_job(kind="analytics.recompute", actor=actor, params=params)
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("warnings/", views.warnings, name="warnings"),
     path("settings/", views.settings_page, name="settings"),
     path("recompute/", views.recompute, name="recompute"),
+    path("rebuild-costs/", views.rebuild_costs, name="rebuild_costs"),
     path("customers/<int:pk>/apply-grade/", views.apply_grade, name="apply_grade"),
 ]

@@ -90,6 +90,21 @@ def recompute(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+def rebuild_costs(request: HttpRequest) -> HttpResponse:
+    """Every customer's cost total again from the order lines (after product costs changed)."""
+    try:
+        services.start_cost_rebuild(actor=request.user)
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    messages.success(
+        request,
+        _("The cost totals are being rebuilt; profits update at the next recompute."),
+    )
+    return redirect("analytics:settings")
+
+
+@login_required
+@require_POST
 def apply_grade(request: HttpRequest, pk: int) -> HttpResponse:
     """Apply the grade the value tier suggests, through the customers services."""
     try:

@@ -121,7 +121,9 @@ def _month_key(value: Any) -> str | None:
 
 def months(filters: Filters) -> list[str]:
     """The months of the period, oldest first: the last 12 months by default."""
-    end = filters.date_to or dt.date.today()
+    from django.utils import timezone
+
+    end = filters.date_to or timezone.localdate()
     start = filters.date_from or (end.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     out, y, m = [], start.year, start.month
     while (y, m) <= (end.year, end.month) and len(out) < 240:
@@ -283,7 +285,7 @@ class Source:
 
     def __init__(self, user, filters: Filters):
         from guanxi.accounts.models import DataScope
-        from guanxi.accounts.policies import data_scope
+        from guanxi.accounts.policies import data_scope, has_perm
         from guanxi.customers.selectors import customer_list
         from guanxi.sales.selectors import order_list
 
@@ -299,7 +301,9 @@ class Source:
         orders = order_list(user=user).filter(customer_id__in=customers.values("id"))
         self.customers, self.orders = customers, orders
         self.run = None
-        if data_scope(user) == DataScope.ALL:
+        # The summary holds every customer and every order: only for a user whose own
+        # selectors would give them all of both.
+        if data_scope(user) == DataScope.ALL and has_perm(user, "orders", "view"):
             self.run = SummaryRun.objects.filter(kind="dashboard").first()
         self._cells: dict[str, dict[tuple, Decimal]] | None = None
 

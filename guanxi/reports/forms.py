@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +15,8 @@ from guanxi.core.web import StyledForm
 from .charts import Filters
 
 MAX_YEARS = 10
+# Dates a period may start and end on: the months between them must exist in the calendar.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 class DashboardFilterForm(StyledForm):
@@ -33,15 +36,30 @@ class DashboardFilterForm(StyledForm):
         self.fields["team"].empty_label = _("All teams I can see")
 
     def clean(self):
+        """The period as the charts will draw it: with one end given, it still runs to today
+        or from the months before the end (charts.months), so it is checked as a whole."""
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
-        if start and end:
-            if start > end:
-                self.add_error("date_to", _("The end date is before the start date."))
-            elif (end - start) > dt.timedelta(days=366 * MAX_YEARS):
+        for name, value in (("date_from", start), ("date_to", end)):
+            if value is not None and not FIRST_DATE <= value <= LAST_DATE:
                 self.add_error(
-                    "date_from", _("Choose a period of at most %(n)d years.") % {"n": MAX_YEARS}
+                    name,
+                    _("Choose a date between %(first)s and %(last)s.")
+                    % {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
                 )
+        if "date_from" in self.errors or "date_to" in self.errors or not start:
+            return data
+        if end is None:
+            end = timezone.localdate()
+            if start > end:
+                self.add_error("date_from", _("The start date is after today."))
+                return data
+        if start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        elif (end - start) > dt.timedelta(days=366 * MAX_YEARS):
+            self.add_error(
+                "date_from", _("Choose a period of at most %(n)d years.") % {"n": MAX_YEARS}
+            )
         return data
 
     def filters(self) -> Filters:

@@ -58,10 +58,15 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     fmt = params.pop("format", ["csv"])[-1]
     if fmt not in ("csv", "xlsx"):
-        return HttpResponse(_("Choose CSV or XLSX."), status=400, content_type="text/plain")
+        return HttpResponse(
+            _("Choose CSV or XLSX."), status=400, content_type="text/plain; charset=utf-8"
+        )
     form = DashboardFilterForm(params, user=request.user)
     if not form.is_valid():
-        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        text = "; ".join(
+            f"{form.fields[k].label if k in form.fields else ''}: {' '.join(v)}".lstrip(": ")
+            for k, v in form.errors.items()
+        )
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     data = selectors.dashboard(user=request.user, filters=form.filters())
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -45,6 +45,8 @@ MAX_NODES = 60
 MAX_LIST = 100
 MAX_TEXT = 200
 MAX_DAYS = 36500
+# Dates a rule may name: a day and its neighbours must exist in UTC and in the local time zone.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 # Types of fields, and the operators each accepts.
 CHOICE, TEXT, INTEGER, DECIMAL, FLOAT, DATETIME, DATE, BOOL, TAGS, LIST, AGE, EVENT = (
@@ -357,10 +359,26 @@ def _decimal(value: Any) -> Decimal:
     return number
 
 
+class _OutOfRange(ValueError):
+    pass
+
+
 def _date(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError
-    return dt.date.fromisoformat(value.strip()).isoformat()
+    day = dt.date.fromisoformat(value.strip())
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise _OutOfRange
+    return day.isoformat()
+
+
+def _date_message(error: Exception) -> str:
+    if isinstance(error, _OutOfRange):
+        return _("Choose a date between %(first)s and %(last)s.") % {
+            "first": FIRST_DATE.isoformat(),
+            "last": LAST_DATE.isoformat(),
+        }
+    return _("Enter a date as YYYY-MM-DD.")
 
 
 def _scalar(f: Field, value: Any) -> Any:
@@ -390,8 +408,8 @@ def _scalar(f: Field, value: Any) -> Any:
     if f.type in (DATETIME, DATE):
         try:
             return _date(value)
-        except (TypeError, ValueError):
-            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+        except (TypeError, ValueError) as error:
+            raise ValueError(_date_message(error)) from None
     if f.type == AGE:
         try:
             return _int(value, low=0, high=150)
@@ -428,8 +446,8 @@ def _clean_params(f: Field, params: Any, path: str, errors: _Errors) -> dict[str
         if params.get(key) not in (None, ""):
             try:
                 out[key] = _date(params[key])
-            except (TypeError, ValueError):
-                errors.add(f"{path}.params.{key}", _("Enter a date as YYYY-MM-DD."))
+            except (TypeError, ValueError) as error:
+                errors.add(f"{path}.params.{key}", _date_message(error))
     if "last_days" in out and ("from" in out or "to" in out):
         errors.add(f"{path}.params", _("Give either the last N days or dates, not both."))
     if "from" in out and "to" in out and out["from"] > out["to"]:

@@ -4,6 +4,11 @@ from guanxi.analytics.models import ModelFit
 
 
 class ModelFitSerializer(serializers.ModelSerializer):
+    """`customers` (how many the fit covered) is null unless the context says the reader may
+    see the whole base (`show_size`)."""
+
+    customers = serializers.SerializerMethodField()
+
     class Meta:
         model = ModelFit
         fields = [
@@ -21,6 +26,9 @@ class ModelFitSerializer(serializers.ModelSerializer):
             "fitted_at",
         ]
         read_only_fields = fields
+
+    def get_customers(self, fit: ModelFit) -> int | None:
+        return fit.customers if self.context.get("show_size") else None
 
 
 class RecomputeSerializer(serializers.Serializer):

@@ -15,7 +15,8 @@ from .serializers import ModelFitSerializer, RecomputeSerializer
 
 class ModelView(APIView):
     """The parameters of the latest fit of the BG/NBD (r, alpha, a, b; time in days) and
-    Gamma-Gamma (p, q, gamma) models, and when they were fitted."""
+    Gamma-Gamma (p, q, gamma) models, and when they were fitted; how many customers it covered
+    only for roles that see every customer (null otherwise)."""
 
     @extend_schema(responses={200: ModelFitSerializer})
     def get(self, request):
@@ -24,7 +25,8 @@ class ModelView(APIView):
         fit = selectors.latest_fit(user=request.user)
         if fit is None:
             raise NotFound(_("The models have not been fitted yet."))
-        return Response(ModelFitSerializer(fit).data)
+        show_size = selectors.sees_fit_size(request.user)
+        return Response(ModelFitSerializer(fit, context={"show_size": show_size}).data)
 
 
 class RecomputeView(APIView):

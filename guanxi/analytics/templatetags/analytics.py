@@ -1,7 +1,7 @@
 from django import template
 
 from guanxi.analytics import scoring, selectors
-from guanxi.customers.policies import can_edit
+from guanxi.customers.policies import may
 
 register = template.Library()
 
@@ -19,6 +19,6 @@ def value_card(context, customer):
         "score": score,
         "suggested_grade": suggested if suggested and suggested != customer.grade else None,
         "suggested_label": grade_labels.get(suggested, ""),
-        "may_apply": suggested is not None and can_edit(user, customer),
+        "may_apply": suggested is not None and may(user, "change", customer),
         "csrf_token": context.get("csrf_token"),
     }

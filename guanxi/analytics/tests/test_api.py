@@ -77,6 +77,17 @@ def test_model_endpoint(shop, api):
     assert api().get("/api/v1/analytics/model/").status_code in (401, 403)
 
 
+def test_model_endpoint_counts_the_customers_only_for_who_sees_them_all(shop, api):
+    """The number of customers in the fit is a count over the whole base: a rep (six customers
+    in this shop, two of them theirs) does not learn it; the parameters are the model's."""
+    services.recompute_all(now=NOW)
+    rep = api(shop.rep_a).get("/api/v1/analytics/model/").json()
+    assert rep["customers"] is None and rep["r"] > 0
+    assert api(shop.manager_a).get("/api/v1/analytics/model/").json()["customers"] is None
+    assert api(shop.analyst).get("/api/v1/analytics/model/").json()["customers"] == 6
+    assert api(shop.admin).get("/api/v1/analytics/model/").json()["customers"] == 6
+
+
 def test_model_endpoint_needs_the_analytics_view_permission(shop, api, make_user):
     from guanxi.accounts.models import Role
 
@@ -113,3 +124,15 @@ def test_recompute_as_of_and_bad_input(shop, api):
         "/api/v1/analytics/recompute/", {"as_of": "2999-01-01T00:00:00Z"}, format="json"
     )
     assert future.status_code == 400 and "as_of" in str(future.json())
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "2024-01-01"])
+def test_recompute_as_of_before_any_purchase_is_refused(shop, api, as_of):
+    """Before, the job ran and "succeeded": it fitted nothing (the model API then gave nulls)
+    and wrote every customer's scores as if they had never bought anything."""
+    response = api(shop.admin).post(
+        "/api/v1/analytics/recompute/", {"as_of": as_of}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400, response.content
+    assert "no purchases" in str(response.json()["as_of"])
+    assert not Job.objects.filter(kind="analytics.recompute").exists()

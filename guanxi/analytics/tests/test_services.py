@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from guanxi.analytics import selectors, services
@@ -403,3 +404,38 @@ def test_a_reader_sees_the_old_rows_or_the_new_ones_during_a_rebuild(shop):
         assert reader.execute(query, [alpha]).fetchone() == (12,)
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ({"loyal_orders": 0}, "loyal_orders"),  # every buyer "loyal", none new or repeat
+        ({"loyal_orders": 1}, "loyal_orders"),
+        ({"at_risk_days": 0, "churned_days": 0}, "at_risk_days"),  # all but today's buyers
+        ({"warn_days": 0}, "warn_days"),  # a warning and a win-back task for almost everyone
+        ({"dormant_days": 0}, "dormant_days"),
+        ({"dormant_days": 99_999_999_999}, "dormant_days"),
+        ({"churned_days": 10**9}, "churned_days"),
+    ],
+)
+def test_thresholds_that_empty_a_stage_or_flag_everyone_are_refused(shop, data, field):
+    """They were saved, and the next recompute moved hundreds of customers (and made a task
+    for each warned one)."""
+    with pytest.raises(ValidationError) as err:
+        services.update_settings(actor=shop.admin, data=data, version=1)
+    assert field in err.value.message_dict, err.value.message_dict
+    assert services.get_settings().version == 1
+
+
+def test_winback_tasks_are_written_in_the_owners_language(shop):
+    """They were written in whatever language the job ran in (the site's default), so an
+    English-speaking rep got "挽回客户 Bravo" and Chinese reasons."""
+    shop.rep_a.language = "en"
+    shop.rep_a.save(update_fields=["language"])
+    services.recompute_all(now=NOW)
+    with translation.override("zh-hans"):
+        services.create_winback_tasks()
+    bravo = Task.objects.get(customer__display_name="Bravo")
+    assert bravo.title == "Win back Bravo" and "no purchase for" in bravo.notes
+    delta = Task.objects.get(customer__display_name="Delta")  # rep B: the site's language
+    assert delta.title == "挽回客户 Delta"

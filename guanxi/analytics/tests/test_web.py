@@ -70,3 +70,44 @@ def test_value_card_and_suggested_grade(shop, client):
         .status_code
         == 404
     )
+
+
+def test_the_suggested_grade_button_only_for_who_may_change_the_customer(shop, client, make_user):
+    """A read-only role over the team saw the Apply button, and got a 403 page for pressing it."""
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    alpha.refresh_from_db()
+    reader = make_user("reader", "read-only", shop.team_a)
+    page = login(client, reader).get(f"/customers/{alpha.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    page = page.content.decode()
+    assert 'id="value-card"' in page and "Suggested grade" in page
+    assert "apply-grade" not in page
+    client.logout()
+    page = login(client, shop.manager_a).get(f"/customers/{alpha.pk}/").content.decode()
+    assert "apply-grade" in page
+
+
+def test_cost_totals_can_be_rebuilt_from_the_settings_page(
+    shop, client, django_capture_on_commit_callbacks
+):
+    """The page had no way to start the cost rebuild that product cost changes need (nor had
+    the API): profits stayed computed with the old costs."""
+    from decimal import Decimal
+
+    from guanxi.analytics.models import CustomerScore
+    from guanxi.jobs.models import Job
+
+    services.recompute_all(now=NOW)
+    CustomerScore.objects.update(cost_total=0)
+    url = "/analytics/rebuild-costs/"
+    assert login(client, shop.head_manager).post(url).status_code == 403
+    client.logout()
+    page = login(client, shop.admin).get("/analytics/settings/").content.decode()
+    assert f'action="{url}"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 302
+    job = Job.objects.get(kind="analytics.rebuild_costs")
+    assert job.status == "succeeded" and job.created_by == shop.admin
+    alpha = CustomerScore.objects.get(customer=shop.customers["Alpha"])
+    assert alpha.cost_total > Decimal(0)
+    assert client.get(url).status_code == 405

@@ -158,3 +158,21 @@ def test_demo_shows_work_in_every_module() -> None:
         assert model.objects.exists(), model.__name__
     assert AuditEvent.objects.filter(object_type="tickets.ticket").exists()
     assert not mail.outbox
+
+
+def test_demo_comes_with_its_scores_costs_dashboard_and_recommendations() -> None:
+    """The nightly jobs would derive these only at night: before, a fresh `make run` showed an
+    empty value card, no churn warnings, "the model has not been fitted", no recommendations,
+    and (product costs being set, cost totals not) a profit equal to the revenue."""
+    from guanxi.analytics.models import CustomerScore, ModelFit
+    from guanxi.reports.models import SummaryRun
+
+    output = bootstrap("--customers", "150", "--orders", "900")
+    assert "Demo scores:" in output
+    assert ModelFit.objects.exists()
+    buyers = CustomerScore.objects.filter(frequency__gt=0).select_related("customer")
+    assert buyers.exists()
+    for score in buyers:
+        assert score.rfm_score and score.cost_total > 0
+        assert score.profit == score.customer.total_spent - score.cost_total
+    assert set(SummaryRun.objects.values_list("kind", flat=True)) == {"dashboard", "affinity"}

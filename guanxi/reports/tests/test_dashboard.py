@@ -144,6 +144,19 @@ def test_summary_table_gives_the_same_numbers(world):
     assert dashboard(user=world.admin, filters=world.period)["as_of"] is not None
 
 
+def test_a_role_that_sees_all_customers_but_no_orders_gets_no_revenue(world):
+    """The summary holds every order: read from it, an "all customers" role without the orders
+    permission got the revenue and cohorts that its live figures (order_list) leave out."""
+    role = world.analyst.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "orders"}
+    role.save()
+    services.refresh_dashboard_summary()
+    data = charts(world.analyst, world.period)
+    assert sum(data["revenue"]["series"][0]["data"]) == 0
+    assert data["cohorts"]["table"]["rows"] == []
+    assert pairs(data["by_status"]) == {"active": 2, "dormant": 1, "churned": 1}
+
+
 def test_click_through_links(world):
     data = charts(world.rep_a, Filters(team=world.team_a))
     status = data["by_status"]
@@ -232,3 +245,48 @@ def test_without_the_analytics_permission_there_is_no_dashboard(world, client, a
     assert client.get(reverse("reports:dashboard")).status_code == 403
     assert api(world.rep_a).get(reverse("api-dashboard")).status_code == 403
     assert api(None).get(reverse("api-dashboard")).status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "params,field",
+    [
+        ({"date_from": "9999-12-01"}, "date_from"),  # starts after today: no month at all
+        ({"date_to": "0001-01-01"}, "date_to"),  # the default start falls before year 1
+        ({"date_from": "0001-01-01", "date_to": "0001-12-31"}, "date_from"),
+        ({"date_from": "1990-01-01"}, "date_from"),  # up to today: more than ten years
+    ],
+)
+def test_a_period_that_cannot_be_drawn_is_refused(world, api, client, params, field):
+    """Only one end given, the period still runs to today or from a year before the end: it is
+    checked as a whole (before, every chart failed and the page showed "No charts", a bad
+    request page, or twenty years from 1990 instead of the years up to today)."""
+    resp = api(world.rep_a).get(reverse("api-dashboard"), params, **EN)
+    assert resp.status_code == 400 and field in resp.json(), resp.content
+    client.force_login(world.rep_a)
+    page = client.get(reverse("reports:dashboard"), params, **EN)
+    assert page.status_code == 400 and "Customers by status" in page.content.decode()
+    export = client.get(reverse("reports:export"), {**params, "format": "csv"}, **EN)
+    assert export.status_code in (400, 403)
+
+
+def test_an_open_ended_period_of_the_last_years_is_drawn(world, api):
+    start = timezone.localdate().replace(day=1) - dt.timedelta(days=365 * 3)
+    resp = api(world.rep_a).get(reverse("api-dashboard"), {"date_from": start.isoformat()})
+    assert resp.status_code == 200
+    months = resp.json()["months"]
+    assert months[0] == start.strftime("%Y-%m")
+    assert months[-1] == timezone.localdate().strftime("%Y-%m")
+
+
+def test_a_refused_export_says_why_in_readable_text(world, client):
+    client.force_login(world.manager_a)
+    with translation.override("zh-hans"):
+        resp = client.get(
+            reverse("reports:export"), {"format": "pdf"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+    assert resp.status_code == 400
+    assert resp["Content-Type"] == "text/plain; charset=utf-8"
+    assert "CSV" in resp.content.decode("utf-8")
+    bad = client.get(reverse("reports:export"), {"format": "csv", "date_from": "x"}, **EN)
+    assert bad.status_code == 400 and bad["Content-Type"] == "text/plain; charset=utf-8"
+    assert bad.content.decode().startswith("From: ")  # the field's label, not its name

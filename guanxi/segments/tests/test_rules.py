@@ -203,6 +203,31 @@ def test_bad_rules_get_a_message_on_the_right_key(base, rule, key):
     assert key in exc.value.message_dict, exc.value.message_dict
 
 
+@pytest.mark.parametrize(
+    "rule,key",
+    [
+        (c("created_at", "after", "0001-01-01"), "rules.0.value"),
+        (c("last_purchase_at", "between", ["2020-01-01", "9999-12-31"]), "rules.0.value"),
+        (c("birthday", "before", "0001-01-01"), "rules.0.value"),
+        (c("orders", "at_least", 1, **{"from": "0001-01-01"}), "rules.0.params.from"),
+        (c("interactions", "none", **{"to": "9999-12-31"}), "rules.0.params.to"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused(base, rule, key):
+    """Such a date validated, and the segment was saved; then its count, members and the
+    customer list filtered by it failed (the day before 0001-01-01 or after 9999-12-31 in
+    UTC does not exist)."""
+    with pytest.raises(ValidationError) as exc:
+        R.validate(g(rule))
+    assert key in exc.value.message_dict, exc.value.message_dict
+    assert "1900-01-01" in " ".join(exc.value.message_dict[key])
+
+
+def test_dates_within_the_calendar_compile_and_count(base):
+    rules = R.validate(g(c("created_at", "between", ["1900-01-01", "2999-12-31"])))
+    assert len(names(rules)) == Customer.objects.count()
+
+
 def test_depth_and_size_are_bounded(base):
     deep = c("status", "eq", "active")
     for _i in range(6):

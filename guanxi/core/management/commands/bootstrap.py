@@ -4,7 +4,8 @@
    set, otherwise `admin` with a random password that is printed once and stored only as a hash.
    Once an administrator exists, later runs say so and change nothing.
 2. Demo data, through `manage.py seed_demo`, only when the database holds no customers, products
-   or orders, so that real data is never mixed with made-up data.
+   or orders, so that real data is never mixed with made-up data; then the figures the nightly
+   jobs derive from it (scores, cost totals, dashboard summary, recommendations).
 
 `make run` (scripts/run.sh) calls it after `migrate`.
 """
@@ -121,6 +122,26 @@ def database_is_empty() -> bool:
 def load_demo(*, customers: int, orders: int, out=print) -> None:
     call_command("seed_demo", customers=customers, orders=orders)
     seed_workflows(out=out)
+    derive_demo_figures(out=out)
+
+
+def derive_demo_figures(*, out=print) -> None:
+    """What the periodic jobs would derive from the demo only at night: cost totals, scores,
+    stages and warnings with their win-back tasks (as the recompute job does), the dashboard
+    summary and the product co-occurrences, so the demo shows them from the start."""
+    from guanxi.analytics import services as analytics
+    from guanxi.reports import services as reports
+
+    with acting_as(source=Source.JOB):
+        analytics.rebuild_costs()
+        result = analytics.recompute_all()
+        tasks = analytics.create_winback_tasks() if analytics.get_settings().create_tasks else 0
+        reports.refresh_dashboard_summary()
+        reports.compute_affinity()
+    out(
+        f"Demo scores: {result['customers']} customers scored, {result['warnings']} churn "
+        f"warnings, {tasks} win-back tasks."
+    )
 
 
 class Command(BaseCommand):
