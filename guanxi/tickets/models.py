@@ -7,7 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -236,7 +236,9 @@ class Ticket(models.Model):
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
     rating_requested_at = models.DateTimeField(_("rating requested"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    # Set by the services to the moment the SLA clock starts (auto_now_add would overwrite it at
+    # the save, a few microseconds later than the due dates were computed from).
+    created_at = models.DateTimeField(_("opened"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Knowledge-base articles that answer this ticket (guanxi.kb), linked by the agent.

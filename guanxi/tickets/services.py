@@ -225,7 +225,7 @@ def _create(actor: User | None, customer: Customer, data: dict[str, Any], source
     elif ticket.team_id is None:
         ticket.team_id = ticket.assignee.team_id
     now = timezone.now()
-    ticket.created_at = now  # auto_now_add keeps it; the SLA needs it before the save
+    ticket.created_at = now  # the SLA clock starts when the ticket is opened
     ticket.sla_started_at = now
     recompute_due(ticket)
     ticket.save()

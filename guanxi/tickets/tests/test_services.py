@@ -29,6 +29,32 @@ def test_create_sets_sla_due_dates_in_business_hours(world):
     assert Customer.objects.get(pk=world.cust_a.pk).open_tickets == 1
 
 
+def test_due_dates_count_from_the_stored_opening_moment(world, monkeypatch):
+    """The SLA clock starts at the moment stored as the ticket's opening: a model default that
+    set its own time at the save made them differ by the save's delay (a test failed during
+    business hours)."""
+    import types
+
+    from django.utils import timezone as django_timezone
+
+    from guanxi.tickets import sla
+
+    # A Wednesday, 10:00 in Shanghai: inside business hours, where every microsecond counts.
+    opened = dt.datetime(2026, 11, 18, 2, 0, 0, 123456, tzinfo=dt.UTC)
+    clock = types.SimpleNamespace(**vars(django_timezone))
+    clock.now = lambda: opened
+    monkeypatch.setattr(services, "timezone", clock)
+    ticket = services.create_ticket(
+        actor=world.admin,
+        data={"customer": world.cust_a, "category": world.delivery, "subject": "Broken on arrival"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.created_at == opened
+    first, _resolution = services.targets_for(ticket.priority)
+    hours = services.business_hours()
+    assert ticket.first_response_due_at == sla.add_business_time(opened, first, hours)
+
+
 def test_round_robin_within_a_team_per_category_then_default(world, make_user):
     helper = make_user("helper_a", "service", world.team_a)
     AssignmentRule.objects.create(category=world.delivery, team=world.team_a)
