@@ -11,6 +11,7 @@ from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,8 +39,10 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_data(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ObjectDoesNotExist):
-        exc = Http404()
+    if isinstance(exc, (ObjectDoesNotExist, Http404)):
+        # DRF would pass on Django's "No Customer matches the given query.": English, and it
+        # names the model. A missing and a forbidden record read the same, in the user's language.
+        exc = NotFound()
     if isinstance(exc, (DataError, IntegrityError, OverflowError)):
         log.warning("database refused a write: %s", exc)
         return Response(

@@ -127,6 +127,16 @@ def test_rep_of_team_a_never_sees_team_b_customer(two_teams, api, b_customer):
     assert Customer.objects.get(pk=pk).display_name == "王五"
 
 
+def test_a_hidden_customer_reads_as_a_plain_translated_not_found(two_teams, api, b_customer):
+    """A missing and a forbidden record look the same, and the message names no model."""
+    client = api(two_teams.rep_a)
+    for pk in (b_customer["id"], 987654321):
+        for language, text in (("en", "Not found."), ("zh-hans", "未找到。")):
+            response = client.get(f"{URL}{pk}/", HTTP_ACCEPT_LANGUAGE=language)
+            assert response.status_code == 404
+            assert response.json() == {"detail": text}
+
+
 def test_owner_sees_own_customer_everywhere(two_teams, api, b_customer):
     client = api(two_teams.rep_b)
     pk = b_customer["id"]
