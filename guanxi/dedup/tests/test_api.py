@@ -58,6 +58,19 @@ def test_check_reports_an_invisible_match_without_id_name_or_contacts(two_teams,
     assert match["reasons"] and match["score"] > 0.5
 
 
+def test_check_finds_an_organisation_written_with_region_and_legal_form_elsewhere(
+    two_teams, api, person
+):
+    made = person("北京字节跳动科技有限公司", kind="organisation")
+    client = api(two_teams.rep_a)
+    for name in ("字节跳动科技（北京）有限公司", "字节跳动"):
+        response = client.post(CHECK, {"kind": "organisation", "display_name": name}, format="json")
+        assert response.status_code == 200, response.json()
+        [match] = response.json()["results"]
+        assert match["id"] == made["id"]
+        assert "same_name_key" in [r["code"] for r in match["reasons"]]
+
+
 def test_check_excludes_the_customer_being_edited(two_teams, api, person):
     made = person("王芳", contact_points=[MOBILE])
     body = {"id": made["id"], "display_name": "王芳", "contact_points": [MOBILE]}
