@@ -116,6 +116,11 @@ def text_key(value: str) -> str:
     return key
 
 
+def bare_key(value: str) -> str:
+    """`text_key` without punctuation: "Co.,Ltd" and "Co., Ltd." give the same key."""
+    return _KEY_PUNCTUATION.sub("", text_key(value))
+
+
 def _strip_legal_forms(key: str) -> str:
     changed = True
     while changed:

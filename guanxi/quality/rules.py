@@ -101,9 +101,10 @@ def check_names(
         and "legal_name" not in errors
         and ("legal_name", customer.legal_name) not in unchanged
     ):
-        suffixes = [s for s in rules.legal_suffixes or [] if s]
-        name = normalize.text_key(customer.legal_name)
-        if suffixes and not any(name.endswith(normalize.text_key(s)) for s in suffixes):
+        suffixes = [s for s in rules.legal_suffixes or [] if normalize.bare_key(s)]
+        # Punctuation aside: "Co.,Ltd" is the legal form "Co., Ltd." as people write it.
+        name = normalize.bare_key(customer.legal_name)
+        if suffixes and not any(name.endswith(normalize.bare_key(s)) for s in suffixes):
             errors["legal_name"] = _(
                 "The legal name of an organisation must end in one of: %(forms)s."
             ) % {"forms": ", ".join(suffixes)}

@@ -54,6 +54,25 @@ def test_legal_name_must_end_in_a_configured_legal_form(two_teams, api, web):
     assert client.post(URL, {"display_name": "王芳"}, format="json").status_code == 201
 
 
+def test_legal_form_is_recognised_however_it_is_punctuated(two_teams, api):
+    """ "Co.,Ltd", "Co., Ltd" and "Ltd" are the legal forms "Co., Ltd." and "Ltd." as people
+    write them; 合伙企业(有限合伙) with either kind of bracket."""
+    configure(two_teams.admin, require_legal_suffix=True)
+    client = api(two_teams.rep_a)
+    for good in (
+        "Acme Trading Co.,Ltd",
+        "Acme Trading Co., Ltd",
+        "Acme Trading Ltd",
+        "远方投资合伙企业(有限合伙)",
+        "远方贸易有限公司。",
+    ):
+        ok = client.post(URL, {"kind": "organisation", "legal_name": good}, format="json")
+        assert ok.status_code == 201, (good, ok.content)
+    for bad in ("Acme Trading", "远方贸易商行", "Acme Ltd Trading"):
+        refused = client.post(URL, {"kind": "organisation", "legal_name": bad}, format="json")
+        assert refused.status_code == 400 and "legal_name" in refused.json(), bad
+
+
 def test_name_length_limits_per_kind(two_teams, api):
     configure(two_teams.admin, person_name_min=2, person_name_max=4, organisation_name_min=4)
     client = api(two_teams.rep_a)
