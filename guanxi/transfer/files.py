@@ -152,6 +152,9 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         raise _error(_("This Excel workbook is damaged and cannot be read.")) from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode stops at the size the sheet declares (<dimension>), which some
+        # programs write wrongly: rows and columns past it would be dropped without a word.
+        sheet.reset_dimensions()
         for row in sheet.iter_rows(values_only=True):
             yield [_cell_text(v) for v in row]
     finally:

@@ -1,5 +1,7 @@
 """Imports: reading files, mapping suggestions, modes, dry run, errors, permissions, resume."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -70,6 +72,46 @@ def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     c = Customer.objects.get(display_name="Li Lei")
     assert c.birthday == dt.date(1990, 5, 4)
     assert c.contact_points.get().normalized == "+8613800138000"
+
+
+def _with_dimension(content: bytes, ref: str) -> bytes:
+    """The workbook with its sheet's declared size (<dimension ref=...>) set to `ref`, as some
+    programs write it wrongly; the cells are unchanged."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, found = re.subn(
+                    rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>'.encode(), data
+                )
+                assert found == 1
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ref", ["A1:B2", "A1", "A1:Z1048576"])
+def test_xlsx_rows_are_read_whatever_size_the_sheet_declares(
+    two_teams, xlsx_bytes, run_import, ref
+):
+    """A declared size smaller than the data must not drop rows or columns silently; a larger
+    one must not add a million empty rows."""
+    rows = [["Name", "Mobile", "E-mail"]] + [
+        [f"Person {i}", f"138{i:08d}", f"p{i}@example.com"] for i in range(30)
+    ]
+    content = _with_dimension(xlsx_bytes(rows), ref)
+    imp = run_import(two_teams.rep_a, content, filename="x.xlsx")
+    assert imp.total_rows == 30
+    assert imp.created_count == 30 and imp.error_count == 0
+    last = Customer.objects.get(display_name="Person 29")
+    assert {p.normalized for p in last.contact_points.all()} == {
+        "+8613800000029",
+        "p29@example.com",
+    }
 
 
 @pytest.mark.parametrize(
