@@ -76,9 +76,13 @@ def detect_encoding(content: bytes) -> str:
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
     try:
-        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
+        dialect = csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
     except csv.Error:
         return csv.excel
+    # A quote inside a quoted cell is doubled (Excel, RFC 4180). The sniffer says otherwise
+    # when its sample happens to hold no such cell, and a later one would then be cut short.
+    dialect.doublequote = True
+    return dialect
 
 
 def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:

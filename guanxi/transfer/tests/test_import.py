@@ -74,6 +74,19 @@ def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     assert c.contact_points.get().normalized == "+8613800138000"
 
 
+def test_csv_quotes_doubled_inside_a_cell_far_down_the_file(two_teams, csv_bytes, run_import):
+    """Excel writes a quote inside a quoted cell as two; the delimiter is guessed from the
+    file's first 64 KB, and a quote far below it must still read as one quote."""
+    rows = [["姓名", "手机", "备注"]]
+    rows += [[f"客户{i}", f"138{i:08d}", "普通备注，没有引号"] for i in range(2000)]
+    rows.append(["星光科技", "13912345678", '他说"明天签约", 好'])
+    content = csv_bytes(rows)
+    assert content.index(b'""') > 64 * 1024
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2001 and imp.error_count == 0
+    assert Customer.objects.get(display_name="星光科技").notes == '他说"明天签约", 好'
+
+
 def _with_dimension(content: bytes, ref: str) -> bytes:
     """The workbook with its sheet's declared size (<dimension ref=...>) set to `ref`, as some
     programs write it wrongly; the cells are unchanged."""
