@@ -90,6 +90,10 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )
     custom_fields = serializers.DictField(required=False)
+    # Room for the spaces people type between groups (as on the web form): the services store
+    # the compact code and refuse a wrong one with its own message.
+    credit_code = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    identity_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
