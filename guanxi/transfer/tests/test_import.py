@@ -36,6 +36,16 @@ def test_suggestions_from_chinese_and_english_headers():
     ]  # fmt: skip
 
 
+def test_suggestion_prefers_the_closer_header_whatever_the_column_order():
+    """Guanxi's own export has 编号 (its record number) before 外部编号 (the external id): the
+    external id is the column that says so, not the first that could be an id."""
+    headers = ["编号", "类型", "名称", "注册名称", "外部编号", "备注"]
+    mapping = suggest(headers, [])
+    assert mapping.get("4") == "external_id" and "0" not in mapping
+    assert mapping.get("2") == "display_name" and mapping.get("3") == "legal_name"
+    assert suggest(["客户", "客户名称"], []) == {"1": "display_name"}
+
+
 def test_create_from_utf8_csv(two_teams, csv_bytes, run_import):
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows(3)]))
     assert (imp.status, imp.created_count, imp.error_count) == ("done", 3, 0)
