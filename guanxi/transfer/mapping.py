@@ -22,6 +22,7 @@ from guanxi.customers.models import (
     LifecycleStage,
     Status,
 )
+from guanxi.transfer.escaping import FORMULA_STARTS
 
 IGNORE = ""
 CUSTOM_PREFIX = "custom:"
@@ -281,6 +282,8 @@ class RowReader:
             text = cells[index] if index < len(cells) else ""
             if not text:
                 continue
+            if text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
+                text = text[1:]  # the guard an export puts before =, +, -, @ (escaping.py)
             try:
                 if field in CONTACT_TARGETS:
                     points.append({"kind": field, "value": text})

@@ -46,6 +46,43 @@ def test_suggestion_prefers_the_closer_header_whatever_the_column_order():
     assert suggest(["客户", "客户名称"], []) == {"1": "display_name"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "姓名;手机;备注\n张三;13800138000;a,b\n李四;13800138001;c,d\n",
+        "姓名\t手机\t备注\n张三\t13800138000\ta;b\n李四\t13800138001\tc|d\n",
+        '姓名,手机,备注\n张三,13800138000,"a;b|c"\n李四,13800138001,"x, y"\n',
+        "姓名|手机|备注\n张三|13800138000|a, b\n李四|13800138001|c; d\n",
+    ],
+)
+def test_the_delimiter_is_the_one_that_splits_every_line_alike(two_teams, run_import, text):
+    imp = run_import(two_teams.rep_a, text.encode())
+    assert imp.created_count == 2 and imp.error_count == 0
+    assert Customer.objects.get(display_name="张三").contact_points.get().value == "13800138000"
+
+
+def test_a_file_of_one_column(two_teams, run_import):
+    imp = run_import(two_teams.rep_a, "姓名\n张三\n'Ali' Khan\n".encode())
+    assert imp.created_count == 2
+    assert Customer.objects.filter(display_name="'Ali' Khan").exists()
+
+
+def test_the_exports_formula_guard_is_taken_off_on_import(two_teams, csv_bytes, run_import):
+    """An export writes '- 回访 for a cell that begins with -, so that a spreadsheet shows it as
+    text; importing that file again stores "- 回访", not the apostrophe. An apostrophe before
+    anything else is the customer's own."""
+    content = csv_bytes(
+        [["姓名", "手机", "备注"], ["'+Plus 工作室", "'+86 138 0013 8000", "'- 周五回访"],
+         ["O'Neil", "13800138001", "'Tis fine"]]
+    )  # fmt: skip
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2, list(imp.errors.values_list("message", flat=True))
+    plus = Customer.objects.get(display_name="+Plus 工作室")
+    assert plus.notes == "- 周五回访"
+    assert plus.contact_points.get().value == "+86 138 0013 8000"
+    assert Customer.objects.get(display_name="O'Neil").notes == "'Tis fine"
+
+
 def test_create_from_utf8_csv(two_teams, csv_bytes, run_import):
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows(3)]))
     assert (imp.status, imp.created_count, imp.error_count) == ("done", 3, 0)
