@@ -191,7 +191,9 @@ def test_api_bad_input(two_teams, api, settings):
         {"file": SimpleUploadedFile("c.csv", CONTENT * 30000)},
         format="multipart",
     )
+    # Refused before the body is read, with the limit, as the web page says it.
     assert response.status_code == 413
+    assert "too big" in response.json()["file"][0]
     response = client.post(
         "/api/v1/imports/", {"file": SimpleUploadedFile("c.csv", CONTENT)}, format="multipart"
     )
