@@ -193,8 +193,13 @@ def parse_choice(name: str, text: str) -> str:
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
+# A time of day after the date (a database's DATETIME, Excel's "1990/5/4 0:00"): the date.
+_TIME_OF_DAY = re.compile(r"[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?$")
+
+
 def parse_date(text: str) -> dt.date:
     text = normalize.clean_text(text)
+    text = _TIME_OF_DAY.sub("", text)
     match = _DATE.match(text)
     if match:
         parts = match.groups()

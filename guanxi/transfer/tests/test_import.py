@@ -108,6 +108,27 @@ def test_bom_and_gbk_are_detected(two_teams, csv_bytes, run_import, encoding):
     assert imp.encoding == {"utf-8-sig": "utf-8-sig"}.get(encoding, "gb18030")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["1990-05-04", "1990/5/4", "1990年5月4日", "19900504", "1990-05-04T00:00:00",
+     "1990-05-04 00:00:00", "1990/5/4 0:00", "1990-05-04 00:00"],
+)  # fmt: skip
+def test_dates_as_spreadsheets_and_databases_write_them(text):
+    """A birthday written with its time of day (a database's DATETIME, Excel's 1990/5/4 0:00)
+    is the date."""
+    from guanxi.transfer.mapping import parse_date
+
+    assert parse_date(text).isoformat() == "1990-05-04"
+
+
+@pytest.mark.parametrize("text", ["1990-02-30", "5/4/1990", "1990-05-04 25:00", "33000"])
+def test_what_is_no_date_is_refused(text):
+    from guanxi.transfer.mapping import parse_date
+
+    with pytest.raises(ValidationError):
+        parse_date(text)
+
+
 def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     import datetime as dt
 
