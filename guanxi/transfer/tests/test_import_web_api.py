@@ -230,3 +230,20 @@ def test_api_rep_cannot_update_another_reps_customer(
     assert (detail["updated_count"], detail["error_count"]) == (0, 1)
     theirs.refresh_from_db()
     assert theirs.industry == ""
+
+
+def test_the_menu_offers_import_and_exports_only_to_roles_that_may_use_them(two_teams, client):
+    """A menu entry that leads to "You may not open this page" is a dead link: a rep may
+    import but not export, an analyst export but not import, a manager both."""
+    imports, exports = reverse("transfer:import_list"), reverse("transfer:export_list")
+    for user, may_import, may_export in (
+        (two_teams.rep_a, True, False),
+        (two_teams.analyst, False, True),
+        (two_teams.manager_a, True, True),
+    ):
+        client.force_login(user)
+        menu = client.get(reverse("home")).content.decode()
+        assert (f'href="{imports}"' in menu) is may_import, user
+        assert (f'href="{exports}"' in menu) is may_export, user
+        assert (client.get(imports).status_code == 200) is may_import
+        assert (client.get(exports).status_code == 200) is may_export
