@@ -487,6 +487,34 @@ def test_merge_bad_inputs(merge_world, api):
     assert deleted.status_code == 400 and "loser" in deleted.json()
 
 
+def test_the_kept_records_own_names_stay_as_aliases_when_the_merged_ones_win(
+    two_teams, api, person
+):
+    """Choosing the merged record's name keeps the kept record's former name (and short name)
+    as aliases: no name is lost, and a search by it still finds the customer."""
+    kept = person("张伟", short_name="伟哥")
+    gone = person("张威", short_name="小张")
+    client = api(two_teams.rep_a)
+    body = {
+        "survivor": kept["id"],
+        "loser": gone["id"],
+        "survivor_version": kept["version"],
+        "loser_version": gone["version"],
+        "choices": {"display_name": "loser", "short_name": "loser"},
+    }
+    done = client.post("/api/v1/customers/merge/", body, format="json")
+    assert done.status_code == 201, done.json()
+    merged = Customer.objects.get(pk=kept["id"])
+    assert (merged.display_name, merged.short_name) == ("张威", "小张")
+    assert {"张伟", "伟哥"} <= set(merged.aliases)
+    assert "张威" not in merged.aliases and "小张" not in merged.aliases
+    found = client.get("/api/v1/customers/", {"q": "张伟"}).json()["results"]
+    assert kept["id"] in [c["id"] for c in found]
+    # Undone, the aliases are what they were.
+    assert client.post(f"/api/v1/customers/merge/{done.json()['id']}/undo/").status_code == 200
+    assert Customer.objects.get(pk=kept["id"]).aliases == []
+
+
 def test_merging_people_of_different_kinds_needs_a_choice(two_teams, api, person):
     a = person("字节跳动")
     b = person("字节跳动", kind="organisation", legal_name="北京字节跳动科技有限公司")
