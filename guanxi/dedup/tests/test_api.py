@@ -96,6 +96,13 @@ def test_check_bad_inputs(two_teams, api, person):
         format="json",
     )
     assert typing.status_code == 200
+    # As many contact points as a customer may have, not thousands (a 500 before).
+    many = [{"kind": "mobile", "value": f"138{i:08d}"} for i in range(2000)]
+    flood = client.post(CHECK, {"display_name": "x", "contact_points": many}, format="json")
+    assert flood.status_code == 400 and "contact_points" in flood.json()
+    addresses = [{"city": "北京"}] * 2000
+    flood = client.post(CHECK, {"display_name": "x", "addresses": addresses}, format="json")
+    assert flood.status_code == 400 and "addresses" in flood.json()
     assert api().post(CHECK, {"display_name": "x"}, format="json").status_code in (401, 403)
 
 
