@@ -11,6 +11,7 @@ from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,8 +39,10 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_data(exc), status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, ObjectDoesNotExist):
-        exc = Http404()
+    if isinstance(exc, (ObjectDoesNotExist, Http404)):
+        # DRF's get_object says "No Import matches the given query.": untranslated, and it
+        # names the model. A missing and a forbidden record read the same: "Not found."
+        exc = NotFound()
     if isinstance(exc, (DataError, IntegrityError, OverflowError)):
         log.warning("database refused a write: %s", exc)
         return Response(

@@ -247,3 +247,21 @@ def test_the_menu_offers_import_and_exports_only_to_roles_that_may_use_them(two_
         assert (f'href="{exports}"' in menu) is may_export, user
         assert (client.get(imports).status_code == 200) is may_import
         assert (client.get(exports).status_code == 200) is may_export
+
+
+def test_someone_elses_import_is_not_found_in_the_users_language(two_teams, api, settings):
+    """A 404 of the API says "Not found." in the user's language, like every other; not
+    Django's untranslated "No Import matches the given query." (which names the model)."""
+    from django.utils import translation
+
+    imp = services.upload_import(actor=two_teams.rep_b, filename="c.csv", content=CONTENT)
+    client = api(two_teams.rep_a)
+    with translation.override("zh-hans"):
+        for response in (
+            client.get(f"/api/v1/imports/{imp.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"),
+            client.post(f"/api/v1/imports/{imp.pk}/start/", {}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        ):  # fmt: skip
+            assert response.status_code == 404
+            assert "Import" not in response.json()["detail"]
+            assert response.json()["detail"] == "未找到。"
