@@ -61,7 +61,54 @@ def _field(model, name: str):
         return None
 
 
+# Entries of a customer's changes that are not its fields: what a merge (guanxi.dedup) records
+# beside the fields it changed. Their label, and what their value holds: a customer's id, a
+# merge's id, {field: "loser"} (the values taken from the merged customer) or
+# {"app.model.field": count} (rows moved from one customer to the other).
+CUSTOMER_REF, MERGE_REF, FIELDS, ROWS = "customer", "merge", "fields", "rows"
+EXTRA_ENTRIES = {
+    "merged_from": (gettext_lazy("merged from customer"), CUSTOMER_REF),
+    "merged_into": (gettext_lazy("merged into customer"), CUSTOMER_REF),
+    "merge": (gettext_lazy("merge number"), MERGE_REF),
+    "merge_undone": (gettext_lazy("undone merge"), MERGE_REF),
+    "fields_from_merged": (gettext_lazy("values taken from the merged customer"), FIELDS),
+    "moved": (gettext_lazy("moved to the kept customer"), ROWS),
+    "moved_back": (gettext_lazy("moved back to the merged customer"), ROWS),
+    "left_with_merged": (
+        gettext_lazy("left with the merged customer (the kept one has the same)"),
+        ROWS,
+    ),
+}
+
+
+def _extra(model, name: str) -> tuple[Any, str] | None:
+    if model is None or _field(model, name) is not None:
+        return None
+    return EXTRA_ENTRIES.get(name)
+
+
+def _customer_model():
+    return apps.get_model("customers", "Customer")
+
+
+def rows_label(label: str) -> str:
+    """The records behind "app.model.field" (a foreign key to a customer), in words: the
+    model's plural name; for a many-to-many table, the records on its other side (tags)."""
+    model_label, _dot, field_name = label.rpartition(".")
+    model = model_of(model_label)
+    if model is None:
+        return label
+    if model._meta.auto_created:
+        for other in model._meta.fields:
+            if other.many_to_one and other.name != field_name:
+                return str(other.related_model._meta.verbose_name_plural)
+    return str(model._meta.verbose_name_plural)
+
+
 def field_label(model, name: str) -> str:
+    extra = _extra(model, name)
+    if extra is not None:
+        return str(extra[0])
     field = _field(model, name)
     if field is not None and getattr(field, "verbose_name", None):
         return str(field.verbose_name)
@@ -104,8 +151,13 @@ def _names(user, events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
     for model, changes in events:
         for name, pair in changes.items():
             field = _field(model, name)
-            if field is not None and field.many_to_one and isinstance(pair, (list, tuple)):
+            if not isinstance(pair, (list, tuple)):
+                continue
+            if field is not None and field.many_to_one:
                 wanted[field.related_model].update(v for v in pair if v not in (None, ""))
+            extra = _extra(model, name)
+            if extra is not None and extra[1] == CUSTOMER_REF:
+                wanted[_customer_model()].update(v for v in pair if v not in (None, ""))
     names: dict[tuple[type, Any], str] = {}
     for related, ids in wanted.items():
         for obj in _related_records(user, related).filter(pk__in=ids):
@@ -114,8 +166,48 @@ def _names(user, events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
     return names
 
 
+def _extra_value(model, kind: str, value: Any, names: dict) -> str:
+    if value in (None, "", {}, []):
+        return "—"
+    if kind == CUSTOMER_REF:
+        return names.get((_customer_model(), value), f"#{value}")
+    if kind == MERGE_REF:
+        return f"#{value}"
+    if kind == FIELDS and isinstance(value, dict):
+        return ", ".join(field_label(model, name) for name in value) or "—"
+    if kind == ROWS and isinstance(value, dict):
+        return ", ".join(f"{rows_label(label)}: {count}" for label, count in value.items())
+    return display(value)
+
+
+def _related_entry(related, entry: Any) -> str:
+    """One related record of a snapshot (a contact point "mobile:138…", an address as a dict)
+    in words: its kind's label, the values without their keys."""
+    if isinstance(entry, str) and ":" in entry:
+        kind, _colon, rest = entry.partition(":")
+        labels = dict(getattr(_field(related, "kind"), "flatchoices", None) or ())
+        if kind in labels:
+            return f"{labels[kind]} {rest}"
+    if isinstance(entry, dict):
+        label = entry.get("label") or ""
+        parts = " ".join(str(v) for k, v in entry.items() if k != "label" and v not in (None, ""))
+        return f"{label}: {parts}" if label else parts
+    return display(entry)
+
+
 def _value(model, name: str, value: Any, names: dict) -> str:
+    extra = _extra(model, name)
+    if extra is not None:
+        return _extra_value(model, extra[1], value, names)
     field = _field(model, name)
+    if (
+        field is not None
+        and field.one_to_many
+        and field.auto_created
+        and isinstance(value, list)
+        and value
+    ):
+        return "; ".join(_related_entry(field.related_model, entry) for entry in value)
     if field is not None and value not in (None, ""):
         if field.many_to_one:
             return names.get((field.related_model, value), f"#{value}")

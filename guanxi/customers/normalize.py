@@ -116,6 +116,11 @@ def text_key(value: str) -> str:
     return key
 
 
+def bare_key(value: str) -> str:
+    """`text_key` without punctuation: "Co.,Ltd" and "Co., Ltd." give the same key."""
+    return _KEY_PUNCTUATION.sub("", text_key(value))
+
+
 def _strip_legal_forms(key: str) -> str:
     changed = True
     while changed:
@@ -220,6 +225,35 @@ def _fast_cn_mobile(raw: str) -> str | None:
     return None
 
 
+# A Chinese landline with its extension after a dash or a space, as business cards print it:
+# 010-62345678-123, (010) 6234 5678-8001.
+_TRAILING_EXTENSION = re.compile(r"^(?P<main>.*\d)\s*[-\s]\s*(?P<ext>\d{1,6})$")
+
+
+def _landline_with_extension(raw: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """The number read as a valid Chinese fixed line followed by an extension, or None."""
+    match = _TRAILING_EXTENSION.match(raw)
+    if match is None:
+        return None
+    try:
+        number = phonenumbers.parse(match["main"], region or settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    fixed = (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+    if (
+        number.country_code != 86
+        or number.extension
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in fixed
+    ):
+        return None
+    number.extension = match["ext"]
+    return number
+
+
 def normalize_phone(value: str, region: str | None = None) -> str:
     """E.164 form of a phone number (+8613812345678), with ';ext=' for an extension.
 
@@ -239,6 +273,8 @@ def normalize_phone(value: str, region: str | None = None) -> str:
         raise ValidationError(
             _("“%(value)s” is not a phone number."), code="invalid_phone", params={"value": value}
         ) from None
+    if not phonenumbers.is_valid_number(number):
+        number = _landline_with_extension(raw, region) or number
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("“%(value)s” is not a valid phone number."),

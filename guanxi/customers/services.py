@@ -316,6 +316,7 @@ def _prepare(
     stored_custom_fields = dict(customer.custom_fields or {})
     consent_before = customer.marketing_consent if customer.pk else None
     referrer_before = customer.referred_by_id
+    names_before = quality_rules.stored_names(customer) if customer.pk else None
     for field in CUSTOMER_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
@@ -345,7 +346,7 @@ def _prepare(
         raise ValidationError({"birthday": _("Enter a birthday after 1900.")})
     if not customer.display_name:
         customer.display_name = customer.legal_name or customer.short_name
-    quality_rules.check_names(customer)
+    quality_rules.check_names(customer, before=names_before)
     customer.custom_fields = clean_custom_fields(
         customer.custom_fields,
         customer_kind=customer.kind,

@@ -66,6 +66,9 @@ W_POSTCODE_SAME, W_POSTCODE_NEAR, W_POSTCODE_DIFF = 2.0, 0.8, -1.0
 W_CITY_SAME, W_CITY_DIFF = 1.0, -0.5
 W_STREET_SAME, W_STREET_NEAR, W_STREET_DIFF = 2.5, 1.2, -1.0
 W_KIND_DIFF = -6.0
+# Two organisations whose names differ only by legal form and region (北京字节跳动科技有限公司,
+# 字节跳动科技（北京）有限公司, 字节跳动): their name keys are equal; worth a review on its own.
+W_ORG_NAME_KEY_SAME = 4.5
 
 
 REASON_TEXTS: dict[str, Any] = {
@@ -79,6 +82,7 @@ REASON_TEXTS: dict[str, Any] = {
     "names_alike": _("names %(percent)d%% alike"),
     "names_differ": _("names only %(percent)d%% alike"),
     "pinyin_alike": _("names sound alike (pinyin %(percent)d%% alike)"),
+    "same_name_key": _("same name apart from the legal form and the region"),
     "same_birthday": _("same date of birth"),
     "birthday_swapped": _("date of birth with day and month swapped"),
     "birthday_typo": _("dates of birth differ by one digit"),
@@ -363,6 +367,7 @@ _REASON_ORDER = {
             "same_phone",
             "same_email",
             "pinyin_alike",
+            "same_name_key",
             "names_alike",
             "names_differ",
             "same_birthday",
@@ -475,7 +480,15 @@ def _evidence(
         weight = 5.0 - (1.0 - sim) * 20.0 if sim >= 0.8 else 1.0 - (0.8 - sim) * 25.0
         weight = max(weight, -6.0)
         percent = math.floor(sim * 100)
-        if (a.cjk or b.cjk) and sim < 0.9:
+        if (
+            weight < W_ORG_NAME_KEY_SAME
+            and a.kind == b.kind == "organisation"
+            and a.name_key
+            and a.name_key == b.name_key
+        ):
+            add(W_ORG_NAME_KEY_SAME, "same_name_key")
+            weight = None
+        elif (a.cjk or b.cjk) and sim < 0.9:
             py = _pinyin_similarity(a, b)
             if py >= 0.95:
                 weight = max(weight, 3.0)

@@ -798,6 +798,7 @@ def merge_customers(
             {"choices.kind": _("The customers are of different kinds: choose which kind wins.")}
         )
     before = {name: audit._jsonable(_field_value(s, name)) for name in TRACKED_FIELDS}
+    own_names = (s.display_name, s.legal_name, s.short_name)
     for name, side in choices.items():
         if side == "loser":
             setattr(s, Customer._meta.get_field(name).attname, _field_value(lo, name))
@@ -805,9 +806,18 @@ def merge_customers(
         s.referred_by_id = None if lo.referred_by_id == s.pk else lo.referred_by_id
     if s.kind == "organisation":
         s.gender, s.birthday = "", None
+    # Every name either record had stays: the kept record's names that the merged one's
+    # replaced, and the merged record's names, become aliases.
     aliases = list(s.aliases or [])
-    for name in (lo.display_name, lo.legal_name, lo.short_name, *(lo.aliases or [])):
-        if name and name not in aliases and name not in (s.display_name, s.legal_name):
+    current = (s.display_name, s.legal_name, s.short_name)
+    for name in (
+        *own_names,
+        lo.display_name,
+        lo.legal_name,
+        lo.short_name,
+        *(lo.aliases or []),
+    ):
+        if name and name not in aliases and name not in current:
             aliases.append(name)
     s.aliases = aliases[:20]
     if s.credit_code:

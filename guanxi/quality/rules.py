@@ -51,13 +51,33 @@ def _names(customer: Any) -> list[tuple[str, str]]:
     return [(field, value) for field, value in out if value]
 
 
-def check_names(customer: Any, rules: QualitySettings | None = None) -> None:
+def stored_names(customer: Any) -> tuple[str, set[tuple[str, str]]]:
+    """The kind and the names of a customer as saved: `check_names(..., before=...)` holds
+    only the names that differ from these to the rules."""
+    return customer.kind, set(_names(customer))
+
+
+def check_names(
+    customer: Any,
+    rules: QualitySettings | None = None,
+    *,
+    before: tuple[str, set[tuple[str, str]]] | None = None,
+) -> None:
     """Forbidden words (in any name), length limits per kind, and the legal form at the end of
-    an organisation's legal name. Raises ValidationError keyed by the field."""
+    an organisation's legal name. Raises ValidationError keyed by the field.
+
+    `before` (`stored_names` of the customer before the change): a name that is unchanged, of
+    a customer whose kind is unchanged, is not checked again, so that a rule the administrator
+    adds later does not refuse a new grade, tag or owner of a customer saved before it."""
     rules = rules or current()
     errors: dict[str, str] = {}
+    unchanged: set[tuple[str, str]] = set()
+    if before is not None and before[0] == customer.kind:
+        unchanged = before[1]
     words = [(w, normalize.text_key(w)) for w in rules.forbidden_words or [] if w]
     for field, value in _names(customer):
+        if (field, value) in unchanged:
+            continue
         key = normalize.text_key(value)
         for word, word_key in words:
             if word_key and word_key in key and field not in errors:
@@ -68,7 +88,7 @@ def check_names(customer: Any, rules: QualitySettings | None = None) -> None:
         low, high = rules.person_name_min, rules.person_name_max
     for field in ("display_name", "legal_name"):
         value = getattr(customer, field) or ""
-        if not value or field in errors:
+        if not value or field in errors or (field, value) in unchanged:
             continue
         if len(value) < low:
             errors[field] = _("A name must have at least %(n)d characters.") % {"n": low}
@@ -79,10 +99,12 @@ def check_names(customer: Any, rules: QualitySettings | None = None) -> None:
         and rules.require_legal_suffix
         and customer.legal_name
         and "legal_name" not in errors
+        and ("legal_name", customer.legal_name) not in unchanged
     ):
-        suffixes = [s for s in rules.legal_suffixes or [] if s]
-        name = normalize.text_key(customer.legal_name)
-        if suffixes and not any(name.endswith(normalize.text_key(s)) for s in suffixes):
+        suffixes = [s for s in rules.legal_suffixes or [] if normalize.bare_key(s)]
+        # Punctuation aside: "Co.,Ltd" is the legal form "Co., Ltd." as people write it.
+        name = normalize.bare_key(customer.legal_name)
+        if suffixes and not any(name.endswith(normalize.bare_key(s)) for s in suffixes):
             errors["legal_name"] = _(
                 "The legal name of an organisation must end in one of: %(forms)s."
             ) % {"forms": ", ".join(suffixes)}

@@ -243,8 +243,19 @@ def stale_q(row: QualitySettings, now: dt.datetime | None = None, prefix: str = 
 
 @transaction.atomic
 def verify(*, actor: User, customer: Customer) -> Customer:
-    """Mark a customer's data as checked now (the 360° page's and the API's action)."""
-    return customer_services.verify_customer(actor=actor, customer=customer)
+    """Mark a customer's data as checked now (the 360° page's and the API's action). That is
+    the check its open data-check tasks ask for: those the user may close are done."""
+    from guanxi.followups import services as task_services
+    from guanxi.followups.models import Task, TaskKind, TaskStatus
+    from guanxi.followups.policies import may_change
+
+    verified = customer_services.verify_customer(actor=actor, customer=customer)
+    for task in Task.objects.filter(
+        customer_id=verified.pk, kind=TaskKind.DATA_CHECK, status=TaskStatus.OPEN
+    ):
+        if may_change(actor, task):
+            task_services.complete_task(actor=actor, task=task)
+    return verified
 
 
 DATA_CHECK_BATCH = 500

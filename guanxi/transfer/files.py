@@ -74,18 +74,48 @@ def detect_encoding(content: bytes) -> str:
     return "gb18030"
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(text[:SNIFF_BYTES], delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+DELIMITERS = (",", ";", "\t", "|")
+
+
+class _Dialect(csv.excel):
+    """Excel's CSV (double quotes, a quote inside a quoted cell doubled) with the delimiter of
+    the file."""
+
+
+def _dialect(text: str, truncated: bool = False) -> type[csv.Dialect]:
+    """The delimiter that splits the header and most lines of the sample into the same number
+    (two or more) of cells; a comma when none does (a file of one column). Quotes are always
+    double quotes, as every spreadsheet writes them: csv.Sniffer took the apostrophe of
+    '+86 138… (the formula guard of an export) or of O'Neil for a quote character and cut
+    cells apart, and said a doubled quote was none when its sample held no such cell."""
+    lines = text.splitlines(keepends=True)
+    if truncated and len(lines) > 1:
+        lines = lines[:-1]  # the sample may end in the middle of a line
+    sample = "".join(lines[:200])
+    best: tuple[int, int] = (0, 0)
+    chosen = ","
+    for rank, delimiter in enumerate(DELIMITERS):
+        try:
+            widths = [
+                len(row)
+                for row in csv.reader(io.StringIO(sample), _Dialect, delimiter=delimiter)
+                if row
+            ]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(1 for w in widths if w == widths[0]), -rank)
+        if score > best:
+            best, chosen = score, delimiter
+    return type("FileDialect", (_Dialect,), {"delimiter": chosen})
 
 
 def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
     # Decoded as it is read, not as one string: a 100 MB file stays 100 MB in memory.
     head = content[:SNIFF_BYTES].decode(encoding, errors="ignore")
     text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
-    reader = csv.reader(text, _dialect(head))
+    reader = csv.reader(text, _dialect(head, truncated=len(content) > SNIFF_BYTES))
     try:
         yield from reader
     except csv.Error as exc:
@@ -152,6 +182,9 @@ def _xlsx_rows(content: bytes) -> Iterator[list[str]]:
         raise _error(_("This Excel workbook is damaged and cannot be read.")) from None
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode stops at the size the sheet declares (<dimension>), which some
+        # programs write wrongly: rows and columns past it would be dropped without a word.
+        sheet.reset_dimensions()
         for row in sheet.iter_rows(values_only=True):
             yield [_cell_text(v) for v in row]
     finally:

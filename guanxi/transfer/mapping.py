@@ -22,6 +22,7 @@ from guanxi.customers.models import (
     LifecycleStage,
     Status,
 )
+from guanxi.transfer.escaping import FORMULA_STARTS
 
 IGNORE = ""
 CUSTOM_PREFIX = "custom:"
@@ -100,7 +101,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "owner": ("负责人", "所有人", "归属人", "销售", "owner", "salesrep", "accountowner"),
     "notes": ("备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"),
 }  # fmt: skip
+# Each field's words, the most telling first: of two columns that could fill a field, the one
+# whose header comes earlier in its list is suggested (外部编号 before 编号).
 _BY_WORD = {word: field for field, words in SYNONYMS.items() for word in words}
+_RANK = {word: rank for words in SYNONYMS.values() for rank, word in enumerate(words)}
 
 CONTACT_TARGETS = ("mobile", "phone", "email", "wechat", "qq", "website")
 ADDRESS_TARGETS = ("province", "city", "district", "street", "postcode")
@@ -119,20 +123,25 @@ def targets(definitions: list[CustomFieldDefinition]) -> list[tuple[str, str]]:
 
 
 def suggest(headers: list[str], definitions: list[CustomFieldDefinition]) -> dict[str, str]:
-    """A field for each header that names one; each field is suggested once (first column)."""
+    """A field for each header that names one; each field is suggested once: for the column
+    whose header names it best (its rank in SYNONYMS), the first such column on a tie."""
     custom = {}
     for d in definitions:
         custom[normalize.text_key(d.key)] = f"{CUSTOM_PREFIX}{d.key}"
         custom[normalize.text_key(d.label)] = f"{CUSTOM_PREFIX}{d.key}"
-    out: dict[str, str] = {}
-    used: set[str] = set()
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
     for index, header in enumerate(headers):
         key = normalize.text_key(header).replace("_", "").replace("*", "").rstrip(":：")
-        field = _BY_WORD.get(key) or _BY_WORD.get(key.replace("-", "")) or custom.get(key)
-        if field and field not in used:
-            out[str(index)] = field
-            used.add(field)
-    return out
+        word = key if key in _BY_WORD else key.replace("-", "")
+        field = _BY_WORD.get(word) or custom.get(key)
+        if not field:
+            continue
+        candidate = (_RANK.get(word, -1) if field in SYNONYMS else -1, index)
+        if field not in best or candidate < best[field]:
+            best[field] = candidate
+    return {
+        str(index): field for field, (_rank, index) in sorted(best.items(), key=lambda i: i[1][1])
+    }
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -184,8 +193,13 @@ def parse_choice(name: str, text: str) -> str:
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
+# A time of day after the date (a database's DATETIME, Excel's "1990/5/4 0:00"): the date.
+_TIME_OF_DAY = re.compile(r"[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?$")
+
+
 def parse_date(text: str) -> dt.date:
     text = normalize.clean_text(text)
+    text = _TIME_OF_DAY.sub("", text)
     match = _DATE.match(text)
     if match:
         parts = match.groups()
@@ -273,6 +287,8 @@ class RowReader:
             text = cells[index] if index < len(cells) else ""
             if not text:
                 continue
+            if text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
+                text = text[1:]  # the guard an export puts before =, +, -, @ (escaping.py)
             try:
                 if field in CONTACT_TARGETS:
                     points.append({"kind": field, "value": text})

@@ -72,6 +72,10 @@ def may_import(user: User) -> bool:
     return has_perm(user, "customers", "create") or has_perm(user, "customers", "change")
 
 
+def may_export(user: User) -> bool:
+    return has_perm(user, "customers", "export")
+
+
 @transaction.atomic
 def upload_import(*, actor: User, filename: str, content: bytes, language: str = "") -> Import:
     """Check an uploaded file (size, type, encoding, header, rows) and keep it for mapping."""
@@ -690,7 +694,7 @@ def start_export(
 ) -> Export:
     """Export the customers the list shows for `filters` (its query string), or the ticked
     `ids`, as the acting user sees them (visibility and masking), in a background job."""
-    if not has_perm(actor, "customers", "export"):
+    if not may_export(actor):
         raise PermissionDeniedError()
     if file_format not in FileFormat.values:
         raise ValidationError({"file_format": _("Choose CSV or Excel.")})

@@ -12,7 +12,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.web import is_htmx_partial
@@ -209,7 +208,7 @@ def import_error_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export_list(request: HttpRequest) -> HttpResponse:
-    if not has_perm(request.user, "customers", "export"):
+    if not services.may_export(request.user):
         raise PermissionDenied
     web_page = keyset.paginate_request(
         request, selectors.export_list(user=request.user), sort="-id"
@@ -259,7 +258,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
-    if not has_perm(request.user, "customers", "export"):
+    if not services.may_export(request.user):
         raise PermissionDenied
     try:
         export = selectors.export_with_file(user=request.user, pk=pk)

@@ -77,3 +77,61 @@ def test_history_shows_only_the_record_types_the_role_may_view(two_teams, api, m
     assert [h["object_type"] for h in history] == ["customers.customer"]
     assert "机密内容" not in str(history)
     assert api(viewer).get("/api/v1/interactions/").status_code == 403
+
+
+def test_a_merge_and_its_undo_read_as_words_not_as_internal_keys(two_teams, api):
+    """The merge's own entries (merged from, the fields taken, the rows moved, the undo) have
+    translated labels and values: field and record names, not "customers.contactpoint.customer"
+    or "industry: loser"; contact points and addresses read with their labels."""
+    from guanxi.dedup import services as dedup
+
+    client = api(two_teams.rep_a)
+    phone = {"kind": "mobile", "value": "13900001111"}
+    kept = client.post(
+        "/api/v1/customers/",
+        {"display_name": "周杰", "contact_points": [phone], "tags": ["A"],
+         "addresses": [{"city": "上海", "street": "南京路1号"}]},
+        format="json",
+    ).json()  # fmt: skip
+    gone = client.post(
+        "/api/v1/customers/",
+        {"display_name": "周 杰", "industry": "IT", "tags": ["B"],
+         "contact_points": [phone, {"kind": "email", "value": "z@example.com"}]},
+        format="json",
+    ).json()  # fmt: skip
+    from guanxi.customers.models import Customer
+
+    merge = dedup.merge_customers(
+        actor=two_teams.rep_a,
+        survivor=Customer.objects.get(pk=kept["id"]),
+        loser=Customer.objects.get(pk=gone["id"]),
+        survivor_version=1,
+        loser_version=1,
+        choices={"industry": "loser"},
+    )
+    dedup.undo_merge(actor=two_teams.rep_a, merge=merge)
+    events = AuditEvent.objects.filter(customer_id=kept["id"]).order_by("id")
+    internal = {
+        "merged from", "merge", "fields from merged", "moved", "left with merged",
+        "merge undone", "moved back",
+    }  # fmt: skip
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            presented = present_events(two_teams.rep_a, events)
+        changes = [c for event in presented for c in event.changes]
+        text = " ".join(f"{c.field} {c.before} {c.after}" for c in changes)
+        assert not internal & {c.field for c in changes}, text
+        assert "customers." not in text and "loser" not in text, text
+        assert "mobile:" not in text and "city:" not in text, text
+        assert "周 杰" in text  # the merged customer by name (the user may see it)
+        if language == "zh-hans":
+            merge_labels = [c.field for c in presented[1].changes if c.field != "行业"]
+            assert all(not any("a" <= ch <= "z" for ch in f) for f in merge_labels), merge_labels
+    with translation.override("en"):
+        presented = present_events(two_teams.rep_a, events)
+    merged = {c.field: c.after for c in presented[1].changes}
+    assert merged["values taken from the merged customer"] == "industry"
+    assert "tags: 1" in merged["moved to the kept customer"]
+    created = {c.field: c.after for c in presented[0].changes}
+    assert created["contact points"] == "mobile 13900001111"
+    assert "city: 上海" not in created["addresses"] and "上海" in created["addresses"]

@@ -22,6 +22,7 @@ from guanxi.customers.models import (
     Tag,
 )
 from guanxi.customers.policies import can_see
+from guanxi.customers.services import MAX_LIST_ITEMS
 
 
 def _user(serializer) -> User:
@@ -80,8 +81,10 @@ class TagListField(serializers.ListField):
 
 
 class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
-    contact_points = ContactPointSerializer(many=True, required=False)
-    addresses = AddressSerializer(many=True, required=False)
+    # As many as the services keep (MAX_LIST_ITEMS): the duplicate check reads this body
+    # without the services, and thousands of points made its lookup fail.
+    contact_points = ContactPointSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
+    addresses = AddressSerializer(many=True, required=False, max_length=MAX_LIST_ITEMS)
     tags = TagListField(required=False)
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, max_length=20
@@ -90,6 +93,10 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         child=serializers.CharField(max_length=50), required=False, max_length=20
     )
     custom_fields = serializers.DictField(required=False)
+    # Room for the spaces people type between groups (as on the web form): the services store
+    # the compact code and refuse a wrong one with its own message.
+    credit_code = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    identity_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )

@@ -175,8 +175,10 @@ class CustomerViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """Mark the customer's data as checked now (sets `verified_at`; audited)."""
+        from guanxi.quality import services as quality_services  # closes its data-check task
+
         customer = self.get_object()
-        services.verify_customer(actor=request.user, customer=customer)
+        quality_services.verify(actor=request.user, customer=customer)
         return self.output(selectors.customer_get(user=request.user, pk=customer.pk))
 
     @extend_schema(request=ShareSerializer, responses=CustomerSerializer)

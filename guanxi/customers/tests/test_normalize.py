@@ -26,6 +26,27 @@ def test_mobile_numbers_in_any_format_share_one_e164_form(raw):
 
 def test_landline_with_extension():
     assert normalize.normalize_phone("010-62345678 转 123") == "+861062345678;ext=123"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("010-62345678-123", "+861062345678;ext=123"),
+        ("(010) 6234 5678-8001", "+861062345678;ext=8001"),
+        ("+86-10-62345678-123", "+861062345678;ext=123"),
+        ("0755-88888888-1234", "+8675588888888;ext=1234"),
+        ("021 5555 7777 8", "+862155557777;ext=8"),
+        ("010-6234-5678", "+861062345678"),
+    ],
+)
+def test_landline_with_its_extension_after_a_dash_as_on_chinese_business_cards(typed, expected):
+    assert normalize.normalize_phone(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["0755-888888-1", "138-0013-8000-12", "12345-678"])
+def test_a_dash_and_digits_after_an_invalid_number_are_no_extension(typed):
+    with pytest.raises(ValidationError):
+        normalize.normalize_phone(typed)
     assert normalize.normalize_phone("(021) 6234 5678") == "+862162345678"
 
 

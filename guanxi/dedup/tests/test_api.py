@@ -58,6 +58,19 @@ def test_check_reports_an_invisible_match_without_id_name_or_contacts(two_teams,
     assert match["reasons"] and match["score"] > 0.5
 
 
+def test_check_finds_an_organisation_written_with_region_and_legal_form_elsewhere(
+    two_teams, api, person
+):
+    made = person("北京字节跳动科技有限公司", kind="organisation")
+    client = api(two_teams.rep_a)
+    for name in ("字节跳动科技（北京）有限公司", "字节跳动"):
+        response = client.post(CHECK, {"kind": "organisation", "display_name": name}, format="json")
+        assert response.status_code == 200, response.json()
+        [match] = response.json()["results"]
+        assert match["id"] == made["id"]
+        assert "same_name_key" in [r["code"] for r in match["reasons"]]
+
+
 def test_check_excludes_the_customer_being_edited(two_teams, api, person):
     made = person("王芳", contact_points=[MOBILE])
     body = {"id": made["id"], "display_name": "王芳", "contact_points": [MOBILE]}
@@ -83,6 +96,13 @@ def test_check_bad_inputs(two_teams, api, person):
         format="json",
     )
     assert typing.status_code == 200
+    # As many contact points as a customer may have, not thousands (a 500 before).
+    many = [{"kind": "mobile", "value": f"138{i:08d}"} for i in range(2000)]
+    flood = client.post(CHECK, {"display_name": "x", "contact_points": many}, format="json")
+    assert flood.status_code == 400 and "contact_points" in flood.json()
+    addresses = [{"city": "北京"}] * 2000
+    flood = client.post(CHECK, {"display_name": "x", "addresses": addresses}, format="json")
+    assert flood.status_code == 400 and "addresses" in flood.json()
     assert api().post(CHECK, {"display_name": "x"}, format="json").status_code in (401, 403)
 
 
@@ -472,6 +492,34 @@ def test_merge_bad_inputs(merge_world, api):
     Customer.objects.filter(pk=w.loser.pk).update(deleted_at=timezone.now())
     deleted = _merge(client, w)
     assert deleted.status_code == 400 and "loser" in deleted.json()
+
+
+def test_the_kept_records_own_names_stay_as_aliases_when_the_merged_ones_win(
+    two_teams, api, person
+):
+    """Choosing the merged record's name keeps the kept record's former name (and short name)
+    as aliases: no name is lost, and a search by it still finds the customer."""
+    kept = person("张伟", short_name="伟哥")
+    gone = person("张威", short_name="小张")
+    client = api(two_teams.rep_a)
+    body = {
+        "survivor": kept["id"],
+        "loser": gone["id"],
+        "survivor_version": kept["version"],
+        "loser_version": gone["version"],
+        "choices": {"display_name": "loser", "short_name": "loser"},
+    }
+    done = client.post("/api/v1/customers/merge/", body, format="json")
+    assert done.status_code == 201, done.json()
+    merged = Customer.objects.get(pk=kept["id"])
+    assert (merged.display_name, merged.short_name) == ("张威", "小张")
+    assert {"张伟", "伟哥"} <= set(merged.aliases)
+    assert "张威" not in merged.aliases and "小张" not in merged.aliases
+    found = client.get("/api/v1/customers/", {"q": "张伟"}).json()["results"]
+    assert kept["id"] in [c["id"] for c in found]
+    # Undone, the aliases are what they were.
+    assert client.post(f"/api/v1/customers/merge/{done.json()['id']}/undo/").status_code == 200
+    assert Customer.objects.get(pk=kept["id"]).aliases == []
 
 
 def test_merging_people_of_different_kinds_needs_a_choice(two_teams, api, person):

@@ -93,6 +93,28 @@ def test_name_reasons_with_percent_and_pinyin():
     assert "pinyin_alike" in codes(homophone)
 
 
+def org(name):
+    return rec(name=name, kind="organisation", name_key=normalize.org_name_key(name))
+
+
+@pytest.mark.parametrize(
+    "other", ["字节跳动科技（北京）有限公司", "字节跳动", "字节跳动科技有限公司", "ByteDance"]
+)
+def test_organisations_with_the_same_name_key_are_possible_duplicates(other):
+    """The legal form and a region, before or in brackets, do not make another company: such
+    names share a name key and reach the review threshold on the name alone."""
+    kept = org("北京字节跳动科技有限公司")
+    if other == "ByteDance":
+        assert "same_name_key" not in codes(score_pair(kept, org(other)))
+        return
+    result = score_pair(kept, org(other))
+    assert result.score >= 0.5
+    assert "same_name_key" in codes(result)
+    assert "names_differ" not in codes(result)
+    text = scoring.reason_text("same_name_key")
+    assert text and "%" not in text
+
+
 def test_more_evidence_scores_higher():
     base = {"birthday": dt.date(1980, 1, 2)}
     weak = score_pair(rec(**base), rec(**base)).score

@@ -157,6 +157,23 @@ def test_data_check_tasks_follow_the_grade_cycles(two_teams, customer_of):
     assert services.create_data_check_tasks() == 1
 
 
+def test_verifying_a_customer_completes_its_open_data_check_task(two_teams, api, web, customer_of):
+    """The task says "confirm or correct it, then mark it as verified": marking it verified
+    (API or 360° page) is the check done, so the task does not stay open."""
+    first = customer_of(two_teams.rep_a, display_name="贵宾甲", grade="vip")
+    second = customer_of(two_teams.rep_a, display_name="贵宾乙", grade="vip")
+    age(first, created_days=100)
+    age(second, created_days=100)
+    assert services.create_data_check_tasks() == 2
+    response = api(two_teams.rep_a).post(f"{URL}{first.pk}/verify/")
+    assert response.status_code == 200
+    task = Task.objects.get(customer=first, kind=TaskKind.DATA_CHECK)
+    assert task.status == TaskStatus.DONE
+    web(two_teams.rep_a).post(reverse("quality:verify", args=[second.pk]))
+    assert Task.objects.get(customer=second, kind=TaskKind.DATA_CHECK).status == TaskStatus.DONE
+    assert services.create_data_check_tasks() == 0
+
+
 def test_cycles_are_configurable(two_teams, customer_of):
     customer = customer_of(two_teams.rep_a, grade="important")
     age(customer, created_days=40)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from guanxi.audit.models import AuditEvent
+from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer
 from guanxi.quality import services
 from guanxi.quality.models import QualitySettings
@@ -53,6 +54,25 @@ def test_legal_name_must_end_in_a_configured_legal_form(two_teams, api, web):
     assert client.post(URL, {"display_name": "王芳"}, format="json").status_code == 201
 
 
+def test_legal_form_is_recognised_however_it_is_punctuated(two_teams, api):
+    """ "Co.,Ltd", "Co., Ltd" and "Ltd" are the legal forms "Co., Ltd." and "Ltd." as people
+    write them; 合伙企业(有限合伙) with either kind of bracket."""
+    configure(two_teams.admin, require_legal_suffix=True)
+    client = api(two_teams.rep_a)
+    for good in (
+        "Acme Trading Co.,Ltd",
+        "Acme Trading Co., Ltd",
+        "Acme Trading Ltd",
+        "远方投资合伙企业(有限合伙)",
+        "远方贸易有限公司。",
+    ):
+        ok = client.post(URL, {"kind": "organisation", "legal_name": good}, format="json")
+        assert ok.status_code == 201, (good, ok.content)
+    for bad in ("Acme Trading", "远方贸易商行", "Acme Ltd Trading"):
+        refused = client.post(URL, {"kind": "organisation", "legal_name": bad}, format="json")
+        assert refused.status_code == 400 and "legal_name" in refused.json(), bad
+
+
 def test_name_length_limits_per_kind(two_teams, api):
     configure(two_teams.admin, person_name_min=2, person_name_max=4, organisation_name_min=4)
     client = api(two_teams.rep_a)
@@ -78,6 +98,36 @@ def test_rules_apply_to_updates_too(two_teams, api, customer_of):
     assert response.status_code == 400 and "display_name" in response.json()
     customer.refresh_from_db()
     assert customer.display_name == "王芳"
+
+
+def test_a_rule_made_later_does_not_block_other_changes_to_existing_names(
+    two_teams, api, customer_of
+):
+    """Names saved before the administrator added a rule stay editable around: a grade, a tag
+    or a new owner is saved; only a name that is typed (changed) is held to the rules."""
+    company = customer_of(two_teams.rep_a, kind="organisation", legal_name="远方测试商行")
+    configure(two_teams.admin, forbidden_words=["测试"], require_legal_suffix=True)
+    client = api(two_teams.rep_a)
+    url = f"{URL}{company.pk}/"
+    grade = client.patch(url, {"grade": "vip", "version": company.version}, format="json")
+    assert grade.status_code == 200, grade.json()
+    tagged = customer_services.bulk_change_customers(
+        actor=two_teams.rep_a, customer_ids=[company.pk], action="add_tag", tag="老客户"
+    )
+    assert tagged.done == 1 and not tagged.refused
+    company.refresh_from_db()
+    renamed = client.patch(
+        url, {"legal_name": "远方测试贸易商行", "version": company.version}, format="json"
+    )
+    assert renamed.status_code == 400 and "legal_name" in renamed.json()
+    # A person who becomes an organisation is held to the organisation's rules.
+    person = customer_of(two_teams.rep_a, display_name="远方贸易")
+    changed = client.patch(
+        f"{URL}{person.pk}/",
+        {"kind": "organisation", "legal_name": "远方贸易", "version": person.version},
+        format="json",
+    )
+    assert changed.status_code == 400 and "legal_name" in changed.json()
 
 
 def test_rules_are_read_once_per_request(two_teams, api, django_assert_max_num_queries):

@@ -118,6 +118,15 @@ def test_public_page_shows_the_customers_own_data_without_login(client, two_team
     assert "Your details" in english.content.decode()
 
 
+def test_public_page_offers_only_the_language_links_that_work(client, two_teams, wang):
+    """The language is chosen with ?lang= on this page; the site's footer switch (a cookie the
+    page does not read) would do nothing here, so it is not shown."""
+    _link, url = new_link(two_teams.rep_a, wang)
+    body = client.get(url + "?lang=en").content.decode()
+    assert "/i18n/setlang/" not in body
+    assert 'href="?lang=zh-hans"' in body and 'href="?lang=en"' in body
+
+
 def test_a_link_never_shows_another_customer(client, two_teams, wang, customer_of):
     other = customer_of(
         two_teams.rep_a,

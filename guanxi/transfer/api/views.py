@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -38,7 +39,10 @@ class LimitedMultiPartParser(MultiPartParser):
         except ValueError:
             length = 0
         if length > settings.IMPORT_MAX_FILE_SIZE + 64 * 1024:
-            raise RequestTooLarge()
+            limit = f"{settings.IMPORT_MAX_FILE_SIZE / 2**20:g}"
+            raise RequestTooLarge(
+                {"file": [_("The file is too big: at most %(limit)s MB.") % {"limit": limit}]}
+            )
         return super().parse(stream, media_type, parser_context)
 
 

@@ -1,5 +1,7 @@
 """Imports: reading files, mapping suggestions, modes, dry run, errors, permissions, resume."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -34,6 +36,53 @@ def test_suggestions_from_chinese_and_english_headers():
     ]  # fmt: skip
 
 
+def test_suggestion_prefers_the_closer_header_whatever_the_column_order():
+    """Guanxi's own export has 编号 (its record number) before 外部编号 (the external id): the
+    external id is the column that says so, not the first that could be an id."""
+    headers = ["编号", "类型", "名称", "注册名称", "外部编号", "备注"]
+    mapping = suggest(headers, [])
+    assert mapping.get("4") == "external_id" and "0" not in mapping
+    assert mapping.get("2") == "display_name" and mapping.get("3") == "legal_name"
+    assert suggest(["客户", "客户名称"], []) == {"1": "display_name"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "姓名;手机;备注\n张三;13800138000;a,b\n李四;13800138001;c,d\n",
+        "姓名\t手机\t备注\n张三\t13800138000\ta;b\n李四\t13800138001\tc|d\n",
+        '姓名,手机,备注\n张三,13800138000,"a;b|c"\n李四,13800138001,"x, y"\n',
+        "姓名|手机|备注\n张三|13800138000|a, b\n李四|13800138001|c; d\n",
+    ],
+)
+def test_the_delimiter_is_the_one_that_splits_every_line_alike(two_teams, run_import, text):
+    imp = run_import(two_teams.rep_a, text.encode())
+    assert imp.created_count == 2 and imp.error_count == 0
+    assert Customer.objects.get(display_name="张三").contact_points.get().value == "13800138000"
+
+
+def test_a_file_of_one_column(two_teams, run_import):
+    imp = run_import(two_teams.rep_a, "姓名\n张三\n'Ali' Khan\n".encode())
+    assert imp.created_count == 2
+    assert Customer.objects.filter(display_name="'Ali' Khan").exists()
+
+
+def test_the_exports_formula_guard_is_taken_off_on_import(two_teams, csv_bytes, run_import):
+    """An export writes '- 回访 for a cell that begins with -, so that a spreadsheet shows it as
+    text; importing that file again stores "- 回访", not the apostrophe. An apostrophe before
+    anything else is the customer's own."""
+    content = csv_bytes(
+        [["姓名", "手机", "备注"], ["'+Plus 工作室", "'+86 138 0013 8000", "'- 周五回访"],
+         ["O'Neil", "13800138001", "'Tis fine"]]
+    )  # fmt: skip
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2, list(imp.errors.values_list("message", flat=True))
+    plus = Customer.objects.get(display_name="+Plus 工作室")
+    assert plus.notes == "- 周五回访"
+    assert plus.contact_points.get().value == "+86 138 0013 8000"
+    assert Customer.objects.get(display_name="O'Neil").notes == "'Tis fine"
+
+
 def test_create_from_utf8_csv(two_teams, csv_bytes, run_import):
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, *rows(3)]))
     assert (imp.status, imp.created_count, imp.error_count) == ("done", 3, 0)
@@ -59,6 +108,27 @@ def test_bom_and_gbk_are_detected(two_teams, csv_bytes, run_import, encoding):
     assert imp.encoding == {"utf-8-sig": "utf-8-sig"}.get(encoding, "gb18030")
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["1990-05-04", "1990/5/4", "1990年5月4日", "19900504", "1990-05-04T00:00:00",
+     "1990-05-04 00:00:00", "1990/5/4 0:00", "1990-05-04 00:00"],
+)  # fmt: skip
+def test_dates_as_spreadsheets_and_databases_write_them(text):
+    """A birthday written with its time of day (a database's DATETIME, Excel's 1990/5/4 0:00)
+    is the date."""
+    from guanxi.transfer.mapping import parse_date
+
+    assert parse_date(text).isoformat() == "1990-05-04"
+
+
+@pytest.mark.parametrize("text", ["1990-02-30", "5/4/1990", "1990-05-04 25:00", "33000"])
+def test_what_is_no_date_is_refused(text):
+    from guanxi.transfer.mapping import parse_date
+
+    with pytest.raises(ValidationError):
+        parse_date(text)
+
+
 def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     import datetime as dt
 
@@ -70,6 +140,59 @@ def test_xlsx_with_numbers_and_dates(two_teams, xlsx_bytes, run_import):
     c = Customer.objects.get(display_name="Li Lei")
     assert c.birthday == dt.date(1990, 5, 4)
     assert c.contact_points.get().normalized == "+8613800138000"
+
+
+def test_csv_quotes_doubled_inside_a_cell_far_down_the_file(two_teams, csv_bytes, run_import):
+    """Excel writes a quote inside a quoted cell as two; the delimiter is guessed from the
+    file's first 64 KB, and a quote far below it must still read as one quote."""
+    rows = [["姓名", "手机", "备注"]]
+    rows += [[f"客户{i}", f"138{i:08d}", "普通备注，没有引号"] for i in range(2000)]
+    rows.append(["星光科技", "13912345678", '他说"明天签约", 好'])
+    content = csv_bytes(rows)
+    assert content.index(b'""') > 64 * 1024
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2001 and imp.error_count == 0
+    assert Customer.objects.get(display_name="星光科技").notes == '他说"明天签约", 好'
+
+
+def _with_dimension(content: bytes, ref: str) -> bytes:
+    """The workbook with its sheet's declared size (<dimension ref=...>) set to `ref`, as some
+    programs write it wrongly; the cells are unchanged."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, found = re.subn(
+                    rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="{ref}"/>'.encode(), data
+                )
+                assert found == 1
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("ref", ["A1:B2", "A1", "A1:Z1048576"])
+def test_xlsx_rows_are_read_whatever_size_the_sheet_declares(
+    two_teams, xlsx_bytes, run_import, ref
+):
+    """A declared size smaller than the data must not drop rows or columns silently; a larger
+    one must not add a million empty rows."""
+    rows = [["Name", "Mobile", "E-mail"]] + [
+        [f"Person {i}", f"138{i:08d}", f"p{i}@example.com"] for i in range(30)
+    ]
+    content = _with_dimension(xlsx_bytes(rows), ref)
+    imp = run_import(two_teams.rep_a, content, filename="x.xlsx")
+    assert imp.total_rows == 30
+    assert imp.created_count == 30 and imp.error_count == 0
+    last = Customer.objects.get(display_name="Person 29")
+    assert {p.normalized for p in last.contact_points.all()} == {
+        "+8613800000029",
+        "p29@example.com",
+    }
 
 
 @pytest.mark.parametrize(

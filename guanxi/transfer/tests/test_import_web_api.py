@@ -191,7 +191,9 @@ def test_api_bad_input(two_teams, api, settings):
         {"file": SimpleUploadedFile("c.csv", CONTENT * 30000)},
         format="multipart",
     )
+    # Refused before the body is read, with the limit, as the web page says it.
     assert response.status_code == 413
+    assert "too big" in response.json()["file"][0]
     response = client.post(
         "/api/v1/imports/", {"file": SimpleUploadedFile("c.csv", CONTENT)}, format="multipart"
     )
@@ -228,3 +230,38 @@ def test_api_rep_cannot_update_another_reps_customer(
     assert (detail["updated_count"], detail["error_count"]) == (0, 1)
     theirs.refresh_from_db()
     assert theirs.industry == ""
+
+
+def test_the_menu_offers_import_and_exports_only_to_roles_that_may_use_them(two_teams, client):
+    """A menu entry that leads to "You may not open this page" is a dead link: a rep may
+    import but not export, an analyst export but not import, a manager both."""
+    imports, exports = reverse("transfer:import_list"), reverse("transfer:export_list")
+    for user, may_import, may_export in (
+        (two_teams.rep_a, True, False),
+        (two_teams.analyst, False, True),
+        (two_teams.manager_a, True, True),
+    ):
+        client.force_login(user)
+        menu = client.get(reverse("home")).content.decode()
+        assert (f'href="{imports}"' in menu) is may_import, user
+        assert (f'href="{exports}"' in menu) is may_export, user
+        assert (client.get(imports).status_code == 200) is may_import
+        assert (client.get(exports).status_code == 200) is may_export
+
+
+def test_someone_elses_import_is_not_found_in_the_users_language(two_teams, api, settings):
+    """A 404 of the API says "Not found." in the user's language, like every other; not
+    Django's untranslated "No Import matches the given query." (which names the model)."""
+    from django.utils import translation
+
+    imp = services.upload_import(actor=two_teams.rep_b, filename="c.csv", content=CONTENT)
+    client = api(two_teams.rep_a)
+    with translation.override("zh-hans"):
+        for response in (
+            client.get(f"/api/v1/imports/{imp.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"),
+            client.post(f"/api/v1/imports/{imp.pk}/start/", {}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="zh-hans"),
+        ):  # fmt: skip
+            assert response.status_code == 404
+            assert "Import" not in response.json()["detail"]
+            assert response.json()["detail"] == "未找到。"

@@ -117,6 +117,33 @@ def test_bad_phone_shows_its_error_beside_it_and_keeps_what_was_typed(signed_in:
     assert list(saved.contact_points.values_list("normalized", flat=True)) == ["+8613812345678"]
 
 
+def test_form_warns_of_a_duplicate_as_the_name_and_phone_are_typed(signed_in: Page, ada) -> None:
+    """The check runs when a name or a contact value changes (new rows too), not on every
+    field, and its trigger is one htmx understands (no htmx:syntax:error on the console)."""
+    customer(ada, "王小明", "13800138000")
+    page = signed_in
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    checks: list[str] = []
+    page.on("request", lambda r: checks.append(r.url) if "/duplicates/check/" in r.url else None)
+    page.goto("/customers/new/")
+    labelled(page, "textbox", "notes").fill("周末联系")
+    labelled(page, "textbox", "occupation").fill("教师")
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(300)
+    assert checks == []
+    labelled(page, "textbox", "name").fill("王小明")
+    page.get_by_role("button", name="Add a row").first.click()
+    points = contact_points(page)
+    points.get_by_role("combobox").last.select_option("mobile")
+    labelled(points, "textbox", "value").last.fill("138 0013 8000")
+    page.keyboard.press("Tab")
+    warning = page.locator("#dedup-check")
+    expect(warning).to_contain_text("王小明")
+    expect(warning).to_contain_text("same phone number")
+    assert console == []
+
+
 def test_bad_phone_error_is_the_fields_accessible_description(signed_in: Page) -> None:
     page = signed_in
     page.goto("/customers/new/")
