@@ -613,17 +613,20 @@ def accept_request(
     *, actor: User, request: ChangeRequest, version: int | None = None
 ) -> ChangeRequest:
     """Apply the proposed changes through customers.services.update_customer (so every rule
-    holds), audited with the self-service source: the request id names the change request."""
+    holds), audited with the self-service source: the request id names the change request.
+    The customer went through all their data and the owner accepted it: the record is
+    verified now (`verify`, which also completes its open data-check task)."""
     locked = _locked_request(request, version)
     if not may_manage_links(actor, locked.customer):
         raise PermissionDeniedError()
     customer = locked.customer
     data = service_data(customer, locked.proposed)
     with context.acting_as(request_id=f"self-service-{locked.pk}"):
-        customer_services.update_customer(
+        updated = customer_services.update_customer(
             actor=actor, customer=customer, data=data, version=customer.version
         )
         _decide(actor, locked, RequestStatus.ACCEPTED, "")
+        verify(actor=actor, customer=updated)
     return locked
 
 

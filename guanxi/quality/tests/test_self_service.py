@@ -274,6 +274,32 @@ def test_owner_accepts_and_the_change_goes_through_the_services(client, two_team
     assert ChangeRequest.objects.get(pk=request.pk).status == RequestStatus.ACCEPTED
 
 
+def test_an_accepted_correction_is_the_data_check_done(client, two_teams, wang, web):
+    """The customer went through all their data and the owner accepted it: the record is
+    verified now, and its open data-check task is done; a rejected one verifies nothing."""
+    from guanxi.followups.models import Task, TaskKind, TaskStatus
+
+    old = timezone.now() - dt.timedelta(days=400)
+    Customer.objects.filter(pk=wang.pk).update(grade="vip", created_at=old, verified_at=None)
+    assert services.create_data_check_tasks() == 1
+    owner = web(two_teams.rep_a)
+    _link, url = new_link(two_teams.rep_a, wang)
+    rejected = submit(client, url, city="宁波")
+    owner.post(
+        reverse("quality:request_reject", args=[rejected.pk]),
+        {"version": rejected.version, "reason": "地址未变"},
+    )
+    assert Customer.objects.get(pk=wang.pk).verified_at is None
+    _link, url = new_link(two_teams.rep_a, wang)
+    accepted = submit(client, url, city="宁波")
+    before = timezone.now()
+    owner.post(reverse("quality:request_accept", args=[accepted.pk]), {"version": accepted.version})
+    assert ChangeRequest.objects.get(pk=accepted.pk).status == RequestStatus.ACCEPTED
+    assert Customer.objects.get(pk=wang.pk).verified_at >= before
+    task = Task.objects.get(customer=wang, kind=TaskKind.DATA_CHECK)
+    assert task.status == TaskStatus.DONE
+
+
 def test_reject_needs_a_reason_and_is_audited(client, two_teams, wang, web):
     _link, url = new_link(two_teams.rep_a, wang)
     request = submit(client, url, city="宁波")
