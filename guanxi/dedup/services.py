@@ -593,12 +593,40 @@ def open_pairs_above(threshold: float) -> list[tuple[int, int]]:
     )
 
 
+# A scan queued or running for longer than this is taken for one whose consumer died: a new
+# one may start. (A scan of a million customers takes about a minute.)
+SCAN_UNDER_WAY = dt.timedelta(hours=2)
+
+
+@transaction.atomic
 def start_scan(*, actor: User):
-    """Start the scan of the whole base as a background job (policies.may_scan)."""
+    """Start the scan of the whole base as a background job (policies.may_scan), unless one
+    is already under way: a second click, or a colleague's, would scan everything twice."""
+    from django.utils.timesince import timesince
+
+    from guanxi.jobs.models import Job, JobStatus
     from guanxi.jobs.services import start_job
 
     if not policies.may_scan(actor):
         raise PermissionDeniedError()
+    now = timezone.now()
+    under_way = (
+        Job.objects.filter(
+            kind="dedup.scan",
+            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+            created_at__gte=now - SCAN_UNDER_WAY,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if under_way is not None:
+        raise ValidationError(
+            _(
+                "A scan of the whole base is already under way (started %(ago)s ago); new "
+                "pairs appear in the queue when it finishes."
+            )
+            % {"ago": timesince(under_way.created_at, now)}
+        )
     return start_job(kind="dedup.scan", actor=actor)
 
 

@@ -114,6 +114,9 @@ def start_scan(request: HttpRequest) -> HttpResponse:
         services.start_scan(actor=request.user)
     except PermissionDeniedError as exc:
         return _forbidden(request, exc.message, reverse("dedup:queue"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("dedup:queue"))
     messages.success(
         request,
         _("The scan has started; new pairs appear here when it is done (see Jobs for progress)."),

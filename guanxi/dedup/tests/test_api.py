@@ -4,6 +4,7 @@ users for every permission rule and bad inputs answered with 4xx and messages.""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.audit.models import AuditEvent
@@ -151,7 +152,29 @@ def test_who_may_start_the_scan(two_teams, api):
     assert api(two_teams.rep_a).post("/api/v1/duplicates/scan/").status_code == 403
     assert api(two_teams.analyst).post("/api/v1/duplicates/scan/").status_code == 403
     assert api(two_teams.manager_a).post("/api/v1/duplicates/scan/").status_code == 202
+    Job.objects.filter(kind="dedup.scan").update(status=JobStatus.SUCCEEDED)
     assert api(two_teams.admin).post("/api/v1/duplicates/scan/").status_code == 202
+
+
+def test_a_second_scan_is_refused_while_one_is_under_way(two_teams, api, client):
+    """Whoever started it: the manager's queued scan makes the admin's click a message, on the
+    page and in the API; a finished one, or one stuck for hours, does not."""
+    url = "/api/v1/duplicates/scan/"
+    assert api(two_teams.manager_a).post(url).status_code == 202
+    refused = api(two_teams.admin).post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    assert "already under way" in refused.json()["non_field_errors"][0]
+    client.force_login(two_teams.admin)
+    page = client.post(reverse("dedup:scan"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already under way" in page.content.decode()
+    assert Job.objects.filter(kind="dedup.scan").count() == 1
+    Job.objects.filter(kind="dedup.scan").update(status=JobStatus.RUNNING)
+    assert api(two_teams.admin).post(url).status_code == 400
+    stuck = timezone.now() - services.SCAN_UNDER_WAY - dt.timedelta(minutes=1)
+    Job.objects.filter(kind="dedup.scan").update(created_at=stuck)
+    assert api(two_teams.admin).post(url).status_code == 202
+    Job.objects.filter(kind="dedup.scan").update(status=JobStatus.FAILED)
+    assert api(two_teams.manager_a).post(url).status_code == 202
 
 
 def test_dismissed_pairs_stay_dismissed_and_a_rescan_updates_scores(two_teams, api, person):
