@@ -604,28 +604,18 @@ def start_scan(*, actor: User):
     is already under way: a second click, or a colleague's, would scan everything twice."""
     from django.utils.timesince import timesince
 
-    from guanxi.jobs.models import Job, JobStatus
-    from guanxi.jobs.services import start_job
+    from guanxi.jobs.services import start_job, under_way
 
     if not policies.may_scan(actor):
         raise PermissionDeniedError()
-    now = timezone.now()
-    under_way = (
-        Job.objects.filter(
-            kind="dedup.scan",
-            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-            created_at__gte=now - SCAN_UNDER_WAY,
-        )
-        .order_by("-created_at")
-        .first()
-    )
-    if under_way is not None:
+    running = under_way("dedup.scan", within=SCAN_UNDER_WAY)
+    if running is not None:
         raise ValidationError(
             _(
                 "A scan of the whole base is already under way (started %(ago)s ago); new "
                 "pairs appear in the queue when it finishes."
             )
-            % {"ago": timesince(under_way.created_at, now)}
+            % {"ago": timesince(running.created_at)}
         )
     return start_job(kind="dedup.scan", actor=actor)
 

@@ -7,6 +7,7 @@ transaction commits, so a job never runs against data that was rolled back.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import traceback
 from collections.abc import Callable
@@ -50,6 +51,20 @@ class Progress:
         if force or done - self._last >= self.every:
             self._last = done
             Job.objects.filter(pk=self.job.pk).update(progress_done=done)
+
+
+def under_way(kind: str, *, within: dt.timedelta) -> Job | None:
+    """The latest job of this kind still queued or running, if it was created within the
+    given time (an older one is taken for one whose consumer died)."""
+    return (
+        Job.objects.filter(
+            kind=kind,
+            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+            created_at__gte=timezone.now() - within,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def start_job(*, kind: str, actor=None, params: dict[str, Any] | None = None) -> Job:
