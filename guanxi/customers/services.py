@@ -5,6 +5,7 @@ run in one transaction; every entry point (API, web, import, job) calls them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -1327,10 +1328,11 @@ def prepare_new_customer(
 
 
 def new_contact_key_clashes(
-    *, actor: User, prepared: list[PreparedCustomer]
+    *, actor: User, prepared: list[PreparedCustomer], labels: Sequence[str] | None = None
 ) -> dict[int, ValidationError]:
     """For new customers to be created together: those whose phone number or e-mail another
-    customer has (where the administrator made them unique), or an earlier one of the list.
+    customer has (where the administrator made them unique), or an earlier one of the list
+    (named by its label, e.g. "row 17" of an import, where labels are given).
     {index in `prepared`: the field error create_customer would raise}."""
     wanted = [_wanted_keys(p.points) for p in prepared]
     values = {normalized for keys in wanted for _kind, normalized in keys}
@@ -1343,12 +1345,16 @@ def new_contact_key_clashes(
         )
     }
     errors: dict[int, ValidationError] = {}
-    claimed: set[tuple[str, str]] = set()
+    claimed: dict[tuple[str, str], int] = {}
     for index, keys in enumerate(wanted):
         problems: dict[str, str] = {}
         for key, point in keys.items():
             if key in taken:
                 problems[_point_error_key(point, False)] = _clash_message(actor, taken[key], key[0])
+            elif key in claimed and labels is not None:
+                problems[_point_error_key(point, False)] = _(
+                    "%(earlier)s has the same phone number or e-mail."
+                ) % {"earlier": labels[claimed[key]]}
             elif key in claimed:
                 problems[_point_error_key(point, False)] = _(
                     "Another of the new customers has this phone number or e-mail."
@@ -1356,7 +1362,8 @@ def new_contact_key_clashes(
         if problems:
             errors[index] = ValidationError(problems)
         else:
-            claimed.update(keys)
+            for key in keys:
+                claimed.setdefault(key, index)
     return errors
 
 

@@ -434,8 +434,18 @@ class ImportRun:
             .values_list("credit_code", flat=True)
         )
         kept: list[tuple[_Row, customer_services.PreparedCustomer]] = []
+        in_file: dict[str, int] = {}  # credit code: the row of the file that has it first
         for row, p in prepared:
             code = p.customer.credit_code
+            if code and code in in_file:
+                self._error(
+                    outcome,
+                    row,
+                    self.reader.header("credit_code"),
+                    _("The same %(key)s is already in row %(row)d.")
+                    % {"key": ImportKey.CREDIT_CODE.label, "row": in_file[code]},
+                )
+                continue
             if code and code in taken:
                 self._error(
                     outcome,
@@ -445,11 +455,13 @@ class ImportRun:
                 )
                 continue
             if code:
-                taken.add(code)
+                in_file[code] = row.number
             kept.append((row, p))
         # Phone numbers and e-mails the administrator made unique: against the base and the file.
         clashes = customer_services.new_contact_key_clashes(
-            actor=self.actor, prepared=[p for _r, p in kept]
+            actor=self.actor,
+            prepared=[p for _r, p in kept],
+            labels=[_("Row %(row)d") % {"row": row.number} for row, _p in kept],
         )
         for index in sorted(clashes):
             self._validation_error(outcome, kept[index][0], clashes[index])

@@ -438,7 +438,7 @@ def test_organisations_with_credit_code(two_teams, csv_bytes, run_import):
     assert c.name_key == "甲科技"
     messages = " ".join(imp.errors.values_list("message", flat=True))
     assert "not a valid unified social credit code" in messages
-    assert "Another customer already has" in messages
+    assert "The same unified social credit code is already in row 2." in messages
 
 
 def test_mapping_and_options_are_validated(two_teams, csv_bytes):
