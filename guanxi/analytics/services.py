@@ -38,7 +38,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import Customer
 from guanxi.jobs.models import Job
-from guanxi.jobs.services import Progress, start_job
+from guanxi.jobs.services import Progress, refuse_if_under_way, start_job
 from guanxi.sales.models import NOT_PURCHASES
 
 from . import clv, scoring
@@ -806,6 +806,13 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
         raise ValidationError(
             {"as_of": _("There are no purchases up to that date; choose a later one.")}
         )
+    refuse_if_under_way(
+        "analytics.recompute",
+        _(
+            "A recompute is already under way (started %(ago)s ago); scores update when it "
+            "finishes."
+        ),
+    )
     params = {"as_of": as_of.isoformat()} if as_of else {}
     return start_job(kind="analytics.recompute", actor=actor, params=params)
 
@@ -814,4 +821,8 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
 def start_cost_rebuild(*, actor: User) -> Job:
     if not may_recompute(actor):
         raise PermissionDeniedError()
+    refuse_if_under_way(
+        "analytics.rebuild_costs",
+        _("A rebuild of the cost totals is already under way (started %(ago)s ago)."),
+    )
     return start_job(kind="analytics.rebuild_costs", actor=actor)

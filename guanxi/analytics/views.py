@@ -84,6 +84,9 @@ def recompute(request: HttpRequest) -> HttpResponse:
         services.start_recompute(actor=request.user)
     except PermissionDeniedError:
         raise PermissionDenied from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("analytics:settings")
     messages.success(request, _("The recompute has started; scores update when it finishes."))
     return redirect("analytics:settings")
 
@@ -96,6 +99,9 @@ def rebuild_costs(request: HttpRequest) -> HttpResponse:
         services.start_cost_rebuild(actor=request.user)
     except PermissionDeniedError:
         raise PermissionDenied from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("analytics:settings")
     messages.success(
         request,
         _("The cost totals are being rebuilt; profits update at the next recompute."),

@@ -593,30 +593,21 @@ def open_pairs_above(threshold: float) -> list[tuple[int, int]]:
     )
 
 
-# A scan queued or running for longer than this is taken for one whose consumer died: a new
-# one may start. (A scan of a million customers takes about a minute.)
-SCAN_UNDER_WAY = dt.timedelta(hours=2)
-
-
 @transaction.atomic
 def start_scan(*, actor: User):
     """Start the scan of the whole base as a background job (policies.may_scan), unless one
     is already under way: a second click, or a colleague's, would scan everything twice."""
-    from django.utils.timesince import timesince
-
-    from guanxi.jobs.services import start_job, under_way
+    from guanxi.jobs.services import refuse_if_under_way, start_job
 
     if not policies.may_scan(actor):
         raise PermissionDeniedError()
-    running = under_way("dedup.scan", within=SCAN_UNDER_WAY)
-    if running is not None:
-        raise ValidationError(
-            _(
-                "A scan of the whole base is already under way (started %(ago)s ago); new "
-                "pairs appear in the queue when it finishes."
-            )
-            % {"ago": timesince(running.created_at)}
-        )
+    refuse_if_under_way(
+        "dedup.scan",
+        _(
+            "A scan of the whole base is already under way (started %(ago)s ago); new "
+            "pairs appear in the queue when it finishes."
+        ),
+    )
     return start_job(kind="dedup.scan", actor=actor)
 
 

@@ -53,7 +53,11 @@ class Progress:
             Job.objects.filter(pk=self.job.pk).update(progress_done=done)
 
 
-def under_way(kind: str, *, within: dt.timedelta) -> Job | None:
+# A job queued or running for longer than this is taken for one whose consumer died.
+STALE_AFTER = dt.timedelta(hours=2)
+
+
+def under_way(kind: str, *, within: dt.timedelta = STALE_AFTER) -> Job | None:
     """The latest job of this kind still queued or running, if it was created within the
     given time (an older one is taken for one whose consumer died)."""
     return (
@@ -65,6 +69,17 @@ def under_way(kind: str, *, within: dt.timedelta) -> Job | None:
         .order_by("-created_at")
         .first()
     )
+
+
+def refuse_if_under_way(kind: str, message: str) -> None:
+    """For jobs over the whole base, that a second click (or a colleague's) would only run
+    twice: a ValidationError with `message` (its %(ago)s: how long ago the job started)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.timesince import timesince
+
+    job = under_way(kind)
+    if job is not None:
+        raise ValidationError(message % {"ago": timesince(job.created_at)})
 
 
 def start_job(*, kind: str, actor=None, params: dict[str, Any] | None = None) -> Job:

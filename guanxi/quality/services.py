@@ -218,9 +218,13 @@ def save_settings(*, actor: User, data: dict[str, Any], version: int | None) -> 
 
 def start_recompute(*, actor: User):
     """The background job that recomputes every customer's completeness and search keys."""
-    from guanxi.jobs.services import start_job
+    from guanxi.jobs.services import refuse_if_under_way, start_job
 
     require_admin(actor)
+    refuse_if_under_way(
+        "quality.recompute",
+        _("A recompute of every customer is already under way (started %(ago)s ago)."),
+    )
     return start_job(kind="quality.recompute", actor=actor, params={"keys": True})
 
 

@@ -116,6 +116,9 @@ def recompute(request: HttpRequest) -> HttpResponse:
         services.start_recompute(actor=request.user)
     except PermissionDeniedError:
         raise PermissionDenied from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("quality:settings")
     messages.success(request, _("Recomputing every customer in the background."))
     return redirect("quality:settings")
 

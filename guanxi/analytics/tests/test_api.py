@@ -136,3 +136,14 @@ def test_recompute_as_of_before_any_purchase_is_refused(shop, api, as_of):
     assert response.status_code == 400, response.content
     assert "no purchases" in str(response.json()["as_of"])
     assert not Job.objects.filter(kind="analytics.recompute").exists()
+
+
+def test_a_second_recompute_is_refused_while_one_is_queued(shop, api):
+    first = api(shop.admin).post("/api/v1/analytics/recompute/", {}, format="json")
+    assert first.status_code == 202
+    second = api(shop.admin).post(
+        "/api/v1/analytics/recompute/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert second.status_code == 400
+    assert "already under way" in second.json()["non_field_errors"][0]
+    assert Job.objects.filter(kind="analytics.recompute").count() == 1

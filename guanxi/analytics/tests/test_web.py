@@ -111,3 +111,25 @@ def test_cost_totals_can_be_rebuilt_from_the_settings_page(
     alpha = CustomerScore.objects.get(customer=shop.customers["Alpha"])
     assert alpha.cost_total > Decimal(0)
     assert client.get(url).status_code == 405
+
+
+def test_a_second_recompute_or_cost_rebuild_is_a_message_while_one_is_under_way(shop, client):
+    """The first click queued the job; the second (or a colleague's) explains instead of
+    queuing the same work again, and a finished job lets the next one start."""
+    from django.urls import reverse
+
+    from guanxi.jobs.models import Job, JobStatus
+
+    login(client, shop.admin)
+    for name, kind in (
+        ("analytics:recompute", "analytics.recompute"),
+        ("analytics:rebuild_costs", "analytics.rebuild_costs"),
+    ):
+        assert client.post(reverse(name)).status_code == 302
+        page = client.post(reverse(name), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        assert "already under way" in page.content.decode()
+        assert Job.objects.filter(kind=kind).count() == 1
+        Job.objects.filter(kind=kind).update(status=JobStatus.SUCCEEDED)
+        assert client.post(reverse(name)).status_code == 302
+        assert Job.objects.filter(kind=kind).count() == 2

@@ -13,6 +13,7 @@ from guanxi.dedup import services
 from guanxi.dedup.models import DuplicatePair, Merge, PairStatus
 from guanxi.followups.models import Task
 from guanxi.interactions.models import Interaction
+from guanxi.jobs import services as jobs
 from guanxi.jobs.models import Job, JobStatus
 from guanxi.sales.models import Order
 
@@ -170,7 +171,7 @@ def test_a_second_scan_is_refused_while_one_is_under_way(two_teams, api, client)
     assert Job.objects.filter(kind="dedup.scan").count() == 1
     Job.objects.filter(kind="dedup.scan").update(status=JobStatus.RUNNING)
     assert api(two_teams.admin).post(url).status_code == 400
-    stuck = timezone.now() - services.SCAN_UNDER_WAY - dt.timedelta(minutes=1)
+    stuck = timezone.now() - jobs.STALE_AFTER - dt.timedelta(minutes=1)
     Job.objects.filter(kind="dedup.scan").update(created_at=stuck)
     assert api(two_teams.admin).post(url).status_code == 202
     Job.objects.filter(kind="dedup.scan").update(status=JobStatus.FAILED)

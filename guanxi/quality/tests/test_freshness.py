@@ -271,6 +271,14 @@ def test_only_admins_start_the_recompute_job(two_teams, web, django_capture_on_c
     assert Job.objects.get().kind == "quality.recompute"
 
 
+def test_a_second_recompute_job_waits_for_the_first(two_teams, web):
+    admin = web(two_teams.admin)
+    assert admin.post(reverse("quality:recompute")).status_code == 302  # queued
+    page = admin.post(reverse("quality:recompute"), follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "already under way" in page.content.decode()
+    assert Job.objects.filter(kind="quality.recompute").count() == 1
+
+
 def test_an_owner_gets_at_most_a_days_worth_of_data_checks(two_teams, customer_of, monkeypatch):
     monkeypatch.setattr(services, "DATA_CHECKS_PER_OWNER", 2)
     for i in range(3):
