@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import is_admin
 from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
+from guanxi.core.web import start_job_button
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
@@ -80,33 +82,24 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
-    try:
-        services.start_recompute(actor=request.user)
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("analytics:settings")
-    messages.success(request, _("The recompute has started; scores update when it finishes."))
-    return redirect("analytics:settings")
+    return start_job_button(
+        request,
+        lambda: services.start_recompute(actor=request.user),
+        started=_("The recompute has started; scores update when it finishes."),
+        back=reverse("analytics:settings"),
+    )
 
 
 @login_required
 @require_POST
 def rebuild_costs(request: HttpRequest) -> HttpResponse:
     """Every customer's cost total again from the order lines (after product costs changed)."""
-    try:
-        services.start_cost_rebuild(actor=request.user)
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("analytics:settings")
-    messages.success(
+    return start_job_button(
         request,
-        _("The cost totals are being rebuilt; profits update at the next recompute."),
+        lambda: services.start_cost_rebuild(actor=request.user),
+        started=_("The cost totals are being rebuilt; profits update at the next recompute."),
+        back=reverse("analytics:settings"),
     )
-    return redirect("analytics:settings")
 
 
 @login_required

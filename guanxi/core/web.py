@@ -21,13 +21,14 @@ carries the whole submission in hidden fields.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages as flash
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import DataError, IntegrityError, models
 from django.forms.formsets import BaseFormSet
 from django.forms.utils import ErrorDict
@@ -51,6 +52,23 @@ def is_htmx_partial(request: HttpRequest) -> bool:
 
 
 # --- forms ------------------------------------------------------------------------------------
+
+
+def start_job_button(
+    request: HttpRequest, start: Callable[[], Any], *, started: str, back: str
+) -> HttpResponse:
+    """The answer of a button that starts a background job through its service: back to the
+    page with `started` as the message, or with the service's refusal (a job already under
+    way...); a user who may not gets the 403 page."""
+    try:
+        start()
+    except PermissionDeniedError:
+        raise PermissionDenied from None
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    else:
+        flash.success(request, started)
+    return HttpResponseRedirect(back)
 
 
 def style_widgets(form: forms.Form) -> None:

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from guanxi.accounts.models import User
 from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
-from guanxi.core.web import ServiceFormView
+from guanxi.core.web import ServiceFormView, start_job_button
 from guanxi.customers import completeness
 from guanxi.customers.masking import present
 from guanxi.customers.models import Customer
@@ -112,15 +112,12 @@ class SettingsView(ServiceFormView):
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
     """Start the background job that recomputes every customer's completeness and name keys."""
-    try:
-        services.start_recompute(actor=request.user)
-    except PermissionDeniedError:
-        raise PermissionDenied from None
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("quality:settings")
-    messages.success(request, _("Recomputing every customer in the background."))
-    return redirect("quality:settings")
+    return start_job_button(
+        request,
+        lambda: services.start_recompute(actor=request.user),
+        started=_("Recomputing every customer in the background."),
+        back=reverse("quality:settings"),
+    )
 
 
 # --- stale and incomplete ---------------------------------------------------------------------
