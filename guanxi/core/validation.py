@@ -5,6 +5,9 @@ checks), but skips Django's per-field work when every value already has its fiel
 and obviously passes the field's checks (required, length, choices): the common case of
 a value a service has already cleaned. Anything else, and every error, goes through Django's
 own `full_clean`, so the messages and conversions are Django's.
+
+Also the range of dates a person may type where a date bounds a query (dashboard periods,
+segment rules): `FIRST_DATE`..`LAST_DATE`, with `date_range_message`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 # Validators the quick check below covers itself (length and NUL characters in text).
 _COVERED = (django_validators.MaxLengthValidator, django_validators.ProhibitNullCharactersValidator)
@@ -124,3 +128,16 @@ def full_clean(instance: models.Model, *, exclude: Iterable[str] = ()) -> None:
     if plan is not None and _passes(instance, plan):
         return
     instance.full_clean(exclude=list(exclude), validate_unique=False)
+
+
+# Dates that bound a query: outside them a date is a typing mistake (0001-01-01, 9999-12-31),
+# and a day and its neighbours must exist in UTC and the local time zone, and so must the
+# months between two of them.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def date_range_message() -> str:
+    return _("Choose a date between %(first)s and %(last)s.") % {
+        "first": FIRST_DATE.isoformat(),
+        "last": LAST_DATE.isoformat(),
+    }

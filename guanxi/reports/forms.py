@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.accounts import selectors as account_selectors
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.web import StyledForm
 
 from .charts import Filters
 
 MAX_YEARS = 10
-# Dates a period may start and end on: the months between them must exist in the calendar.
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 class DashboardFilterForm(StyledForm):
@@ -42,11 +41,7 @@ class DashboardFilterForm(StyledForm):
         start, end = data.get("date_from"), data.get("date_to")
         for name, value in (("date_from", start), ("date_to", end)):
             if value is not None and not FIRST_DATE <= value <= LAST_DATE:
-                self.add_error(
-                    name,
-                    _("Choose a date between %(first)s and %(last)s.")
-                    % {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
-                )
+                self.add_error(name, date_range_message())
         if "date_from" in self.errors or "date_to" in self.errors or not start:
             return data
         if end is None:

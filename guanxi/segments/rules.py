@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.customers.models import (
     CustomerKind,
     CustomFieldDefinition,
@@ -45,8 +46,6 @@ MAX_NODES = 60
 MAX_LIST = 100
 MAX_TEXT = 200
 MAX_DAYS = 36500
-# Dates a rule may name: a day and its neighbours must exist in UTC and in the local time zone.
-FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 # Types of fields, and the operators each accepts.
 CHOICE, TEXT, INTEGER, DECIMAL, FLOAT, DATETIME, DATE, BOOL, TAGS, LIST, AGE, EVENT = (
@@ -374,10 +373,7 @@ def _date(value: Any) -> str:
 
 def _date_message(error: Exception) -> str:
     if isinstance(error, _OutOfRange):
-        return _("Choose a date between %(first)s and %(last)s.") % {
-            "first": FIRST_DATE.isoformat(),
-            "last": LAST_DATE.isoformat(),
-        }
+        return date_range_message()
     return _("Enter a date as YYYY-MM-DD.")
 
 
