@@ -24,7 +24,8 @@ def table_columns(model: Any, names: Sequence[str]) -> tuple[str, tuple[str, ...
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> None:
     """Insert rows (values in the order of `columns`, already in the database's forms). The
-    rows may be an iterator, consumed as they are written."""
+    rows may be an iterator, consumed as they are written. The drivers' own cursors are used;
+    their errors are raised as Django's (IntegrityError...), as through Django's cursor."""
     if isinstance(rows, Sized) and not len(rows):
         return
     qn = connection.ops.quote_name
@@ -33,7 +34,7 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> No
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             copy_sql = f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
     elif connection.vendor == "sqlite":
@@ -41,7 +42,8 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[tuple]) -> No
         connection.ensure_connection()
         raw = connection.connection.cursor()
         try:
-            raw.executemany(f"{head} VALUES ({', '.join('?' * len(columns))})", rows)
+            with connection.wrap_database_errors:
+                raw.executemany(f"{head} VALUES ({', '.join('?' * len(columns))})", rows)
         finally:
             raw.close()
     else:

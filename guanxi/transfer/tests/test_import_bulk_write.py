@@ -142,3 +142,36 @@ def test_the_file_is_kept_apart_from_the_import_row_that_each_batch_updates(
     imp = run_import(two_teams.rep_a, content)
     assert "content" not in {f.name for f in Import._meta.concrete_fields}
     assert bytes(ImportFile.objects.get(import_run=imp).content) == content
+
+
+def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_not_a_failed_job(
+    two_teams, csv_bytes, run_import, monkeypatch
+):
+    """On PostgreSQL another transaction can claim a unique number between a batch's check
+    and its insert. Simulated: the first check of the batch sees none of the base's numbers."""
+    row = quality_services.get_settings()
+    quality_services.save_settings(
+        actor=two_teams.admin, data={"unique_phone": True}, version=row.version
+    )
+    customer_services.create_customer(
+        actor=two_teams.rep_b,
+        data={
+            "display_name": "同时保存的客户",
+            "contact_points": [{"kind": "mobile", "value": "13900130001"}],
+        },
+    )
+    real = customer_services.new_contact_key_clashes
+    calls = []
+
+    def blind_first(**kwargs):
+        calls.append(1)
+        return {} if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(customer_services, "new_contact_key_clashes", blind_first)
+    imp = run_import(two_teams.rep_a, csv_bytes([HEADER, person(1), person(2)]))
+    assert len(calls) == 2  # the batch ran again
+    assert (imp.status, imp.created_count, imp.error_count) == ("done", 1, 1)
+    assert [(e.row_number, e.column) for e in imp.errors.all()] == [(2, "手机")]
+    assert list(Customer.objects.filter(display_name__startswith="导入客户").values_list(
+        "display_name", flat=True)) == ["导入客户2"]  # fmt: skip
+    assert UniqueContactKey.objects.filter(normalized="+8613900130001").count() == 1
