@@ -38,7 +38,7 @@ from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import Customer
 from guanxi.jobs.models import Job
-from guanxi.jobs.services import Progress, refuse_if_under_way, start_job
+from guanxi.jobs.services import Progress, refuse_if_under_way, start_job, under_way
 from guanxi.sales.models import NOT_PURCHASES
 
 from . import clv, scoring
@@ -815,6 +815,18 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
     )
     params = {"as_of": as_of.isoformat()} if as_of else {}
     return start_job(kind="analytics.recompute", actor=actor, params=params)
+
+
+@transaction.atomic
+def start_nightly_recompute() -> Job | None:
+    """The nightly full recompute as a job, unless one is already under way (a person's, or
+    last night's still running): the same run twice would only write the same scores."""
+    running = under_way("analytics.recompute")
+    if running is not None:
+        log.info("nightly recompute skipped: job %s is under way", running.pk)
+        return None
+    with context.acting_as(source=context.Source.JOB):
+        return start_job(kind="analytics.recompute", params={})
 
 
 @transaction.atomic

@@ -7,8 +7,7 @@ import datetime as dt
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from guanxi.core import context
-from guanxi.jobs.services import handler, start_job
+from guanxi.jobs.services import handler
 
 from . import services
 
@@ -33,5 +32,4 @@ def rebuild_costs(job, progress) -> dict:
 def recompute_nightly() -> None:
     """The nightly full recompute, as a job record (its timings and result can be read);
     the job queue runs it."""
-    with context.acting_as(source=context.Source.JOB):
-        start_job(kind="analytics.recompute", params={})
+    services.start_nightly_recompute()

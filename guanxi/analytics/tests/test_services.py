@@ -439,3 +439,17 @@ def test_winback_tasks_are_written_in_the_owners_language(shop):
     assert bravo.title == "Win back Bravo" and "no purchase for" in bravo.notes
     delta = Task.objects.get(customer__display_name="Delta")  # rep B: the site's language
     assert delta.title == "挽回客户 Delta"
+
+
+def test_the_nightly_recompute_is_not_queued_twice_while_one_is_under_way(shop):
+    from guanxi.analytics import tasks
+    from guanxi.jobs.models import Job, JobStatus
+
+    tasks.recompute_nightly.call_local()
+    job = Job.objects.get(kind="analytics.recompute")
+    assert job.created_by is None and job.status == JobStatus.QUEUED
+    tasks.recompute_nightly.call_local()  # last night's still queued, or a person's
+    assert Job.objects.filter(kind="analytics.recompute").count() == 1
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
+    tasks.recompute_nightly.call_local()
+    assert Job.objects.filter(kind="analytics.recompute").count() == 2
