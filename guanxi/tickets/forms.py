@@ -117,6 +117,23 @@ class SettingsForm(ServiceForm):
     followup_days = forms.IntegerField(
         label=_("follow-up check, days after closing"), min_value=1, max_value=365
     )
+    days_off = forms.CharField(
+        label=_("extra days off"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "2027-02-06..2027-02-13"}),
+        help_text=_(
+            "Public holidays the built-in calendar does not know yet, and your own closing "
+            "days: one date (YYYY-MM-DD) or range (2027-02-06..2027-02-13) per line."
+        ),
+    )
+    workdays = forms.CharField(
+        label=_("extra working days"),
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "2027-02-14"}),
+        help_text=_("Make-up working days (调休) on weekends, in the same form."),
+    )
 
 
 class TargetForm(ServiceForm):

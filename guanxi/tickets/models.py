@@ -125,6 +125,9 @@ class ServiceSettings(models.Model):
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+    # The administrator's calendar, before the built-in one: ISO dates, sorted.
+    days_off = models.JSONField(_("extra days off"), default=list, blank=True)
+    workdays = models.JSONField(_("extra working days"), default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +36,7 @@ from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates
 from guanxi.customers.models import ContactPointKind, Customer
@@ -96,7 +99,82 @@ def service_settings() -> ServiceSettings:
 
 def business_hours(conf: ServiceSettings | None = None) -> sla.BusinessHours:
     conf = conf or service_settings()
-    return sla.BusinessHours(start=conf.work_start, end=conf.work_end, time_zone=conf.time_zone)
+    return sla.BusinessHours(
+        start=conf.work_start,
+        end=conf.work_end,
+        time_zone=conf.time_zone,
+        days_off=frozenset(dt.date.fromisoformat(d) for d in conf.days_off or ()),
+        workdays=frozenset(dt.date.fromisoformat(d) for d in conf.workdays or ()),
+    )
+
+
+MAX_CALENDAR_DAYS = 366  # days in one list of the administrator's calendar
+MAX_RANGE_DAYS = 62  # days in one range "from..to" of it
+_RANGE = re.compile(r"\s*(?:\.\.|~|～|至|到|—|–)\s*")
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def calendar_text(days: list[str]) -> str:
+    """The stored days as parse_days reads them: runs of consecutive days as ranges, one a line."""
+    dates = sorted(dt.date.fromisoformat(d) for d in days or ())
+    runs: list[list[dt.date]] = []
+    for day in dates:
+        if runs and day - runs[-1][1] == dt.timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return "\n".join(
+        a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}" for a, b in runs
+    )
+
+
+def parse_days(value: Any, field: str) -> list[str]:
+    """The administrator's list of days: ISO dates (YYYY-MM-DD) and ranges of them
+    ("2027-02-06..2027-02-13", also written with ~ or 至), one per line or separated by
+    commas; or a list of such strings. Returns sorted ISO dates without repeats."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        text = _RANGE.sub("..", unicodedata.normalize("NFKC", value))  # full-width digits too
+        parts = [p for p in _SEPARATORS.split(text) if p]
+    elif isinstance(value, list | tuple):
+        parts = [
+            _RANGE.sub("..", unicodedata.normalize("NFKC", str(p)).strip())
+            for p in value
+            if str(p).strip()
+        ]
+    else:
+        raise ValidationError({field: _("Enter dates as text, one per line.")})
+    days: set[dt.date] = set()
+    for part in parts:
+        bounds = part.split("..")
+        try:
+            if len(bounds) > 2:
+                raise ValueError
+            first, last = (dt.date.fromisoformat(b) for b in (bounds[0], bounds[-1]))
+        except ValueError:
+            raise ValidationError(
+                {
+                    field: _("“%(value)s” is not a date (YYYY-MM-DD) or a range of dates.")
+                    % {"value": part[:40]}
+                }
+            ) from None
+        if not (FIRST_DATE <= first <= LAST_DATE and FIRST_DATE <= last <= LAST_DATE):
+            raise ValidationError({field: date_range_message()})
+        if last < first:
+            raise ValidationError(
+                {field: _("In “%(value)s” the end comes before the start.") % {"value": part}}
+            )
+        if (last - first).days >= MAX_RANGE_DAYS:
+            raise ValidationError(
+                {field: _("A range may span at most %(n)d days.") % {"n": MAX_RANGE_DAYS}}
+            )
+        days.update(first + dt.timedelta(days=k) for k in range((last - first).days + 1))
+    if len(days) > MAX_CALENDAR_DAYS:
+        raise ValidationError(
+            {field: _("At most %(n)d days can be listed.") % {"n": MAX_CALENDAR_DAYS}}
+        )
+    return [d.isoformat() for d in sorted(days)]
 
 
 def targets_for(priority: str) -> tuple[dt.timedelta, dt.timedelta]:
@@ -787,11 +865,28 @@ def save_settings(*, actor: User, data: dict[str, Any], version=None) -> Service
     start, end = data.get("work_start", conf.work_start), data.get("work_end", conf.work_end)
     if start and end and start >= end:
         raise ValidationError({"work_end": _("The end must come after the start.")})
+    data = dict(data)
+    for name in ("days_off", "workdays"):
+        if name in data:
+            data[name] = parse_days(data[name], name)
+    both = set(data.get("days_off", conf.days_off)) & set(data.get("workdays", conf.workdays))
+    if both:
+        raise ValidationError(
+            {"workdays": _("%(day)s is also listed as a day off.") % {"day": min(both)}}
+        )
     return _admin_save(
         actor,
         conf,
         data,
-        ("work_start", "work_end", "time_zone", "due_soon_hours", "followup_days"),
+        (
+            "work_start",
+            "work_end",
+            "time_zone",
+            "due_soon_hours",
+            "followup_days",
+            "days_off",
+            "workdays",
+        ),
         version,
     )
 

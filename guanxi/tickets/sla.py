@@ -4,7 +4,9 @@ A working day is a day the State Council's calendar says people work: weekdays t
 public holidays, plus the make-up workdays (调休) that fall on a weekend. The calendar comes from
 the `chinesecalendar` package; for a year it does not cover, only weekends are days off and a
 warning is logged (once per year and process), so that an old package degrades instead of
-failing.
+failing. The administrator's own days off and working days (the service settings) come first:
+the State Council announces each year's holidays late in the year before, and a company may
+close on other days.
 
 All arithmetic is done in the configured time zone, on whole working periods
 [start of day, end of day); results are returned as aware datetimes in UTC.
@@ -33,6 +35,15 @@ class BusinessHours:
     start: dt.time = dt.time(9, 0)
     end: dt.time = dt.time(18, 0)
     time_zone: str = "Asia/Shanghai"
+    days_off: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.days_off:
+            return False
+        if day in self.workdays:
+            return True
+        return is_workday(day)
 
     @property
     def zone(self) -> dt.tzinfo:
@@ -44,6 +55,11 @@ class BusinessHours:
             dt.datetime.combine(day, self.start, tzinfo=zone),
             dt.datetime.combine(day, self.end, tzinfo=zone),
         )
+
+
+def last_calendar_year() -> int:
+    """The last year whose holidays the `chinesecalendar` package knows."""
+    return max(day.year for day in chinese_calendar.holidays)
 
 
 @lru_cache(maxsize=4096)
@@ -68,7 +84,7 @@ def add_business_time(start: dt.datetime, delta: dt.timedelta, hours: BusinessHo
     local = start.astimezone(hours.zone)
     day = local.date()
     for _ in range(MAX_DAYS):
-        if is_workday(day):
+        if hours.is_workday(day):
             open_at, close_at = hours.day_window(day)
             begin = max(open_at, local)
             if begin < close_at:
@@ -91,7 +107,7 @@ def business_time_between(a: dt.datetime, b: dt.datetime, hours: BusinessHours) 
     for _ in range(MAX_DAYS):
         if day > lb.date():
             break
-        if is_workday(day):
+        if hours.is_workday(day):
             open_at, close_at = hours.day_window(day)
             begin, finish = max(open_at, la), min(close_at, lb)
             if finish > begin:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ from guanxi.core.web import ServiceFormView
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
 
-from . import selectors, services
+from . import selectors, services, sla
 from .forms import (
     CategoryForm,
     FilterForm,
@@ -274,10 +275,14 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 "time_zone": conf.time_zone,
                 "due_soon_hours": conf.due_soon_hours,
                 "followup_days": conf.followup_days,
+                "days_off": services.calendar_text(conf.days_off),
+                "workdays": services.calendar_text(conf.workdays),
                 "version": conf.version,
             }
         ),
         "target_rows": target_rows,
+        "calendar_last_year": sla.last_calendar_year(),
+        "this_year": timezone.localdate().year,
         "categories": TicketCategory.objects.all(),
         "category_form": forms_by_name.get("category") or CategoryForm(prefix="cat"),
         "rules": AssignmentRule.objects.select_related("category", "team"),

@@ -348,3 +348,76 @@ def test_month_buckets_follow_the_local_calendar(world, settings):
         )
         == []
     )
+
+
+def test_extra_days_off_and_working_days_are_read_in_the_forms_people_write_them(world):
+    conf = services.service_settings()
+    saved = services.save_settings(
+        actor=world.admin,
+        data={
+            "days_off": "2027-02-06..2027-02-08\n２０２７－０２－１０ 至 2027-02-11，2027-10-01",
+            "workdays": ["2027-02-14", " 2027-02-14 "],
+        },
+        version=conf.version,
+    )
+    assert saved.days_off == [
+        "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-10", "2027-02-11", "2027-10-01"
+    ]  # fmt: skip
+    assert saved.workdays == ["2027-02-14"]
+    text = services.calendar_text(saved.days_off)
+    assert text == "2027-02-06..2027-02-08\n2027-02-10..2027-02-11\n2027-10-01"
+    assert services.parse_days(text, "days_off") == saved.days_off
+    hours = services.business_hours()
+    assert not hours.is_workday(dt.date(2027, 2, 8)) and hours.is_workday(dt.date(2027, 2, 14))
+    assert AuditEvent.objects.filter(object_type="tickets.servicesettings").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("days_off", "2027-02-30", "is not a date"),
+        ("days_off", "next Friday", "is not a date"),
+        ("days_off", "2027-02-10..2027-02-01", "the end comes before the start"),
+        ("days_off", "2027-01-01..2027-12-31", "at most 62 days"),
+        ("days_off", "0001-01-01", "between 1900-01-01 and 2999-12-31"),
+        ("workdays", "2027-02-07", "also listed as a day off"),
+        ("days_off", {"2027-01-01": True}, "one per line"),
+    ],
+)
+def test_a_bad_calendar_entry_is_a_message_and_nothing_is_saved(world, field, value, message):
+    from django.utils import translation
+
+    conf = services.service_settings()
+    services.save_settings(
+        actor=world.admin, data={"days_off": "2027-02-07"}, version=conf.version
+    )
+    before = services.service_settings()
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.save_settings(actor=world.admin, data={field: value}, version=before.version)
+    assert message in " ".join(caught.value.message_dict[field])
+    after = services.service_settings()
+    assert (after.days_off, after.workdays, after.version) == (
+        ["2027-02-07"], [], before.version
+    )  # fmt: skip
+
+
+def test_a_ticket_opened_before_a_listed_holiday_is_due_after_it(world, monkeypatch):
+    import types
+
+    from django.utils import timezone as django_timezone
+
+    conf = services.service_settings()
+    services.save_settings(
+        actor=world.admin, data={"days_off": "2031-01-01..2031-01-03"}, version=conf.version
+    )
+    # Tuesday 31 Dec 2030, 17:00 in Shanghai; 2031 is beyond the built-in calendar.
+    opened = dt.datetime(2030, 12, 31, 9, 0, tzinfo=dt.UTC)
+    clock = types.SimpleNamespace(**vars(django_timezone))
+    clock.now = lambda: opened
+    monkeypatch.setattr(services, "timezone", clock)
+    ticket = services.create_ticket(
+        actor=world.admin,
+        data={"customer": world.cust_a, "category": world.delivery, "subject": "Late parcel"},
+    )
+    local = ticket.first_response_due_at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
+    assert local.date() == dt.date(2031, 1, 6)  # the Monday after the days off and the weekend

@@ -83,3 +83,26 @@ def test_year_the_package_does_not_cover_falls_back_to_weekends(caplog):
 def test_naive_start_is_refused():
     with pytest.raises(ValueError):
         sla.add_business_time(dt.datetime(2025, 1, 2, 9), dt.timedelta(hours=1), HOURS)
+
+
+def test_the_administrators_days_off_and_working_days_come_before_the_built_in_calendar():
+    sla.is_workday.cache_clear()
+    hours = sla.BusinessHours(
+        days_off=frozenset(at(2031, 1, 1, 0).date() + dt.timedelta(days=k) for k in range(2)),
+        workdays=frozenset({dt.date(2031, 1, 4)}),  # a make-up Saturday
+    )
+
+    def due_with(start, n):
+        return sla.add_business_time(start, dt.timedelta(hours=n), hours).astimezone(SH)
+
+    # Wednesday 1 and Thursday 2 Jan 2031 off: 2 h from Wednesday 9:00 end on Friday 11:00.
+    assert due_with(at(2031, 1, 1, 9), 2) == at(2031, 1, 3, 11)
+    # Friday 17:00 + 2 h: 1 h on Friday, 1 h on the make-up Saturday.
+    assert due_with(at(2031, 1, 3, 17), 2) == at(2031, 1, 4, 10)
+    between = sla.business_time_between(at(2031, 1, 1, 9), at(2031, 1, 4, 18), hours)
+    assert between == dt.timedelta(hours=18)
+    # A day the package calls a working day can be closed too (a company's own day off).
+    assert sla.is_workday(dt.date(2025, 10, 9))
+    assert not sla.BusinessHours(days_off=frozenset({dt.date(2025, 10, 9)})).is_workday(
+        dt.date(2025, 10, 9)
+    )

@@ -192,3 +192,32 @@ def test_360_page_shows_the_service_card_within_scope(world, client):
     # the customer's timeline shows ticket events
     response = client.get(reverse("customers:timeline", args=[world.cust_a.pk]), headers=EN)
     assert "Broken lid" in response.content.decode()
+
+
+def test_the_admin_enters_holidays_the_built_in_calendar_does_not_know(world, client):
+    from guanxi.tickets import services, sla
+
+    url = reverse("tickets:settings")
+    client.force_login(world.admin)
+    page = client.get(url, headers=EN).content.decode()
+    assert f"knows the years up to {sla.last_calendar_year()}" in page
+    conf = services.service_settings()
+    form = {
+        "form": "settings",
+        "work_start": "09:00",
+        "work_end": "18:00",
+        "time_zone": "Asia/Shanghai",
+        "due_soon_hours": "2",
+        "followup_days": "7",
+        "version": conf.version,
+    }
+    response = client.post(url, {**form, "days_off": "2027-02-06..2027-02-3x"}, headers=EN)
+    assert response.status_code == 400
+    assert "is not a date (YYYY-MM-DD) or a range of dates" in response.content.decode()
+    assert services.service_settings().days_off == []
+    response = client.post(
+        url, {**form, "days_off": "2027-02-06~2027-02-08", "workdays": "2027-02-14"}
+    )
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "2027-02-06..2027-02-08" in page and "2027-02-14" in page
