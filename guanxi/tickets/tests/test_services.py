@@ -388,9 +388,7 @@ def test_a_bad_calendar_entry_is_a_message_and_nothing_is_saved(world, field, va
     from django.utils import translation
 
     conf = services.service_settings()
-    services.save_settings(
-        actor=world.admin, data={"days_off": "2027-02-07"}, version=conf.version
-    )
+    services.save_settings(actor=world.admin, data={"days_off": "2027-02-07"}, version=conf.version)
     before = services.service_settings()
     with translation.override("en"), pytest.raises(ValidationError) as caught:
         services.save_settings(actor=world.admin, data={field: value}, version=before.version)
