@@ -40,7 +40,11 @@ class SettingsForm(ServiceForm):
         required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One per line. No customer name may contain them."),
+        help_text=_(
+            "One per line. No customer name may contain them. A word in Latin letters counts "
+            "as a whole word (“test” refuses “Test Co.”, not “Contest”); a Chinese word counts "
+            "wherever it stands."
+        ),
     )
     require_legal_suffix = forms.BooleanField(
         label=_("organisations' legal names must end in a legal form"), required=False

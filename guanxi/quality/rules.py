@@ -8,6 +8,7 @@ field errors that name the rule. Nothing here changes what the user typed.
 from __future__ import annotations
 
 import contextvars
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,6 +58,24 @@ def stored_names(customer: Any) -> tuple[str, set[tuple[str, str]]]:
     return customer.kind, set(_names(customer))
 
 
+_LATIN = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+
+
+def _spaced_key(value: str) -> str:
+    """`text_key` word by word: the spaces between words kept, to find whole words."""
+    return " ".join(normalize.text_key(part) for part in normalize.clean_text(value).split())
+
+
+def _forbidden_pattern(word: str) -> tuple[str, re.Pattern[str] | None]:
+    """The key of a forbidden word, and for a word of Latin letters and digits a pattern that
+    finds it as a whole word ("test" is in "Test Co." and "测试test", not in "Contest").
+    Chinese has no spaces between words: such a word is found anywhere in a name."""
+    spaced = _spaced_key(word)
+    if not _LATIN.fullmatch(spaced):
+        return normalize.text_key(word), None
+    return normalize.text_key(word), re.compile(rf"(?<![a-z0-9]){re.escape(spaced)}(?![a-z0-9])")
+
+
 def check_names(
     customer: Any,
     rules: QualitySettings | None = None,
@@ -74,13 +93,15 @@ def check_names(
     unchanged: set[tuple[str, str]] = set()
     if before is not None and before[0] == customer.kind:
         unchanged = before[1]
-    words = [(w, normalize.text_key(w)) for w in rules.forbidden_words or [] if w]
+    words = [(w, _forbidden_pattern(w)) for w in rules.forbidden_words or [] if w]
     for field, value in _names(customer):
         if (field, value) in unchanged:
             continue
-        key = normalize.text_key(value)
-        for word, word_key in words:
-            if word_key and word_key in key and field not in errors:
+        key, spaced = normalize.text_key(value), _spaced_key(value)
+        for word, (word_key, latin) in words:
+            if not word_key or field in errors:
+                continue
+            if latin.search(spaced) if latin else word_key in key:
                 errors[field] = _("A name must not contain “%(word)s”.") % {"word": word}
     if customer.kind == "organisation":
         low, high = rules.organisation_name_min, rules.organisation_name_max

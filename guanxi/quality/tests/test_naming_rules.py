@@ -281,3 +281,23 @@ def test_naming_rules_through_the_form_good_and_bad(two_teams, web):
         **{"contact_points-0-value": "13900139000"},
     )
     assert good_org.status_code == 302, form_errors(good_org)
+
+
+def test_a_forbidden_latin_word_is_a_whole_word_and_a_chinese_one_is_found_anywhere(two_teams, api):
+    """ "test" forbids "Test Co." and "测试test公司" but not "Contest" or "Testing Lab";
+    Chinese has no spaces between words, so "测试" is refused wherever it stands."""
+    configure(two_teams.admin, forbidden_words=["test", "Dummy Co", "测试"])
+    client = api(two_teams.rep_a)
+    for bad in (
+        "Test Trading",
+        "ＴＥＳＴ 公司",
+        "测试test公司",
+        "Big-Test",
+        "dummy  co ltd",
+        "我的测试号",
+    ):
+        response = client.post(URL, {"display_name": bad}, format="json")
+        assert response.status_code == 400, bad
+    for good in ("Contest Trading", "Testing Lab", "Protester", "Dummycount", "王芳"):
+        response = client.post(URL, {"display_name": good}, format="json")
+        assert response.status_code == 201, (good, response.content)
