@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import DataScope, User
 from guanxi.accounts.policies import data_scope, has_perm
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, LifecycleStage
 from guanxi.customers.policies import visible_q
+from guanxi.customers.selectors import customer_list
 
 from . import scoring
 from .models import CustomerScore, LifecycleChange, ModelFit
@@ -82,40 +83,70 @@ def warning_reasons(score: CustomerScore, rules: scoring.Rules) -> list[str]:
     return reasons
 
 
+def _stage_label(stage: str) -> str:
+    return str(dict(LifecycleStage.choices).get(stage, stage))
+
+
 def time_in_stages(*, user: User, now=None) -> list[dict]:
-    """Per lifecycle stage: how many stays the visible customers' history holds and the
-    average days a stay lasted (the current stay counts up to now)."""
+    """Per lifecycle stage, over the history of the live customers the user may see: how many
+    stays it holds, and the average and median days a stay lasted. A stay runs from a change
+    into the stage to the next change (the current one up to now); the stage a customer was
+    in before their first recorded change counts from the day the customer was created.
+    One query: the stays by window functions over the history (its index on customer and
+    time), the median by ranking them."""
     if not can_view(user):
         return []
     now = now or timezone.now()
-    visible = Customer.objects.filter(visible_q(user)).values("id")
+    visible = customer_list(user=user).values("id")
     visible_sql, visible_params = visible.query.sql_with_params()
     if connection.vendor == "postgresql":
-        span = "EXTRACT(EPOCH FROM (COALESCE(next_at, %s) - changed_at)) / 86400.0"
+
+        def span(end: str, start: str) -> str:
+            return f"EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0"
     else:
-        span = "julianday(COALESCE(next_at, %s)) - julianday(changed_at)"
+
+        def span(end: str, start: str) -> str:
+            return f"julianday({end}) - julianday({start})"
+
     table = LifecycleChange._meta.db_table
+    customers = Customer._meta.db_table
     sql = f"""
-        SELECT to_stage, COUNT(*), AVG({span})
-        FROM (
-            SELECT to_stage, changed_at,
-                   LEAD(changed_at) OVER (PARTITION BY customer_id ORDER BY changed_at, id)
-                       AS next_at
+        WITH history AS (
+            SELECT customer_id, from_stage, to_stage, changed_at,
+                   LEAD(changed_at) OVER w AS next_at, ROW_NUMBER() OVER w AS n
             FROM {table}
             WHERE customer_id IN ({visible_sql})
-        ) stays
-        GROUP BY to_stage
+            WINDOW w AS (PARTITION BY customer_id ORDER BY changed_at, id)
+        ),
+        stays AS (
+            SELECT to_stage AS stage, {span("COALESCE(next_at, %s)", "changed_at")} AS days
+            FROM history
+            UNION ALL
+            SELECT h.from_stage, {span("h.changed_at", "c.created_at")}
+            FROM history h JOIN {customers} c ON c.id = h.customer_id
+            WHERE h.n = 1 AND h.from_stage <> '' AND c.created_at < h.changed_at
+        ),
+        ranked AS (
+            SELECT stage, days,
+                   ROW_NUMBER() OVER (PARTITION BY stage ORDER BY days) AS k,
+                   COUNT(*) OVER (PARTITION BY stage) AS total
+            FROM stays
+        )
+        SELECT stage, COUNT(*), AVG(days),
+               AVG(CASE WHEN k IN ((total + 1) / 2, (total + 2) / 2) THEN days END)
+        FROM ranked
+        GROUP BY stage
     """  # noqa: S608 (constants; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *visible_params])
-        rows = {stage: (n, avg) for stage, n, avg in cursor.fetchall()}
-    labels = dict(Customer._meta.get_field("lifecycle_stage").choices)
+        cursor.execute(sql, [*visible_params, now])
+        rows = {stage: (n, avg, median) for stage, n, avg, median in cursor.fetchall()}
     return [
         {
             "stage": stage,
-            "label": labels.get(stage, stage),
+            "label": _stage_label(stage),
             "stays": rows[stage][0],
-            "average_days": float(rows[stage][1] or 0),
+            "average_days": round(float(rows[stage][1] or 0), 1),
+            "median_days": round(float(rows[stage][2] or 0), 1),
         }
         for stage in scoring.STAGES
         if stage in rows
@@ -123,7 +154,37 @@ def time_in_stages(*, user: User, now=None) -> list[dict]:
 
 
 def stage_history(*, user: User, customer: Customer) -> QuerySet[LifecycleChange]:
-    """A visible customer's stage changes, oldest first."""
+    """The stage changes of a customer the caller fetched through customers.selectors (the
+    gate has been passed), oldest first."""
     if not can_view(user):
         return LifecycleChange.objects.none()
     return LifecycleChange.objects.filter(customer=customer).order_by("changed_at", "id")
+
+
+def stage_stays(*, user: User, customer: Customer, now=None) -> list[dict]:
+    """The stages a customer (fetched through customers.selectors) went through, oldest
+    first: each with its stage and label, when it began and ended (None: the current one)
+    and the days spent in it (the current one up to now). The stage before the first
+    recorded change began when the customer was created."""
+    now = now or timezone.now()
+    changes = list(stage_history(user=user, customer=customer))
+    if not changes:
+        return []
+    stays = []
+    first = changes[0]
+    if first.from_stage and customer.created_at and customer.created_at < first.changed_at:
+        stays.append((first.from_stage, customer.created_at))
+    stays += [(change.to_stage, change.changed_at) for change in changes]
+    out = []
+    for i, (stage, began) in enumerate(stays):
+        ended = stays[i + 1][1] if i + 1 < len(stays) else None
+        out.append(
+            {
+                "stage": stage,
+                "label": _stage_label(stage),
+                "began": began,
+                "ended": ended,
+                "days": round(max(((ended or now) - began).total_seconds(), 0) / 86400, 1),
+            }
+        )
+    return out

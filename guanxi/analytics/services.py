@@ -598,9 +598,12 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
     with clock("write"), transaction.atomic():
         with clock("write_scores"):
             write_scores(batch, result, computed_at=now, keep_profit=as_of is None, rebuild=True)
+        closed = 0
         if as_of is None:
             with clock("write_customers"):
                 changed = apply_customer_changes(batch, result, at=now)
+            with clock("close_tasks"):
+                closed = close_winback_tasks(now=now)
         row = ModelFit.objects.create(
             fitted_at=now,
             as_of=moment,
@@ -621,6 +624,7 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
         "customers": len(batch),
         "changed_customers": changed,
         "warnings": int(result.warning.sum()),
+        "closed_winback_tasks": closed,
         "fit_id": row.pk,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
@@ -649,6 +653,7 @@ def refresh_customers(customer_ids: Iterable[int], *, now: dt.datetime | None = 
     with transaction.atomic():
         write_scores(batch, result, computed_at=now)
         apply_customer_changes(batch, result, at=now)
+        close_winback_tasks(customer_ids=batch.ids.tolist(), now=now)
     warned = [int(c) for c, w in zip(batch.ids, result.warning, strict=True) if w]
     if warned and get_settings().create_tasks:
         transaction.on_commit(lambda: create_winback_tasks(customer_ids=warned))
@@ -790,6 +795,52 @@ def create_winback_tasks(*, customer_ids: Iterable[int] | None = None, limit: in
             continue
         created += 1
     return created
+
+
+def close_winback_tasks(
+    *, customer_ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Close the open win-back task of each customer no longer on the warning list (of the
+    given customers; of all when None), through the followups services: done, noted "the
+    customer bought again", when they bought since the task was made; cancelled, noted "no
+    longer on the warning list", when the warning went for another reason (new thresholds).
+    The score forgets the task, so that a new warning later makes a new one. One query over
+    the scores that hold a win-back task (a partial index), not over every customer."""
+    from guanxi.followups import services as followups
+    from guanxi.followups.models import TaskStatus
+
+    qs = CustomerScore.objects.filter(
+        warning=False, winback_task__isnull=False, winback_task__status=TaskStatus.OPEN
+    )
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=sorted({int(i) for i in customer_ids}))
+    bought, gone = [], []
+    for task_id, created_at, last_purchase in qs.values_list(
+        "winback_task_id", "winback_task__created_at", "customer__last_purchase_at"
+    ):
+        (bought if last_purchase is not None and last_purchase >= created_at else gone).append(
+            task_id
+        )
+    if not bought and not gone:
+        return 0
+    with context.acting_as(source=context.Source.JOB):
+        closed = followups.close_system_tasks(
+            task_ids=bought,
+            status=TaskStatus.DONE,
+            note=lambda: _("The customer bought again."),
+            now=now,
+        )
+        closed += followups.close_system_tasks(
+            task_ids=gone,
+            status=TaskStatus.CANCELLED,
+            note=lambda: _("The customer is no longer on the churn warning list."),
+            now=now,
+        )
+    for low in range(0, len(closed), 5000):
+        CustomerScore.objects.filter(winback_task_id__in=closed[low : low + 5000]).update(
+            winback_task=None
+        )
+    return len(closed)
 
 
 # --- jobs -------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ app_name = "analytics"
 
 urlpatterns = [
     path("warnings/", views.warnings, name="warnings"),
+    path("lifecycle/", views.lifecycle_report, name="lifecycle"),
+    path("lifecycle/export/", views.lifecycle_export, name="lifecycle_export"),
     path("settings/", views.settings_page, name="settings"),
     path("recompute/", views.recompute, name="recompute"),
     path("rebuild-costs/", views.rebuild_costs, name="rebuild_costs"),

@@ -1,5 +1,6 @@
-"""Web pages of the analytics app: the churn warning list, the scoring settings (thresholds,
-rules, recompute) and applying a suggested grade. Adapters over selectors and services."""
+"""Web pages of the analytics app: the churn warning list, the time spent in each lifecycle
+stage (and its export), the scoring settings (thresholds, rules, recompute) and applying a
+suggested grade. Adapters over selectors and services."""
 
 from __future__ import annotations
 
@@ -9,16 +10,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.accounts.policies import is_admin
+from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.web import start_job_button
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
+from guanxi.reports import export
 
 from . import scoring, selectors, services
 from .forms import SettingsForm
@@ -43,6 +46,56 @@ def warnings(request: HttpRequest) -> HttpResponse:
         "previous_url": web_page.previous_url,
     }
     return render(request, "analytics/warnings.html", context)
+
+
+def _stages_table(rows: list[dict]) -> dict:
+    """The time in each stage as a report table (the shape the reports' export writes)."""
+    return {
+        "title": _("Time in each lifecycle stage"),
+        "table": {
+            "columns": [_("Stage"), _("Stays"), _("Average days"), _("Median days")],
+            "rows": [
+                [row["label"], row["stays"], row["average_days"], row["median_days"]]
+                for row in rows
+            ],
+        },
+    }
+
+
+@login_required
+def lifecycle_report(request: HttpRequest) -> HttpResponse:
+    """Average and median days spent in each lifecycle stage, over the customers the user
+    may see."""
+    if not selectors.can_view(request.user):
+        raise PermissionDenied
+    context = {
+        "stages": selectors.time_in_stages(user=request.user),
+        "may_export": has_perm(request.user, "analytics", "export"),
+    }
+    return render(request, "analytics/lifecycle.html", context)
+
+
+@login_required
+def lifecycle_export(request: HttpRequest) -> HttpResponse:
+    """The same report as CSV or XLSX, through the reports' export (safe cells)."""
+    if not selectors.can_view(request.user) or not has_perm(request.user, "analytics", "export"):
+        raise PermissionDenied
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(
+            _("Choose CSV or XLSX."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    tables = [_stages_table(selectors.time_in_stages(user=request.user))]
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        response = HttpResponse(
+            export.to_xlsx(tables),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(export.to_csv(tables), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="lifecycle-stages-{stamp}.{fmt}"'
+    return response
 
 
 @login_required

@@ -4,6 +4,7 @@ that shows changes (a customer's history, the 360° timeline)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -209,6 +211,8 @@ def _value(model, name: str, value: Any, names: dict) -> str:
     ):
         return "; ".join(_related_entry(field.related_model, entry) for entry in value)
     if field is not None and value not in (None, ""):
+        if isinstance(field, (models.DateTimeField, models.DateField)) and isinstance(value, str):
+            return _moment(field, value)
         if field.many_to_one:
             return names.get((field.related_model, value), f"#{value}")
         if getattr(field, "choices", None):
@@ -217,6 +221,20 @@ def _value(model, name: str, value: Any, names: dict) -> str:
                 return "; ".join(str(labels.get(v, v)) for v in value)
             return str(labels.get(value, value))
     return display(value)
+
+
+def _moment(field, value: str) -> str:
+    """A date or a time as the log keeps it (ISO 8601, times in UTC), in the user's language
+    and, for a time, their time zone."""
+    try:
+        if isinstance(field, models.DateTimeField):
+            moment = dt.datetime.fromisoformat(value)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, dt.UTC)
+            return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+        return formats.date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return display(value)
 
 
 def present_events(user, events: Iterable[AuditEvent]) -> list[PresentedEvent]:

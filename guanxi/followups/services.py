@@ -5,12 +5,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -192,6 +193,64 @@ def cancel_task(*, actor: User, task: Task, version: int | None = None) -> Task:
 def reopen_task(*, actor: User, task: Task, version: int | None = None) -> Task:
     """Open a done or cancelled task again (a recurring task's next occurrence stays)."""
     return _set_status(actor=actor, task=task, status=TaskStatus.OPEN, version=version)
+
+
+CLOSE_BATCH = 5000
+
+
+@transaction.atomic
+def close_system_tasks(
+    *, task_ids: Iterable[int], status: str, note: Callable[[], str], now=None
+) -> list[int]:
+    """Close open tasks for the system, not a person (the reason for them went away: a
+    win-back task when the customer buys again): done or cancelled, with `note` appended to
+    each task's notes in its assignee's language (`note` is called once per language, under
+    that language), audited with no actor. In bulk, a batch of tasks at a time: one read and
+    one executemany per batch, one audit insert; tasks no longer open are left as they are.
+    A recurring task gets no next occurrence: its reason went away. Returns the ids closed."""
+    if status not in (TaskStatus.DONE, TaskStatus.CANCELLED):
+        raise ValueError(status)
+    now = now or timezone.now()
+    completed = now if status == TaskStatus.DONE else None
+    ids = sorted({int(i) for i in task_ids})
+    notes_by_language: dict[str, str] = {}
+    closed: list[int] = []
+    adapt = connection.ops.adapt_datetimefield_value
+    fixed = (str(status), adapt(completed) if completed else None)
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Task._meta.db_table)} "  # noqa: S608 (the model's table; values are bound)
+        "SET status = %s, completed_at = %s, notes = %s, version = version + 1, "
+        "updated_at = %s WHERE id = %s"
+    )
+    for low in range(0, len(ids), CLOSE_BATCH):
+        rows = list(
+            Task.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids[low : low + CLOSE_BATCH], status=TaskStatus.OPEN)
+            .order_by("pk")
+            .values_list("pk", "title", "notes", "customer_id", "assignee__language")
+        )
+        updates, events = [], []
+        for pk, title, notes, customer_id, language in rows:
+            language = language or settings.LANGUAGE_CODE
+            if language not in notes_by_language:
+                with translation.override(language):
+                    notes_by_language[language] = str(note())
+            added = notes_by_language[language]
+            new_notes = f"{notes}\n\n{added}" if notes else added
+            updates.append((pk, new_notes))
+            changes = {"status": [TaskStatus.OPEN.value, status], "notes": [notes, new_notes]}
+            if completed is not None:
+                changes["completed_at"] = [None, completed]
+            events.append(("followups.task", pk, title, changes, customer_id))
+        if not updates:
+            continue
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql, [(*fixed, new_notes, adapt(now), pk) for pk, new_notes in updates]
+            )
+        audit.record_rows(actor=None, action=AuditAction.UPDATE, rows=events)
+        closed += [pk for pk, _notes in updates]
+    return closed
 
 
 @transaction.atomic

@@ -33,3 +33,23 @@ class ModelFitSerializer(serializers.ModelSerializer):
 
 class RecomputeSerializer(serializers.Serializer):
     as_of = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class StageStaySerializer(serializers.Serializer):
+    """One stay of a customer in a lifecycle stage; `ended` is null for the current one."""
+
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    began = serializers.DateTimeField()
+    ended = serializers.DateTimeField(allow_null=True)
+    days = serializers.FloatField()
+
+
+class StageTimeSerializer(serializers.Serializer):
+    """Days spent in one lifecycle stage over the customers the reader may see."""
+
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    stays = serializers.IntegerField()
+    average_days = serializers.FloatField()
+    median_days = serializers.FloatField()

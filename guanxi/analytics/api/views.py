@@ -1,4 +1,5 @@
-"""The analytics API: the fitted lifetime value model and starting a full recompute."""
+"""The analytics API: the fitted lifetime value model, starting a full recompute, a
+customer's lifecycle history and the days spent in each stage."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -8,9 +9,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.analytics import selectors, services
+from guanxi.core.api.permissions import ModulePermission
+from guanxi.customers import selectors as customer_selectors
+from guanxi.customers.models import Customer
 from guanxi.jobs.api.serializers import JobSerializer
 
-from .serializers import ModelFitSerializer, RecomputeSerializer
+from .serializers import (
+    ModelFitSerializer,
+    RecomputeSerializer,
+    StageStaySerializer,
+    StageTimeSerializer,
+)
 
 
 class ModelView(APIView):
@@ -42,3 +51,34 @@ class RecomputeView(APIView):
         )
         job.refresh_from_db()
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class CustomerLifecycleView(APIView):
+    """A customer's lifecycle history: the stages they went through, oldest first, each with
+    when it began and ended (null: the current stage) and the days spent in it. A customer
+    the user may not see is not found."""
+
+    permission_classes = [ModulePermission]
+    module = "analytics"
+
+    @extend_schema(responses=StageStaySerializer(many=True))
+    def get(self, request, pk: int):
+        try:
+            customer = customer_selectors.customer_get(user=request.user, pk=pk)
+        except Customer.DoesNotExist:
+            raise NotFound from None
+        stays = selectors.stage_stays(user=request.user, customer=customer)
+        return Response({"results": StageStaySerializer(stays, many=True).data})
+
+
+class LifecycleReportView(APIView):
+    """For each lifecycle stage, over the customers the user may see: the stays recorded and
+    the average and median days a stay lasted (the current ones up to now)."""
+
+    permission_classes = [ModulePermission]
+    module = "analytics"
+
+    @extend_schema(responses=StageTimeSerializer(many=True))
+    def get(self, request):
+        rows = selectors.time_in_stages(user=request.user)
+        return Response({"results": StageTimeSerializer(rows, many=True).data})

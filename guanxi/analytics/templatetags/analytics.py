@@ -22,3 +22,15 @@ def value_card(context, customer):
         "may_apply": suggested is not None and may(user, "change", customer),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("analytics/_lifecycle_card.html", takes_context=True)
+def lifecycle_card(context, customer):
+    """The lifecycle history of the 360° page: each stage the customer went through, when, and
+    for how many days; for roles that see analytics."""
+    user = context["request"].user
+    return {
+        "visible": selectors.can_view(user),
+        "customer": customer,
+        "stays": selectors.stage_stays(user=user, customer=customer),
+    }

@@ -453,3 +453,121 @@ def test_the_nightly_recompute_is_not_queued_twice_while_one_is_under_way(shop):
     Job.objects.filter(pk=job.pk).update(status=JobStatus.SUCCEEDED)
     tasks.recompute_nightly.call_local()
     assert Job.objects.filter(kind="analytics.recompute").count() == 2
+
+
+def _open_winback(name: str) -> Task:
+    score = CustomerScore.objects.select_related("winback_task").get(customer__display_name=name)
+    assert score.winback_task is not None and score.winback_task.status == TaskStatus.OPEN
+    return score.winback_task
+
+
+def test_a_winback_task_is_done_when_the_customer_buys_again(
+    shop, django_capture_on_commit_callbacks
+):
+    """The task stayed open after the customer came back: the owner kept being asked to win
+    back a customer who had just bought."""
+    from django.utils import timezone
+
+    from guanxi.sales import services as sales
+
+    services.recompute_all(now=NOW)
+    services.create_winback_tasks()
+    task = _open_winback("Bravo")
+    other = _open_winback("Delta")
+    with django_capture_on_commit_callbacks(execute=True):
+        sales.create_order(
+            actor=shop.rep_a,
+            data={
+                "customer": shop.customers["Bravo"],
+                "lines": [{"product": shop.product, "quantity": 1}],
+            },
+        )
+    score = CustomerScore.objects.get(customer__display_name="Bravo")
+    assert not score.warning and score.winback_task_id is None
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE and task.completed_at is not None
+    assert task.version == 2
+    # The owner's language (the site's: zh-hans), after the reasons already there.
+    assert task.notes.endswith("\n\n客户已再次购买。") and task.notes.startswith("存活概率")
+    event = AuditEvent.objects.filter(object_type="followups.task", object_id=str(task.pk)).latest(
+        "id"
+    )
+    assert event.actor_id is None and event.customer_id == shop.customers["Bravo"].pk
+    assert event.changes["status"] == ["open", "done"]
+    # Only the customer who bought: Delta's task stays open.
+    other.refresh_from_db()
+    assert other.status == TaskStatus.OPEN
+    # A new warning later makes a new task.
+    services.recompute_all(now=timezone.now() + dt.timedelta(days=900))
+    assert services.create_winback_tasks(customer_ids=[shop.customers["Bravo"].pk]) == 1
+    assert _open_winback("Bravo").pk != task.pk
+
+
+def test_the_full_recompute_closes_the_tasks_of_customers_no_longer_warned(shop):
+    from django.utils import timezone
+
+    from guanxi.customers import aggregates
+    from guanxi.sales.models import Order
+
+    shop.rep_b.language = "en"
+    shop.rep_b.save(update_fields=["language"])
+    services.recompute_all(now=NOW)
+    services.create_winback_tasks()
+    bravo, delta = _open_winback("Bravo"), _open_winback("Delta")
+    # Delta buys (an order written straight into the table, as an import would), and the
+    # thresholds no longer warn about Bravo.
+    Order.objects.create(
+        customer=shop.customers["Delta"], number="D2", ordered_at=timezone.now(), total=100
+    )
+    aggregates.refresh_all()
+    services.update_settings(
+        actor=shop.admin,
+        data={"warn_p_alive": 0.0, "warn_days": 36_500, "warn_interval_factor": 1000.0},
+        version=1,
+    )
+    out = services.recompute_all()
+    assert out["closed_winback_tasks"] == 2
+    delta.refresh_from_db()
+    bravo.refresh_from_db()
+    assert delta.status == TaskStatus.DONE and delta.notes.endswith("The customer bought again.")
+    assert bravo.status == TaskStatus.CANCELLED and bravo.completed_at is None
+    assert bravo.notes.endswith("客户已不在流失预警名单上。")
+    assert not CustomerScore.objects.filter(winback_task__isnull=False).exists()
+    # Nothing left to close: a second run closes none and writes no audit event.
+    events = AuditEvent.objects.count()
+    assert services.recompute_all()["closed_winback_tasks"] == 0
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_task_closed_by_its_owner_is_left_alone(shop):
+    from guanxi.followups import services as followups
+
+    services.recompute_all(now=NOW)
+    services.create_winback_tasks()
+    task = _open_winback("Delta")
+    followups.cancel_task(actor=shop.rep_b, task=task)
+    services.update_settings(
+        actor=shop.admin,
+        data={"warn_p_alive": 0.0, "warn_days": 36_500, "warn_interval_factor": 1000.0},
+        version=1,
+    )
+    assert services.recompute_all()["closed_winback_tasks"] == 1  # Bravo's, not this one
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CANCELLED and task.version == 2 and not task.notes.count("\n")
+
+
+def test_closing_win_back_tasks_takes_the_same_queries_for_one_or_many(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.recompute_all(now=NOW)
+    services.create_winback_tasks()
+    warned = list(CustomerScore.objects.filter(warning=True).values_list("pk", flat=True))
+    assert len(warned) >= 2
+    CustomerScore.objects.filter(pk=warned[0]).update(warning=False)
+    with CaptureQueriesContext(connection) as one:
+        assert services.close_winback_tasks() == 1
+    CustomerScore.objects.filter(pk__in=warned).update(warning=False)
+    with CaptureQueriesContext(connection) as many:
+        assert services.close_winback_tasks() == len(warned) - 1
+    assert len(many) == len(one)

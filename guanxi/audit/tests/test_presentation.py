@@ -135,3 +135,32 @@ def test_a_merge_and_its_undo_read_as_words_not_as_internal_keys(two_teams, api)
     created = {c.field: c.after for c in presented[0].changes}
     assert created["contact points"] == "mobile 13900001111"
     assert "city: 上海" not in created["addresses"] and "上海" in created["addresses"]
+
+
+def test_dates_and_times_show_in_the_users_language_and_time_zone(two_teams):
+    """A task's due time showed as the log keeps it, "2026-06-04T04:00:00+00:00", on the
+    360° timeline (a win-back task's due date, say)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from guanxi.customers.models import Customer
+    from guanxi.followups import services as tasks
+
+    customer = Customer.objects.create(display_name="A", owner=two_teams.rep_a)
+    tasks.create_task(
+        actor=two_teams.rep_a,
+        data={
+            "customer": customer,
+            "title": "Call",
+            "due_at": dt.datetime(2026, 6, 4, 4, 0, tzinfo=dt.UTC),
+        },
+    )
+    event = AuditEvent.objects.get(object_type="followups.task")
+    with timezone.override("Asia/Shanghai"):
+        with translation.override("zh-hans"):
+            zh = {c.field: c.after for c in present_events(two_teams.rep_a, [event])[0].changes}
+        with translation.override("en"):
+            en = {c.field: c.after for c in present_events(two_teams.rep_a, [event])[0].changes}
+    assert zh["截止时间"] == "2026年6月4日 12:00"
+    assert en["due"] == "06/04/2026 noon"

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserViewSet
+from guanxi.analytics.api.views import CustomerLifecycleView, LifecycleReportView
 from guanxi.analytics.api.views import ModelView as AnalyticsModelView
 from guanxi.analytics.api.views import RecomputeView as AnalyticsRecomputeView
 from guanxi.care.api.views import CarePlanViewSet
@@ -74,6 +75,11 @@ urlpatterns = [
         CustomerRecommendationsView.as_view(),
         name="api-customer-recommendations",
     ),
+    path(
+        "customers/<int:pk>/lifecycle/",
+        CustomerLifecycleView.as_view(),
+        name="api-customer-lifecycle",
+    ),
     # Before the router: "customers/merge/" is not a customer's id.
     path(
         "customers/check-duplicates/",
@@ -86,4 +92,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("analytics/model/", AnalyticsModelView.as_view(), name="analytics-model"),
     path("analytics/recompute/", AnalyticsRecomputeView.as_view(), name="analytics-recompute"),
+    path("analytics/lifecycle/", LifecycleReportView.as_view(), name="analytics-lifecycle"),
 ]

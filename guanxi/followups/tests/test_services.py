@@ -114,3 +114,38 @@ def test_a_new_due_time_reminds_again(world):
         version=1,
     )
     assert task.reminded_at is None
+
+
+def test_the_system_closes_open_tasks_in_bulk_with_a_note_in_each_assignees_language(world):
+    from django.utils.translation import gettext as _
+
+    from guanxi.audit.models import AuditEvent
+
+    world.rep_b.language = "en"
+    world.rep_b.save(update_fields=["language"])
+    done = Task.objects.create(
+        title="Done already", assignee=world.rep_a, due_at=timezone.now(), status="done"
+    )
+    closed = services.close_system_tasks(
+        task_ids=[world.task_a.pk, world.task_b.pk, done.pk],
+        status=TaskStatus.CANCELLED,
+        note=lambda: _("Customer: %(name)s") % {"name": "X"},
+    )
+    assert closed == [world.task_a.pk, world.task_b.pk]
+    world.task_a.refresh_from_db()
+    world.task_b.refresh_from_db()
+    assert world.task_a.status == world.task_b.status == TaskStatus.CANCELLED
+    assert world.task_a.notes == "客户：X" and world.task_b.notes == "Customer: X"
+    assert world.task_a.version == 2 and world.task_a.completed_at is None
+    event = AuditEvent.objects.get(object_type="followups.task", object_id=str(world.task_b.pk))
+    assert event.actor_id is None and event.customer_id == world.cust_b.pk
+    assert event.changes == {"status": ["open", "cancelled"], "notes": ["", "Customer: X"]}
+    # Closed tasks stay as they are; only done or cancelled is a way to close.
+    assert (
+        services.close_system_tasks(
+            task_ids=[world.task_a.pk], status=TaskStatus.DONE, note=lambda: "x"
+        )
+        == []
+    )
+    with pytest.raises(ValueError):
+        services.close_system_tasks(task_ids=[], status=TaskStatus.OPEN, note=lambda: "x")
