@@ -77,3 +77,17 @@ def test_api_bad_team_values_give_no_error_and_nothing_extra(world, api, value):
         names = {c["display_name"] for c in response.json()["results"]}
         assert "Beta Co" not in names
 
+
+def test_team_choices_show_the_tree(world, client):
+    """The team a user picks is shown in its place, its sub-teams indented below it, so that
+    it is plain that choosing it takes them in too (customer list, dashboard, board, surveys)."""
+    from guanxi.pipeline import services as pipeline_services
+
+    pipeline_services.create_pipeline(actor=world.admin, data={"name": "Sales", "currency": "CNY"})
+    client.force_login(world.head_manager)
+    for url in ("/customers/", "/reports/", "/pipeline/", "/surveys/results/"):
+        body = client.get(url).content.decode()
+        head = body.index(f'<option value="{world.head.pk}">Sales</option>')
+        a = body.index(f'<option value="{world.team_a.pk}">\u3000Team A</option>')
+        a1 = body.index(f'<option value="{world.team_a1.pk}">\u3000\u3000Team A1</option>')
+        assert head < a < a1, url
