@@ -84,6 +84,16 @@ def two_teams(make_team, make_user):
 
 
 @pytest.fixture
+def team_tree(two_teams, make_team, make_user):
+    """two_teams one level deeper: team A1 below team A (Sales > Team A > Team A1), with its
+    sales rep. A filter on a team means that team and every team below it."""
+    w = two_teams
+    w.team_a1 = make_team("Team A1", parent=w.team_a)
+    w.rep_a1 = make_user("rep_a1", "sales", w.team_a1)
+    return w
+
+
+@pytest.fixture
 def smtp_server():
     """A real SMTP server (aiosmtpd) on localhost on a free port, with Django's SMTP backend
     pointed at it; yields the list of received messages (email.message.Message objects)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from guanxi.core.errors import PermissionDeniedError
 
-from .models import ACTIONS, MODULES, DataScope, Team, User
+from .models import ACTIONS, MODULES, DataScope, User
+from .selectors import team_and_below_ids
 
 # What each built-in role may do; installed by a data migration and editable by an admin.
 ALL = list(ACTIONS)
@@ -150,13 +151,7 @@ def managed_team_ids(user: User) -> list[int]:
     if user.team_id is None:
         return []
     if getattr(user, "_managed_team_ids", None) is None:
-        team_path = Team.objects.filter(pk=user.team_id).values_list("path", flat=True).first()
-        ids = (
-            list(Team.objects.filter(path__startswith=team_path).values_list("id", flat=True))
-            if team_path
-            else []
-        )
-        user._managed_team_ids = ids
+        user._managed_team_ids = team_and_below_ids(user.team_id)
     return user._managed_team_ids
 
 

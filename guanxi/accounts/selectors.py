@@ -3,6 +3,9 @@ share a record); it holds no customer data."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from django.db.models import QuerySet
 
 from .models import Role, SavedView, Team, User
@@ -14,6 +17,43 @@ def user_list(*, user: User) -> QuerySet[User]:
 
 def team_list(*, user: User) -> QuerySet[Team]:
     return Team.objects.order_by("path")
+
+
+def team_and_below_ids(team: Any) -> list[int]:
+    """The ids of `team` (a Team or its id) and of every team below it, at any depth.
+
+    This is what "of a team" means wherever records are filtered or counted by team: a parent
+    team's figures include its sub-teams'. It only names teams; what the user may see is still
+    decided by the selectors it narrows. One query over the teams' parent links (a small
+    table); a loop in the links (which services.save_team refuses) cannot make it run forever.
+    [] for no team or an unknown one. Remembered on a Team instance."""
+    if isinstance(team, Team):
+        cached = getattr(team, "_team_and_below_ids", None)
+        if cached is not None:
+            return list(cached)
+        pk = team.pk
+    else:
+        pk = team
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return []
+    children: dict[int | None, list[int]] = defaultdict(list)
+    known = set()
+    for team_id, parent_id in Team.objects.order_by().values_list("id", "parent_id"):
+        children[parent_id].append(team_id)
+        known.add(team_id)
+    if pk not in known:
+        return []
+    ids, seen = [pk], {pk}
+    for current in ids:  # breadth first; `ids` grows as the loop goes
+        for child in children.get(current, ()):
+            if child not in seen:
+                seen.add(child)
+                ids.append(child)
+    if isinstance(team, Team):
+        team._team_and_below_ids = tuple(ids)
+    return ids
 
 
 def role_list(*, user: User) -> QuerySet[Role]:

@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, Que
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
+from guanxi.accounts.selectors import team_and_below_ids
 from guanxi.core import keyset
 
 from .models import LostReason, Opportunity, Outcome, Pipeline, Stage, StageChange
@@ -63,7 +64,7 @@ def opportunity_get(*, user: User, pk: Any) -> Opportunity:
 @dataclass
 class BoardFilters:
     owner: int | None = None
-    team: int | None = None
+    team: Any = None  # a Team or its id: owners in it or in a team below it
     close_from: dt.date | None = None
     close_to: dt.date | None = None
 
@@ -71,7 +72,7 @@ class BoardFilters:
         if self.owner:
             qs = qs.filter(owner_id=self.owner)
         if self.team:
-            qs = qs.filter(owner__team_id=self.team)
+            qs = qs.filter(owner__team_id__in=team_and_below_ids(self.team))
         if self.close_from:
             qs = qs.filter(expected_close__gte=self.close_from)
         if self.close_to:
@@ -165,12 +166,12 @@ def funnel(
     pipeline: Pipeline | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    team: int | None = None,
+    team: Any = None,
 ) -> list[dict[str, Any]]:
     """For the dashboard: count and amount of the visible opportunities per stage, in stage
     order. Opportunities created between date_from and date_to (inclusive, dates in the
-    current time zone), of
-    owners in `team` (a team id) when given; all active pipelines when `pipeline` is None.
+    current time zone), of owners in `team` (a Team or its id) or a team below it when given;
+    all active pipelines when `pipeline` is None.
 
     [{"pipeline_id", "pipeline", "stage_id", "stage", "outcome", "position", "count",
       "amount": {currency: Decimal}, "weighted": {currency: Decimal}}]
@@ -189,7 +190,7 @@ def funnel(
     if date_to:
         qs = qs.filter(created_at__date__lte=date_to)
     if team:
-        qs = qs.filter(owner__team_id=team)
+        qs = qs.filter(owner__team_id__in=team_and_below_ids(team))
     rows = (
         qs.order_by()
         .values("stage_id", "currency")

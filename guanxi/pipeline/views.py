@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.core import keyset
@@ -58,8 +59,8 @@ class BoardFilterForm(StyledForm):
     owner = forms.ModelChoiceField(
         label=gettext_lazy("owner"), queryset=User.objects.none(), required=False
     )
-    team = forms.ModelChoiceField(
-        label=gettext_lazy("team"), queryset=Team.objects.order_by("name"), required=False
+    team = TeamChoiceField(  # owners in the team or in a team below it
+        label=gettext_lazy("team"), queryset=Team.objects.order_by("path"), required=False
     )
     close_from = forms.DateField(
         label=gettext_lazy("expected close from"),
@@ -79,7 +80,7 @@ class BoardFilterForm(StyledForm):
         owner, team = data.get("owner"), data.get("team")
         return selectors.BoardFilters(
             owner=owner.pk if owner else None,
-            team=team.pk if team else None,
+            team=team,  # the Team: its ids below are looked up once for every column
             close_from=data.get("close_from"),
             close_to=data.get("close_to"),
         )

@@ -32,17 +32,22 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guanxi.accounts.selectors import team_and_below_ids
 from guanxi.customers.models import Customer, LifecycleStage, Status, ValueTier
 
 
 @dataclass
 class Filters:
-    team: Any = None  # a Team the user may see, or None for all they see
+    team: Any = None  # a Team (with the teams below it), or None for all the user sees
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
     def params(self) -> dict[str, Any]:
         return {"team": self.team.pk} if self.team is not None else {}
+
+    def team_ids(self) -> list[int] | None:
+        """The ids of the chosen team and of every team below it; None for no team filter."""
+        return None if self.team is None else team_and_below_ids(self.team)
 
 
 @dataclass
@@ -293,8 +298,9 @@ class Source:
 
         self.user, self.filters = user, filters
         customers = customer_list(user=user)
-        if filters.team is not None:
-            customers = customers.filter(team_id=filters.team.pk)
+        team_ids = filters.team_ids()
+        if team_ids is not None:
+            customers = customers.filter(team_id__in=team_ids)
         # Orders through their own gate, and among the ids of the customers above: the
         # database starts from the user's customers (an index on the owner or the team) and
         # reads only their orders (index on customer and time), not ten million rows.
@@ -317,8 +323,9 @@ class Source:
 
             cells: dict[str, dict[tuple, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
             qs = SummaryCell.objects.all()
-            if self.filters.team is not None:
-                qs = qs.filter(team_id=self.filters.team.pk)
+            team_ids = self.filters.team_ids()
+            if team_ids is not None:  # the team's cells and those of the teams below it
+                qs = qs.filter(team_id__in=team_ids)
             for c, k, k2, v in qs.values_list("chart", "key", "key2", "value"):
                 key = (k, k2) if k2 else (k,)
                 cells[c][key] += v

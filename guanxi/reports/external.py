@@ -28,7 +28,7 @@ def _period(filters: Filters) -> dict[str, Any]:
     return {
         "date_from": filters.date_from or since.date(),
         "date_to": filters.date_to or until.date(),
-        "team": filters.team.pk if filters.team is not None else None,
+        "team": filters.team,  # a Team: each selector counts the teams below it too
     }
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.accounts import selectors as account_selectors
+from guanxi.accounts.forms import TeamChoiceField
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.web import StyledForm
 
@@ -19,7 +20,7 @@ MAX_YEARS = 10
 
 
 class DashboardFilterForm(StyledForm):
-    team = forms.ModelChoiceField(
+    team = TeamChoiceField(  # the team and the teams below it
         label=gettext_lazy("Team"), required=False, queryset=None, empty_label=None
     )
     date_from = forms.DateField(

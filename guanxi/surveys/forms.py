@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import Team, User
 from guanxi.core.web import ServiceForm, StyledForm
 
@@ -115,8 +116,8 @@ class ResultsFilterForm(StyledForm):
             ("industry", _("industry")),
         ],
     )
-    team = forms.ModelChoiceField(
-        label=_("team"), queryset=Team.objects.order_by("name"), required=False
+    team = TeamChoiceField(  # customers of the team or of a team below it
+        label=_("team"), queryset=Team.objects.order_by("path"), required=False
     )
     date_from = forms.DateField(
         label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -132,7 +133,7 @@ class ResultsFilterForm(StyledForm):
         return {
             "group_by": group_by if group_by in GROUPS else "month",
             "survey": data.get("survey"),
-            "team": team.pk if team else None,
+            "team": team,  # a Team: its answers and those of the teams below it
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
         }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
+from guanxi.accounts.selectors import team_and_below_ids
 from guanxi.customers.models import Customer, Grade, ValueTier
 
 from .models import ActionStatus, ImprovementAction, Response, Survey, SurveyLink, SurveyStatus
@@ -115,11 +116,12 @@ def scores(
     survey: Survey | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    team: int | None = None,
+    team: Any = None,
 ) -> list[dict[str, Any]]:
     """CSAT and NPS of the answers the user may see, grouped by month (of the answer, in the
     current time zone), by the customer's team or by a segment of customers (grade, value tier,
-    region, industry). One grouped query. Rows: {"key", "label", "responses", "csat_n",
+    region, industry); with `team` (a Team or its id), of the customers of that team and of the
+    teams below it. One grouped query. Rows: {"key", "label", "responses", "csat_n",
     "csat_avg", "csat_satisfied_pct", "nps_n", "promoters_pct", "detractors_pct", "nps"}."""
     if group_by not in GROUPS:
         raise ValueError(group_by)
@@ -127,7 +129,7 @@ def scores(
     if survey is not None:
         qs = qs.filter(survey=survey)
     if team:
-        qs = qs.filter(customer__team_id=team)
+        qs = qs.filter(customer__team_id__in=team_and_below_ids(team))
     if group_by == "month":
         qs = qs.annotate(key=TruncMonth("submitted_at", tzinfo=timezone.get_current_timezone()))
         field = "key"
@@ -155,15 +157,16 @@ def totals(user: User, **filters: Any) -> dict[str, Any]:
     if filters.get("survey") is not None:
         qs = qs.filter(survey=filters["survey"])
     if filters.get("team"):
-        qs = qs.filter(customer__team_id=filters["team"])
+        qs = qs.filter(customer__team_id__in=team_and_below_ids(filters["team"]))
     return _metrics(qs.aggregate(**AGGREGATES))
 
 
 def satisfaction_trend(
-    user: User, *, date_from: dt.date, date_to: dt.date, team: int | None = None
+    user: User, *, date_from: dt.date, date_to: dt.date, team: Any = None
 ) -> list[dict[str, Any]]:
     """For the dashboard: CSAT and NPS per month between two dates (inclusive), over the answers
-    the user may see; `team` is a team id (the customer's team). See `scores` for the rows."""
+    the user may see; `team` is a Team or its id (the customer's team, or a team below it). See
+    `scores` for the rows."""
     return scores(user, group_by="month", date_from=date_from, date_to=date_to, team=team)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm
+from guanxi.accounts.selectors import team_and_below_ids
 from guanxi.customers.models import Customer
 
 from .models import OPEN_STATUSES, Ticket, TicketReply, TicketStatus
@@ -108,7 +109,7 @@ def dashboard_ticket_stats(
 ) -> list[dict[str, Any]]:
     """Ticket volume and SLA attainment per month, over the tickets the user may see, opened
     from `date_from` to `date_to` (inclusive, in the server's time zone), optionally of one team
-    (a Team or its id). Months are those of the current time zone.
+    (a Team or its id) and the teams below it. Months are those of the current time zone.
 
     One row per month that has tickets, oldest first::
 
@@ -124,7 +125,7 @@ def dashboard_ticket_stats(
     months, start, end = month_window(date_from, date_to)
     qs = ticket_list(user=user).filter(created_at__gte=start, created_at__lt=end)
     if team is not None:
-        qs = qs.filter(team_id=getattr(team, "pk", team))
+        qs = qs.filter(team_id__in=team_and_below_ids(team))
     rows = (
         qs.annotate(bucket=month_bucket("created_at", months))
         .values("bucket")

@@ -11,6 +11,7 @@ from rest_framework import filters, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from guanxi.accounts.api.filters import TeamFilter
 from guanxi.audit.api.serializers import AuditEventSerializer
 from guanxi.audit.selectors import customer_history
 from guanxi.core.api.viewsets import ServiceViewSet
@@ -63,7 +64,7 @@ class CustomerFilter(django_filters.FilterSet):
     lifecycle_stage = django_filters.MultipleChoiceFilter(choices=LifecycleStage.choices)
     value_tier = django_filters.MultipleChoiceFilter(choices=ValueTier.choices)
     owner = django_filters.NumberFilter(field_name="owner_id")
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = TeamFilter(field_name="team_id")
     tag = django_filters.CharFilter(field_name="tags__name", max_length=50)
     region = django_filters.CharFilter(max_length=100)
     industry = django_filters.CharFilter(max_length=100)

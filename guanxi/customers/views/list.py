@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from guanxi.accounts import selectors as account_selectors
 from guanxi.accounts import services as account_services
+from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import SavedView
 from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
@@ -115,7 +116,7 @@ class CustomerFilterForm(StyledForm):
     owner = forms.ModelChoiceField(
         label=gettext_lazy("Owner"), required=False, queryset=None, empty_label=None
     )
-    team = forms.ModelChoiceField(
+    team = TeamChoiceField(  # the team and the teams below it
         label=gettext_lazy("Team"), required=False, queryset=None, empty_label=None
     )
     tag = forms.ModelChoiceField(
@@ -214,8 +215,8 @@ def _apply_filters(
             qs = qs.filter(**{name: data[name]})
     if data.get("owner"):
         qs = qs.filter(owner_id=data["owner"].pk)
-    if data.get("team"):
-        qs = qs.filter(team_id=data["team"].pk)
+    if data.get("team"):  # the team and the teams below it
+        qs = qs.filter(team_id__in=account_selectors.team_and_below_ids(data["team"]))
     if data.get("tag"):
         qs = qs.filter(tags=data["tag"])
     if data.get("region"):

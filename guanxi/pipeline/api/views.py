@@ -7,6 +7,7 @@ from rest_framework import filters, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from guanxi.accounts.api.filters import TeamFilter
 from guanxi.core.api.viewsets import ServiceViewSet
 from guanxi.pipeline import selectors, services
 from guanxi.pipeline.models import Outcome
@@ -84,7 +85,7 @@ class OpportunityFilter(django_filters.FilterSet):
     pipeline = django_filters.NumberFilter(field_name="pipeline_id")
     stage = django_filters.NumberFilter(field_name="stage_id")
     owner = django_filters.NumberFilter(field_name="owner_id")
-    team = django_filters.NumberFilter(field_name="owner__team_id")
+    team = TeamFilter(field_name="owner__team_id")
     customer = django_filters.NumberFilter(field_name="customer_id")
     close_after = django_filters.DateFilter(field_name="expected_close", lookup_expr="gte")
     close_before = django_filters.DateFilter(field_name="expected_close", lookup_expr="lte")

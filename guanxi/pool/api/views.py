@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from guanxi.accounts.api.filters import TeamFilter
 from guanxi.core.api.permissions import ModulePermission
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
@@ -25,7 +26,7 @@ from .serializers import (
 class PoolFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", max_length=100)
     kind = django_filters.CharFilter(field_name="kind")
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = TeamFilter(field_name="team_id")
 
     def search(self, queryset, name, value):
         return selectors.search(queryset, value)

@@ -290,3 +290,83 @@ def test_a_refused_export_says_why_in_readable_text(world, client):
     bad = client.get(reverse("reports:export"), {"format": "csv", "date_from": "x"}, **EN)
     assert bad.status_code == 400 and bad["Content-Type"] == "text/plain; charset=utf-8"
     assert bad.content.decode().startswith("From: ")  # the field's label, not its name
+
+
+# --- a team filter means the team and every team below it -----------------------------------
+
+
+@pytest.fixture
+def tree(team_tree, world):
+    """The world with team A1 below team A and one active customer there (Sales > A > A1)."""
+    w = world
+    assert w is team_tree
+    w.c["a4"] = Customer.objects.create(
+        display_name="a4", owner=w.rep_a1, team=w.team_a1, status="active", region="杭州"
+    )
+    Customer.objects.filter(pk=w.c["a4"].pk).update(created_at=at(2025, 3))
+    return w
+
+
+def in_period(world, team):
+    return Filters(team=team, date_from=world.period.date_from, date_to=world.period.date_to)
+
+
+ALL_STATUS = {"active": 3, "dormant": 1, "churned": 1}  # a1, b1, a4; a3; a2
+A_STATUS = {"active": 2, "dormant": 1, "churned": 1}  # a1, a4; a3; a2
+
+
+def test_a_parent_team_filter_counts_the_teams_below_it_live(tree):
+    head = charts(tree.head_manager, in_period(tree, tree.head))
+    assert pairs(head["by_status"]) == ALL_STATUS
+    assert pairs(head["revenue"])["2025-02"] == 760  # team A's 60 and team B's 700
+    assert pairs(head["new_vs_churned"])["2025-03"] == 1  # a4, in team A1
+    team_a = charts(tree.head_manager, in_period(tree, tree.team_a))
+    assert pairs(team_a["by_status"]) == A_STATUS
+    leaf = charts(tree.head_manager, in_period(tree, tree.team_b))
+    assert pairs(leaf["by_status"]) == {"active": 1}
+
+
+def test_a_parent_team_filter_adds_up_the_summary_cells_below_it(tree):
+    services.refresh_dashboard_summary()
+    assert dashboard(user=tree.admin, filters=tree.period)["as_of"] is not None
+    live = charts(tree.head_manager, in_period(tree, tree.head))
+    summary = charts(tree.admin, in_period(tree, tree.head))
+    for key in live:
+        assert live[key]["series"] == summary[key]["series"], key
+    assert pairs(summary["by_status"]) == ALL_STATUS
+    team_a = charts(tree.admin, in_period(tree, tree.team_a))
+    assert pairs(team_a["by_status"]) == A_STATUS
+    assert pairs(team_a["revenue"]) == {"2025-01": 130, "2025-02": 60, "2025-03": 10}
+    leaf = charts(tree.admin, in_period(tree, tree.team_a1))
+    assert pairs(leaf["by_status"]) == {"active": 1}
+
+
+@pytest.mark.parametrize("summary", [False, True])
+def test_a_chart_opens_the_customers_it_counted(tree, client, summary):
+    if summary:
+        services.refresh_dashboard_summary()
+    data = charts(tree.admin, in_period(tree, tree.team_a))
+    status = data["by_status"]
+    index = status["categories"].index("active")
+    link = status["links"][index]
+    assert link == f"/customers/?team={tree.team_a.pk}&status=active"
+    client.force_login(tree.admin)
+    rows = client.get(link).context["rows"]
+    assert sorted(r["customer"].display_name for r in rows) == ["a1", "a4"]
+    assert len(rows) == status["series"][0]["data"][index]
+
+
+def test_a_parent_team_filter_never_shows_a_sibling_teams_customers(tree, client):
+    """Manager A may see teams A and A1, not team B: filtering on their parent team (Sales)
+    narrows what they see to Sales' teams they may see, and team B's customers stay hidden."""
+    data = charts(tree.manager_a, in_period(tree, tree.head))
+    assert pairs(data["by_status"]) == A_STATUS
+    assert "广州" not in pairs(data["by_region"])  # b1's region
+    assert pairs(data["revenue"])["2025-02"] == 60
+    client.force_login(tree.manager_a)
+    rows = client.get(reverse("customers:list"), {"team": tree.head.pk}).context["rows"]
+    assert sorted(r["customer"].display_name for r in rows) == ["a1", "a2", "a3", "a4"]
+    # The head manager, who may see team B, does get b1 with the same filter.
+    client.force_login(tree.head_manager)
+    rows = client.get(reverse("customers:list"), {"team": tree.head.pk}).context["rows"]
+    assert "b1" in {r["customer"].display_name for r in rows}
