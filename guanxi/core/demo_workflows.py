@@ -8,12 +8,14 @@ manager), so it is validated and audited like real work. Small and quick: a few 
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from guanxi.accounts.models import User
 from guanxi.core import context
@@ -135,7 +137,30 @@ def _pipeline(admin: User, reps: list[User], rng: random.Random, out) -> None:
                     actor=rep, opportunity=opp, version=opp.version, lost_reason=reason
                 )
             made += 1
+            _spread_stays(opp, rng)
     out(f"Demo work: {made} opportunities.")
+
+
+def _spread_stays(opp, rng: random.Random) -> None:
+    """The demo's moves happen within a second; spread the opportunity's stage history over
+    the weeks before now (1 to 20 days a stage), so that "time in stage" reads as in use."""
+    from guanxi.pipeline.models import Opportunity, StageChange
+
+    stays = list(StageChange.objects.filter(opportunity=opp).order_by("entered_at", "id"))
+    end = timezone.now()
+    for stay in reversed(stays):
+        if stay.left_at is not None:
+            stay.left_at = end
+        stay.entered_at = end - dt.timedelta(hours=rng.randrange(24, 24 * 20))
+        stay.seconds = (
+            int((stay.left_at - stay.entered_at).total_seconds()) if stay.left_at else None
+        )
+        end = stay.entered_at
+    StageChange.objects.bulk_update(stays, ["entered_at", "left_at", "seconds"])
+    if stays:
+        moved = Opportunity.objects.filter(pk=opp.pk)
+        moved.update(stage_entered_at=stays[-1].entered_at)
+        moved.filter(closed_at__isnull=False).update(closed_at=stays[-1].entered_at)
 
 
 def _tickets(agents: list[User], reps: list[User], rng: random.Random, out) -> None:

@@ -158,6 +158,17 @@ def test_demo_shows_work_in_every_module() -> None:
         assert model.objects.exists(), model.__name__
     assert AuditEvent.objects.filter(object_type="tickets.ticket").exists()
     assert not mail.outbox
+    # The board's "time in stage" reads as in use: days, not the seconds the seeding took.
+    from guanxi.pipeline.models import StageChange
+
+    finished = StageChange.objects.filter(left_at__isnull=False)
+    assert finished.exists()
+    assert all(s.seconds >= 86_400 and s.left_at > s.entered_at for s in finished)
+    for opp in Opportunity.objects.all():
+        stays = list(StageChange.objects.filter(opportunity=opp).order_by("entered_at"))
+        assert opp.stage_entered_at == stays[-1].entered_at
+        for before, after in zip(stays, stays[1:], strict=False):
+            assert before.left_at == after.entered_at
 
 
 def test_demo_comes_with_its_scores_costs_dashboard_and_recommendations() -> None:
