@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from decimal import Decimal
 from unittest import mock
 
@@ -167,7 +168,7 @@ def test_demo_shows_work_in_every_module() -> None:
     for opp in Opportunity.objects.all():
         stays = list(StageChange.objects.filter(opportunity=opp).order_by("entered_at"))
         assert opp.stage_entered_at == stays[-1].entered_at
-        for before, after in zip(stays, stays[1:], strict=False):
+        for before, after in itertools.pairwise(stays):
             assert before.left_at == after.entered_at
 
 
