@@ -57,10 +57,16 @@ def _error_text(exc: Exception) -> str:
 
 class BoardFilterForm(StyledForm):
     owner = forms.ModelChoiceField(
-        label=gettext_lazy("owner"), queryset=User.objects.none(), required=False
+        label=gettext_lazy("owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("Any"),
     )
     team = TeamChoiceField(  # owners in the team or in a team below it
-        label=gettext_lazy("team"), queryset=Team.objects.order_by("path"), required=False
+        label=gettext_lazy("team"),
+        queryset=Team.objects.order_by("path"),
+        required=False,
+        empty_label=gettext_lazy("Any"),
     )
     close_from = forms.DateField(
         label=gettext_lazy("expected close from"),

@@ -102,7 +102,10 @@ class SendForm(StyledForm):
 
 class ResultsFilterForm(StyledForm):
     survey = forms.ModelChoiceField(
-        label=_("survey"), queryset=Survey.objects.order_by("-created_at"), required=False
+        label=_("survey"),
+        queryset=Survey.objects.order_by("-created_at"),
+        required=False,
+        empty_label=_("Any"),
     )
     group_by = forms.ChoiceField(
         label=_("by"),
@@ -117,7 +120,10 @@ class ResultsFilterForm(StyledForm):
         ],
     )
     team = TeamChoiceField(  # customers of the team or of a team below it
-        label=_("team"), queryset=Team.objects.order_by("path"), required=False
+        label=_("team"),
+        queryset=Team.objects.order_by("path"),
+        required=False,
+        empty_label=_("Any"),
     )
     date_from = forms.DateField(
         label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -198,3 +198,9 @@ def test_board_column_shows_only_visible_cards(world, client):
     response = client.get(reverse("pipeline:board_column", args=[world.stages[0].pk]))
     assert [c.name for c in response.context["cards"]] == ["Deal A"]
     assert client.get(reverse("pipeline:board_column", args=[999999])).status_code == 404
+
+
+def test_board_filters_offer_any_owner_and_team_in_the_users_language(world, client):
+    client.force_login(world.admin)
+    html = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "不限" in html and "---------" not in html

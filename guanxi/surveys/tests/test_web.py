@@ -193,3 +193,9 @@ def test_question_and_status_pages_two_users(world, client):
     client.post(reverse("surveys:question_delete", args=[draft.pk, question.pk]))
     assert not draft.questions.exists()
     assert client.get(reverse("surveys:question_edit", args=[draft.pk, 999999])).status_code == 404
+
+
+def test_results_filters_offer_any_survey_and_team_in_the_users_language(world, client):
+    client.force_login(world.admin)
+    html = client.get(reverse("surveys:results"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "不限" in html and "---------" not in html
