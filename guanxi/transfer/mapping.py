@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.customers import normalize
+from guanxi.customers.countries import parse_country
+from guanxi.customers.masking import looks_masked
 from guanxi.customers.models import (
     CustomerKind,
     CustomFieldDefinition,
@@ -42,6 +44,7 @@ TARGETS: dict[str, Any] = {
     "wechat": gettext_lazy("WeChat"),
     "qq": gettext_lazy("QQ"),
     "website": gettext_lazy("Website"),
+    "country": gettext_lazy("Country or region"),
     "province": gettext_lazy("Province"),
     "city": gettext_lazy("City"),
     "district": gettext_lazy("District"),
@@ -82,6 +85,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "wechat": ("微信", "微信号", "wechat", "weixin"),
     "qq": ("qq", "qq号"),
     "website": ("网站", "网址", "主页", "website", "web", "url", "homepage"),
+    "country": ("国家/地区", "国家或地区", "国家", "countryorregion", "country", "countrycode",
+                "nation"),
     "province": ("省", "省份", "省/直辖市", "province", "state"),
     "city": ("市", "城市", "city"),
     "district": ("区", "区县", "县区", "区/县", "district", "county"),
@@ -107,7 +112,11 @@ _BY_WORD = {word: field for field, words in SYNONYMS.items() for word in words}
 _RANK = {word: rank for words in SYNONYMS.values() for rank, word in enumerate(words)}
 
 CONTACT_TARGETS = ("mobile", "phone", "email", "wechat", "qq", "website")
-ADDRESS_TARGETS = ("province", "city", "district", "street", "postcode")
+ADDRESS_TARGETS = ("country", "province", "city", "district", "street", "postcode")
+# Columns where one cell may hold several values (Guanxi's export writes "a; b"; people also
+# use Chinese commas, 、 or a new line inside the cell).
+MULTI_TARGETS = ("mobile", "phone", "email")
+_MULTI_SPLIT = re.compile(r"[;,，；、|\r\n]+")
 KEY_TARGETS = {"external_id": "external_id", "credit_code": "credit_code",
                "phone": "mobile", "email": "email"}  # fmt: skip
 _LIST_SPLIT = re.compile(r"[,;，；、|]+")
@@ -290,8 +299,18 @@ class RowReader:
             if text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
                 text = text[1:]  # the guard an export puts before =, +, -, @ (escaping.py)
             try:
-                if field in CONTACT_TARGETS:
+                if field in MULTI_TARGETS:
+                    points += [
+                        {"kind": field, "value": value}
+                        for value in _MULTI_SPLIT.split(text)
+                        if value.strip() and not looks_masked(value)
+                    ]
+                elif field in CONTACT_TARGETS:
                     points.append({"kind": field, "value": text})
+                elif field == "street" and looks_masked(text):
+                    continue  # an export for a role that sees no street: not the street
+                elif field == "country":
+                    address[field] = parse_country(text)
                 elif field in ADDRESS_TARGETS:
                     address[field] = text
                 elif field in ("kind", "gender", "grade", "status", "lifecycle_stage"):

@@ -307,10 +307,15 @@ class ImportRun:
             )
         )
 
-    def _validation_error(self, outcome: _Outcome, row: _Row, exc: ValidationError) -> None:
+    def _validation_error(
+        self, outcome: _Outcome, row: _Row, exc: ValidationError, data: dict | None = None
+    ) -> None:
+        """`data`: what was sent to the service, when not the row's own (an update sends the
+        customer's contact points before the row's: the keys' indexes are in that list)."""
         if hasattr(exc, "error_dict"):
             for key, messages in exc.message_dict.items():
-                self._error(outcome, row, self._column(key, row.data), " ".join(messages))
+                column = self._column(key, row.data if data is None else data)
+                self._error(outcome, row, column, " ".join(messages))
         else:
             self._error(outcome, row, "", " ".join(exc.messages))
 
@@ -498,6 +503,7 @@ class ImportRun:
             c.pk: c
             for c in customer_list(user=self.actor)
             .filter(pk__in=ids)
+            .select_related("owner")
             .prefetch_related("contact_points", "addresses", "tags")
         }
         not_yours = _("Customer not found or not yours.")
@@ -509,6 +515,10 @@ class ImportRun:
             data = dict(row.data)
             if "kind" not in self.reader.column_of:
                 data.pop("kind", None)
+            owner = data.get("owner")
+            if owner is not None and customer.owner_id and owner == customer.owner.username:
+                # The owner it has (an exported list names every owner): its team stays too.
+                del data["owner"]
             if "owner" in data:
                 try:
                     data["owner"], data["team"] = self._owner(row)
@@ -529,7 +539,7 @@ class ImportRun:
                 self._error(outcome, row, "", exc.message)
                 continue
             except ValidationError as exc:
-                self._validation_error(outcome, row, exc)
+                self._validation_error(outcome, row, exc, data)
                 continue
             if saved.version == before:
                 outcome.skipped.append((row.number, saved.display_name))
@@ -631,12 +641,19 @@ def _merge(first: dict[str, Any], later: dict[str, Any]) -> None:
 
 def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
     """An update adds contact points and tags to the customer's and fills its primary address;
-    it never removes what the file does not mention."""
+    it never removes what the file does not mention. Contact points and addresses the file
+    leaves as they are are not sent at all (a role that may not change contact details can
+    still import a list it exported, where they are masked)."""
     if "contact_points" in data:
-        data["contact_points"] = [
+        old_points = [
             {"kind": p.kind, "value": p.value, "label": p.label, "is_primary": p.is_primary}
             for p in customer.contact_points.all()
-        ] + data["contact_points"]
+        ]
+        have = {(p.kind, p.normalized) for p in customer.contact_points.all()}
+        if all((p["kind"], _point_key(p)) in have for p in data["contact_points"]):
+            del data["contact_points"]
+        else:
+            data["contact_points"] = old_points + data["contact_points"]
     if "addresses" in data:
         old = [
             {f: getattr(a, f) for f in customer_services.ADDRESS_FIELDS}
@@ -647,11 +664,33 @@ def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
         primary = next((a for a in old if a["is_primary"]), None)
         if primary is None:
             old.append({**new, "is_primary": True})
+        elif all(_same_text(primary.get(k), v) for k, v in new.items()):
+            old = None
         else:
             primary.update(new)
-        data["addresses"] = old
+        if old is None:
+            del data["addresses"]
+        else:
+            data["addresses"] = old
     if "tags" in data:
         data["tags"] = [t.name for t in customer.tags.all()] + data["tags"]
+
+
+def _point_key(point: dict[str, Any]) -> str | None:
+    """The normalised value of a contact point from a file; None when it is not valid (the
+    service then says why)."""
+    try:
+        if point["kind"] in PHONE_KINDS:
+            return normalize.normalize_phone(point["value"])
+        if point["kind"] == ContactPointKind.EMAIL:
+            return normalize.normalize_email(point["value"])
+        return normalize.text_key(point["value"])
+    except ValidationError:
+        return None
+
+
+def _same_text(stored: Any, typed: Any) -> bool:
+    return normalize.clean_text(str(stored or "")) == normalize.clean_text(str(typed or ""))
 
 
 def import_request_id(imp: Import) -> str:
