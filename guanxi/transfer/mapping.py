@@ -340,22 +340,30 @@ class RowReader:
     def key_value(self, key: str, data: dict[str, Any]) -> str | None:
         """The normalised value of the match key in this row's data, or None when empty.
         Raises RowError when it is there but not valid."""
-        try:
-            if key in ("external_id",):
-                value = normalize.clean_text(data.get("external_id") or "")
-                return value or None
+        values = self.key_values(key, data)
+        return values[0] if values else None
+
+    def key_values(self, key: str, data: dict[str, Any]) -> list[str]:
+        """Every normalised value of the match key in this row's data, in the file's order:
+        a row matched by phone (or e-mail) is the customer of any of its phones (e-mails).
+        Raises RowError when one is not valid."""
+        if key in ("external_id", "credit_code"):
+            value = normalize.clean_text(data.get(key) or "")
             if key == "credit_code":
-                value = normalize.clean_text(data.get("credit_code") or "").upper().replace(" ", "")
-                return value or None
-            kinds = ("mobile", "phone") if key == "phone" else ("email",)
-            for point in data.get("contact_points", []):
-                if point["kind"] in kinds:
-                    if key == "phone":
-                        return normalize.normalize_phone(point["value"])
-                    return normalize.normalize_email(point["value"])
-            return None
-        except ValidationError as exc:
-            field = next(
-                (p["kind"] for p in data.get("contact_points", []) if p["kind"] in kinds), key
-            )
-            raise RowError(self.column_of.get(field, ""), exc.messages[0]) from None
+                value = value.upper().replace(" ", "")
+            return [value] if value else []
+        kinds = ("mobile", "phone") if key == "phone" else ("email",)
+        out: list[str] = []
+        for point in data.get("contact_points", []):
+            if point["kind"] not in kinds:
+                continue
+            try:
+                if key == "phone":
+                    value = normalize.normalize_phone(point["value"])
+                else:
+                    value = normalize.normalize_email(point["value"])
+            except ValidationError as exc:
+                raise RowError(self.column_of.get(point["kind"], ""), exc.messages[0]) from None
+            if value not in out:
+                out.append(value)
+        return out

@@ -215,6 +215,7 @@ class _Row:
     cells: list[str]
     data: dict[str, Any] = field(default_factory=dict)
     key: str | None = None
+    keys: list[str] = field(default_factory=list)  # every value of the key in the row
     merged_into: _Row | None = None
 
 
@@ -342,7 +343,8 @@ class ImportRun:
             try:
                 row.data = self.reader.read(row.cells)
                 if key:
-                    row.key = self.reader.key_value(key, row.data)
+                    row.keys = self.reader.key_values(key, row.data)
+                    row.key = row.keys[0] if row.keys else None
                     if row.key is None and self.imp.mode != ImportMode.CREATE:
                         column = self.reader.column_of.get(
                             {"phone": "mobile"}.get(key, key)
@@ -360,13 +362,18 @@ class ImportRun:
         outcome = _Outcome()
         mode, key = self.imp.mode, self.imp.key
         good = self._parse(rows, outcome)
-        existing = _find_by_key(key, [r.key for r in good if r.key]) if key else {}
+        existing = _find_by_key(key, [k for r in good for k in r.keys]) if key else {}
         creates: list[_Row] = []
         updates: list[tuple[_Row, int]] = []
         first_of: dict[str, _Row] = {}
         for row in good:
-            pk = existing.get(row.key) if row.key else None
-            seen = self.imp.dry_run and row.key is not None and row.key in self.seen_keys
+            # The customer of the first of the row's keys that one has (a phone typed before
+            # the known ones in the cell still finds the customer).
+            found = next((k for k in row.keys if k in existing), None)
+            if found is not None:
+                row.key = found
+            pk = existing.get(found) if found is not None else None
+            seen = self.imp.dry_run and any(k in self.seen_keys for k in row.keys)
             if pk is not None or seen:
                 if mode == ImportMode.CREATE:
                     self._error(
@@ -389,8 +396,9 @@ class ImportRun:
                     _("Customer not found or not yours."),
                 )
                 continue
-            if row.key and row.key in first_of:
-                first = first_of[row.key]
+            earlier = next((first_of[k] for k in row.keys if k in first_of), None)
+            if earlier is not None:
+                first = earlier
                 if mode == ImportMode.CREATE:
                     self._error(
                         outcome,
@@ -403,8 +411,8 @@ class ImportRun:
                     _merge(first.data, row.data)
                     row.merged_into = first
                 continue
-            if row.key:
-                first_of[row.key] = row
+            for k in row.keys:
+                first_of.setdefault(k, row)
             creates.append(row)
         self._creates(creates, good, outcome)
         self._updates(updates, outcome)
@@ -481,8 +489,7 @@ class ImportRun:
         created_rows = {id(row) for row, _p in kept}
         for row, p in kept:
             outcome.created.append((row.number, p.customer.display_name))
-            if row.key:
-                self.seen_keys.add(row.key)
+            self.seen_keys.update(row.keys)
         for row in good:
             if row.merged_into is not None and id(row.merged_into) in created_rows:
                 outcome.updated.append((row.number, _name(row.merged_into.data)))
@@ -546,8 +553,7 @@ class ImportRun:
             else:
                 outcome.updated.append((row.number, saved.display_name))
                 visible[pk] = saved  # a later row of the batch may update it again
-            if row.key:
-                self.seen_keys.add(row.key)
+            self.seen_keys.update(row.keys)
 
     def _keep_preview(self, outcome: _Outcome) -> None:
         for name, items in (

@@ -242,3 +242,25 @@ def test_a_bad_phone_added_to_an_existing_customer_names_its_column(
     imp = run_import(two_teams.rep_a, content, mode="update", key="external_id")
     assert list(imp.errors.values_list("column", flat=True)) == ["邮箱"]
     assert imp.updated_count == 0
+
+
+@pytest.mark.parametrize("mode", ["update", "upsert"])
+def test_a_phone_typed_before_the_known_ones_still_finds_the_customer(
+    two_teams, book, run_import, csv_bytes, mode
+):
+    """Matched by phone, a row is the customer of any of its phones (or e-mails), not only of
+    the first in the cell: a new number typed first makes no second customer."""
+    person, _company = book
+    content = csv_bytes(
+        [
+            ["名称", "手机", "邮箱"],
+            ["张三", "13700137000; 13900139000", "new@example.com, san@example.org"],
+        ]
+    )
+    for key in ("phone", "email"):
+        imp = run_import(two_teams.manager_a, content, mode=mode, key=key)
+        assert list(imp.errors.values_list("message", flat=True)) == []
+        assert imp.created_count == 0
+    assert Customer.objects.count() == 2
+    values = set(person.contact_points.values_list("value", flat=True))
+    assert {"13700137000", "new@example.com", "13800138000"} <= values
