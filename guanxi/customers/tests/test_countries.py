@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from guanxi.customers import countries, services
 
@@ -22,7 +23,7 @@ def test_clean_country_takes_any_case_and_defaults_to_china():
     assert countries.clean_country(" us ") == "US"
     assert countries.clean_country("") == "CN"
     for bad in ("ZZ", "UK", "USA", "中国"):
-        with pytest.raises(ValidationError) as caught:
+        with translation.override("en"), pytest.raises(ValidationError) as caught:
             countries.clean_country(bad)
         assert f"“{bad}” is not a country" in caught.value.messages[0]
 
