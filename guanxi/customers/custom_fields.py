@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from . import normalize
 from .models import AppliesTo, CustomFieldDefinition, CustomFieldType
 
 
@@ -27,10 +28,13 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
     if kind == CustomFieldType.NUMBER:
         if isinstance(value, bool):
             raise ValidationError(_("Enter a number."))
-        try:
-            number = Decimal(str(value))
-        except (InvalidOperation, ValueError):
-            raise ValidationError(_("Enter a number.")) from None
+        if isinstance(value, str):  # as typed: 1,234.5, full-width digits, spaces around
+            number = normalize.parse_number(value)
+        else:
+            try:
+                number = Decimal(str(value))
+            except (InvalidOperation, ValueError):
+                raise ValidationError(_("Enter a number.")) from None
         if not number.is_finite():
             raise ValidationError(_("Enter a number."))
         _sign, digits, exponent = number.normalize().as_tuple()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -17,7 +18,7 @@ from guanxi.accounts.selectors import team_list, user_list
 from guanxi.core.web import ServiceForm, StyledForm, style_widgets
 from guanxi.interactions.models import Channel, Direction, Outcome, Purpose
 
-from . import selectors
+from . import countries, normalize, selectors
 from .models import (
     AppliesTo,
     Contact,
@@ -52,6 +53,21 @@ class ListTextField(forms.CharField):
             return [str(v) for v in value]
         text = super().to_python(value)
         return [part.strip() for part in _SPLIT.split(text) if part.strip()]
+
+
+class NumberField(forms.DecimalField):
+    """A number typed as people type it (1,234.5, full-width digits): a text box, since a
+    browser's number box drops "1,234" before the server sees it, read by the normaliser
+    every other entry point uses."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (int, Decimal)):
+            return Decimal(value)
+        return normalize.parse_number(str(value))
 
 
 # Fields shown only for one kind of customer.
@@ -90,9 +106,7 @@ def _custom_field(definition: CustomFieldDefinition) -> forms.Field:
         "help_text": definition.help_text,
     }
     if kind == CustomFieldType.NUMBER:
-        return forms.DecimalField(
-            min_value=definition.min_value, max_value=definition.max_value, **common
-        )
+        return NumberField(min_value=definition.min_value, max_value=definition.max_value, **common)
     if kind == CustomFieldType.DATE:
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == CustomFieldType.BOOLEAN:
@@ -310,7 +324,12 @@ class ContactPointForm(StyledForm):
 
 class AddressForm(StyledForm):
     label = forms.CharField(label=_("label"), max_length=50, required=False)
-    country = forms.CharField(label=_("country"), max_length=2, required=False, initial="CN")
+    country = forms.ChoiceField(
+        label=_("country or region"),
+        choices=countries.country_choices,  # called when the form is made: the user's language
+        required=False,
+        initial=countries.DEFAULT,
+    )
     province = forms.CharField(label=_("province"), max_length=50, required=False)
     city = forms.CharField(label=_("city"), max_length=50, required=False)
     district = forms.CharField(label=_("district"), max_length=50, required=False)

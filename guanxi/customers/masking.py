@@ -49,6 +49,12 @@ def mask(kind: str, value: str) -> str:
     return mask_text(value)
 
 
+def looks_masked(value: str) -> bool:
+    """Whether a value is one of the masks above (138****1234, a***@qq.com, ****): what a
+    file exported for a role that does not see contact details holds instead of the value."""
+    return "***" in (value or "")
+
+
 def present(user, kind: str, value: str) -> str:
     """The value of a contact detail as `user` may see it."""
     return value if sees_contact_details(user) else mask(kind, value)

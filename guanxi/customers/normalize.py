@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from decimal import Decimal
 
 import phonenumbers
 from django.conf import settings
@@ -92,6 +93,25 @@ def clean_text(value: str) -> str:
     """Full-width to half-width (NFKC), one space between words, no space at the ends (split()
     and the \\s of a regular expression know the same Unicode spaces)."""
     return " ".join(unicodedata.normalize("NFKC", value or "").split())
+
+
+# A number as people type it, after clean_text (full-width digits and signs are half-width):
+# an optional sign, digits with a comma (or a space) between every group of three, or none,
+# and an optional decimal point and decimals.
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:([, ])\d{3})(?:\1\d{3})*|\d+)?(?:\.\d*)?$")
+
+
+def parse_number(value: str) -> Decimal:
+    """A number typed by a Chinese or English user: 1,234 / 1,234.5 / １２３４ / " 12 ".
+    Anything ambiguous (1,23 or 1.234,5), and anything that is not a plain number (1e3, ¥100,
+    12%), is refused with a message that says how to write it."""
+    text = clean_text(value).replace("\u2212", "-")  # the minus sign of typesetting
+    if not text or not any(c.isdigit() for c in text) or not _NUMBER.match(text):
+        raise ValidationError(
+            _("“%(value)s” is not a number: write it as 1234.5 or 1,234.5.") % {"value": value},
+            code="invalid_number",
+        )
+    return Decimal(text.replace(",", "").replace(" ", ""))
 
 
 @functools.lru_cache(maxsize=100_000)

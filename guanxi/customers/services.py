@@ -32,7 +32,7 @@ from guanxi.core import bulk, validation
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 
-from . import completeness, normalize, search_index
+from . import completeness, countries, normalize, search_index
 from .custom_fields import clean_custom_fields
 from .keys import search_keys
 from .masking import mask
@@ -217,7 +217,11 @@ def _clean_addresses(items: Any) -> list[Address]:
             }
             continue
         values = {k: normalize.clean_text(str(item.get(k) or "")) for k in ADDRESS_FIELDS}
-        values["country"] = (values["country"] or "CN").upper()
+        try:
+            values["country"] = countries.clean_country(values["country"])
+        except ValidationError as exc:
+            errors[f"addresses.{i}.country"] = exc.messages[0]
+            continue
         address = Address(**values, is_primary=bool(item.get("is_primary")))
         try:
             validation.full_clean(address, exclude=("customer",))

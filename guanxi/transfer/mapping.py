@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.customers import normalize
+from guanxi.customers.countries import parse_country
+from guanxi.customers.masking import looks_masked
 from guanxi.customers.models import (
     CustomerKind,
     CustomFieldDefinition,
@@ -42,6 +44,7 @@ TARGETS: dict[str, Any] = {
     "wechat": gettext_lazy("WeChat"),
     "qq": gettext_lazy("QQ"),
     "website": gettext_lazy("Website"),
+    "country": gettext_lazy("Country or region"),
     "province": gettext_lazy("Province"),
     "city": gettext_lazy("City"),
     "district": gettext_lazy("District"),
@@ -82,6 +85,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "wechat": ("微信", "微信号", "wechat", "weixin"),
     "qq": ("qq", "qq号"),
     "website": ("网站", "网址", "主页", "website", "web", "url", "homepage"),
+    "country": ("国家/地区", "国家或地区", "国家", "countryorregion", "country", "countrycode",
+                "nation"),
     "province": ("省", "省份", "省/直辖市", "province", "state"),
     "city": ("市", "城市", "city"),
     "district": ("区", "区县", "县区", "区/县", "district", "county"),
@@ -107,7 +112,11 @@ _BY_WORD = {word: field for field, words in SYNONYMS.items() for word in words}
 _RANK = {word: rank for words in SYNONYMS.values() for rank, word in enumerate(words)}
 
 CONTACT_TARGETS = ("mobile", "phone", "email", "wechat", "qq", "website")
-ADDRESS_TARGETS = ("province", "city", "district", "street", "postcode")
+ADDRESS_TARGETS = ("country", "province", "city", "district", "street", "postcode")
+# Columns where one cell may hold several values (Guanxi's export writes "a; b"; people also
+# use Chinese commas, 、 or a new line inside the cell).
+MULTI_TARGETS = ("mobile", "phone", "email")
+_MULTI_SPLIT = re.compile(r"[;,，；、|\r\n]+")
 KEY_TARGETS = {"external_id": "external_id", "credit_code": "credit_code",
                "phone": "mobile", "email": "email"}  # fmt: skip
 _LIST_SPLIT = re.compile(r"[,;，；、|]+")
@@ -290,8 +299,18 @@ class RowReader:
             if text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
                 text = text[1:]  # the guard an export puts before =, +, -, @ (escaping.py)
             try:
-                if field in CONTACT_TARGETS:
+                if field in MULTI_TARGETS:
+                    points += [
+                        {"kind": field, "value": value}
+                        for value in _MULTI_SPLIT.split(text)
+                        if value.strip() and not looks_masked(value)
+                    ]
+                elif field in CONTACT_TARGETS:
                     points.append({"kind": field, "value": text})
+                elif field == "street" and looks_masked(text):
+                    continue  # an export for a role that sees no street: not the street
+                elif field == "country":
+                    address[field] = parse_country(text)
                 elif field in ADDRESS_TARGETS:
                     address[field] = text
                 elif field in ("kind", "gender", "grade", "status", "lifecycle_stage"):
@@ -321,22 +340,30 @@ class RowReader:
     def key_value(self, key: str, data: dict[str, Any]) -> str | None:
         """The normalised value of the match key in this row's data, or None when empty.
         Raises RowError when it is there but not valid."""
-        try:
-            if key in ("external_id",):
-                value = normalize.clean_text(data.get("external_id") or "")
-                return value or None
+        values = self.key_values(key, data)
+        return values[0] if values else None
+
+    def key_values(self, key: str, data: dict[str, Any]) -> list[str]:
+        """Every normalised value of the match key in this row's data, in the file's order:
+        a row matched by phone (or e-mail) is the customer of any of its phones (e-mails).
+        Raises RowError when one is not valid."""
+        if key in ("external_id", "credit_code"):
+            value = normalize.clean_text(data.get(key) or "")
             if key == "credit_code":
-                value = normalize.clean_text(data.get("credit_code") or "").upper().replace(" ", "")
-                return value or None
-            kinds = ("mobile", "phone") if key == "phone" else ("email",)
-            for point in data.get("contact_points", []):
-                if point["kind"] in kinds:
-                    if key == "phone":
-                        return normalize.normalize_phone(point["value"])
-                    return normalize.normalize_email(point["value"])
-            return None
-        except ValidationError as exc:
-            field = next(
-                (p["kind"] for p in data.get("contact_points", []) if p["kind"] in kinds), key
-            )
-            raise RowError(self.column_of.get(field, ""), exc.messages[0]) from None
+                value = value.upper().replace(" ", "")
+            return [value] if value else []
+        kinds = ("mobile", "phone") if key == "phone" else ("email",)
+        out: list[str] = []
+        for point in data.get("contact_points", []):
+            if point["kind"] not in kinds:
+                continue
+            try:
+                if key == "phone":
+                    value = normalize.normalize_phone(point["value"])
+                else:
+                    value = normalize.normalize_email(point["value"])
+            except ValidationError as exc:
+                raise RowError(self.column_of.get(point["kind"], ""), exc.messages[0]) from None
+            if value not in out:
+                out.append(value)
+        return out

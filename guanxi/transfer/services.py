@@ -216,6 +216,7 @@ class _Row:
     cells: list[str]
     data: dict[str, Any] = field(default_factory=dict)
     key: str | None = None
+    keys: list[str] = field(default_factory=list)  # every value of the key in the row
     merged_into: _Row | None = None
 
 
@@ -308,10 +309,15 @@ class ImportRun:
             )
         )
 
-    def _validation_error(self, outcome: _Outcome, row: _Row, exc: ValidationError) -> None:
+    def _validation_error(
+        self, outcome: _Outcome, row: _Row, exc: ValidationError, data: dict | None = None
+    ) -> None:
+        """`data`: what was sent to the service, when not the row's own (an update sends the
+        customer's contact points before the row's: the keys' indexes are in that list)."""
         if hasattr(exc, "error_dict"):
             for key, messages in exc.message_dict.items():
-                self._error(outcome, row, self._column(key, row.data), " ".join(messages))
+                column = self._column(key, row.data if data is None else data)
+                self._error(outcome, row, column, " ".join(messages))
         else:
             self._error(outcome, row, "", " ".join(exc.messages))
 
@@ -338,7 +344,8 @@ class ImportRun:
             try:
                 row.data = self.reader.read(row.cells)
                 if key:
-                    row.key = self.reader.key_value(key, row.data)
+                    row.keys = self.reader.key_values(key, row.data)
+                    row.key = row.keys[0] if row.keys else None
                     if row.key is None and self.imp.mode != ImportMode.CREATE:
                         column = self.reader.column_of.get(
                             {"phone": "mobile"}.get(key, key)
@@ -356,13 +363,18 @@ class ImportRun:
         outcome = _Outcome()
         mode, key = self.imp.mode, self.imp.key
         good = self._parse(rows, outcome)
-        existing = _find_by_key(key, [r.key for r in good if r.key]) if key else {}
+        existing = _find_by_key(key, [k for r in good for k in r.keys]) if key else {}
         creates: list[_Row] = []
         updates: list[tuple[_Row, int]] = []
         first_of: dict[str, _Row] = {}
         for row in good:
-            pk = existing.get(row.key) if row.key else None
-            seen = self.imp.dry_run and row.key is not None and row.key in self.seen_keys
+            # The customer of the first of the row's keys that one has (a phone typed before
+            # the known ones in the cell still finds the customer).
+            found = next((k for k in row.keys if k in existing), None)
+            if found is not None:
+                row.key = found
+            pk = existing.get(found) if found is not None else None
+            seen = self.imp.dry_run and any(k in self.seen_keys for k in row.keys)
             if pk is not None or seen:
                 if mode == ImportMode.CREATE:
                     self._error(
@@ -385,8 +397,9 @@ class ImportRun:
                     _("Customer not found or not yours."),
                 )
                 continue
-            if row.key and row.key in first_of:
-                first = first_of[row.key]
+            earlier = next((first_of[k] for k in row.keys if k in first_of), None)
+            if earlier is not None:
+                first = earlier
                 if mode == ImportMode.CREATE:
                     self._error(
                         outcome,
@@ -399,8 +412,8 @@ class ImportRun:
                     _merge(first.data, row.data)
                     row.merged_into = first
                 continue
-            if row.key:
-                first_of[row.key] = row
+            for k in row.keys:
+                first_of.setdefault(k, row)
             creates.append(row)
         self._creates(creates, good, outcome)
         self._updates(updates, outcome)
@@ -477,8 +490,7 @@ class ImportRun:
         created_rows = {id(row) for row, _p in kept}
         for row, p in kept:
             outcome.created.append((row.number, p.customer.display_name))
-            if row.key:
-                self.seen_keys.add(row.key)
+            self.seen_keys.update(row.keys)
         for row in good:
             if row.merged_into is not None and id(row.merged_into) in created_rows:
                 outcome.updated.append((row.number, _name(row.merged_into.data)))
@@ -499,6 +511,7 @@ class ImportRun:
             c.pk: c
             for c in customer_list(user=self.actor)
             .filter(pk__in=ids)
+            .select_related("owner")
             .prefetch_related("contact_points", "addresses", "tags")
         }
         not_yours = _("Customer not found or not yours.")
@@ -510,6 +523,10 @@ class ImportRun:
             data = dict(row.data)
             if "kind" not in self.reader.column_of:
                 data.pop("kind", None)
+            owner = data.get("owner")
+            if owner is not None and customer.owner_id and owner == customer.owner.username:
+                # The owner it has (an exported list names every owner): its team stays too.
+                del data["owner"]
             if "owner" in data:
                 try:
                     data["owner"], data["team"] = self._owner(row)
@@ -530,15 +547,14 @@ class ImportRun:
                 self._error(outcome, row, "", exc.message)
                 continue
             except ValidationError as exc:
-                self._validation_error(outcome, row, exc)
+                self._validation_error(outcome, row, exc, data)
                 continue
             if saved.version == before:
                 outcome.skipped.append((row.number, saved.display_name))
             else:
                 outcome.updated.append((row.number, saved.display_name))
                 visible[pk] = saved  # a later row of the batch may update it again
-            if row.key:
-                self.seen_keys.add(row.key)
+            self.seen_keys.update(row.keys)
 
     def _keep_preview(self, outcome: _Outcome) -> None:
         for name, items in (
@@ -650,12 +666,19 @@ def _merge(first: dict[str, Any], later: dict[str, Any]) -> None:
 
 def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
     """An update adds contact points and tags to the customer's and fills its primary address;
-    it never removes what the file does not mention."""
+    it never removes what the file does not mention. Contact points and addresses the file
+    leaves as they are are not sent at all (a role that may not change contact details can
+    still import a list it exported, where they are masked)."""
     if "contact_points" in data:
-        data["contact_points"] = [
+        old_points = [
             {"kind": p.kind, "value": p.value, "label": p.label, "is_primary": p.is_primary}
             for p in customer.contact_points.all()
-        ] + data["contact_points"]
+        ]
+        have = {(p.kind, p.normalized) for p in customer.contact_points.all()}
+        if all((p["kind"], _point_key(p)) in have for p in data["contact_points"]):
+            del data["contact_points"]
+        else:
+            data["contact_points"] = old_points + data["contact_points"]
     if "addresses" in data:
         old = [
             {f: getattr(a, f) for f in customer_services.ADDRESS_FIELDS}
@@ -666,11 +689,33 @@ def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
         primary = next((a for a in old if a["is_primary"]), None)
         if primary is None:
             old.append({**new, "is_primary": True})
+        elif all(_same_text(primary.get(k), v) for k, v in new.items()):
+            old = None
         else:
             primary.update(new)
-        data["addresses"] = old
+        if old is None:
+            del data["addresses"]
+        else:
+            data["addresses"] = old
     if "tags" in data:
         data["tags"] = [t.name for t in customer.tags.all()] + data["tags"]
+
+
+def _point_key(point: dict[str, Any]) -> str | None:
+    """The normalised value of a contact point from a file; None when it is not valid (the
+    service then says why)."""
+    try:
+        if point["kind"] in PHONE_KINDS:
+            return normalize.normalize_phone(point["value"])
+        if point["kind"] == ContactPointKind.EMAIL:
+            return normalize.normalize_email(point["value"])
+        return normalize.text_key(point["value"])
+    except ValidationError:
+        return None
+
+
+def _same_text(stored: Any, typed: Any) -> bool:
+    return normalize.clean_text(str(stored or "")) == normalize.clean_text(str(typed or ""))
 
 
 def import_request_id(imp: Import) -> str:

@@ -13,20 +13,24 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.customers.countries import country_name
 from guanxi.customers.masking import present
 from guanxi.customers.models import PHONE_KINDS, Address, ContactPointKind, Customer
 
 from .escaping import safe_cell, xlsx_cell
 from .models import FileFormat
 
+SEPARATOR = "; "
+
 
 def header_row() -> list[str]:
     return [
         _("Number"), _("Kind"), _("Name"), _("Legal name"), _("Short name"), _("External id"),
-        _("Unified social credit code"), _("Mobile / phone"), _("E-mail"), _("Province"),
-        _("City"), _("District"), _("Street address"), _("Postcode"), _("Gender"),
-        _("Birthday"), _("Occupation"), _("Industry"), _("Region"), _("Source"), _("Grade"),
-        _("Status"), _("Lifecycle stage"), _("Value tier"), _("Tags"), _("Owner"), _("Team"),
+        _("Unified social credit code"), _("Mobile"), _("Phone"), _("E-mail"),
+        _("Country or region"), _("Province"), _("City"), _("District"), _("Street address"),
+        _("Postcode"), _("Gender"), _("Birthday"), _("Occupation"), _("Industry"), _("Region"),
+        _("Source"), _("Grade"), _("Status"), _("Lifecycle stage"), _("Value tier"), _("Tags"),
+        _("Owner"), _("Team"),
         _("Orders"), _("Total spent"), _("Last purchase"), _("Created"), _("Last updated"),
         _("Notes"),
     ]  # fmt: skip
@@ -38,16 +42,21 @@ def _local(value) -> str:
 
 def customer_row(user, c: Customer) -> list[Any]:
     """One customer as the user may see it: phones, e-mails and the street masked for a role
-    without `can_view_contact_details` (customers/masking.py, the same as on every page)."""
+    without `can_view_contact_details` (customers/masking.py, the same as on every page).
+    Several mobiles (phones, e-mails) share their column, separated by "; ", which the import
+    splits again: a file exported, edited and imported back changes only what was edited."""
     points = c.export_points
-    phones = "; ".join(present(user, p.kind, p.value) for p in points if p.kind in PHONE_KINDS)
-    emails = "; ".join(
-        present(user, "email", p.value) for p in points if p.kind == ContactPointKind.EMAIL
-    )
-    address = c.export_addresses[0] if c.export_addresses else Address()
+
+    def joined(kind: str) -> str:
+        return SEPARATOR.join(present(user, kind, p.value) for p in points if p.kind == kind)
+
+    address = c.export_addresses[0] if c.export_addresses else None
+    country = country_name(address.country) if address is not None else ""
+    address = address or Address()
     return [
         c.pk, c.get_kind_display(), c.display_name, c.legal_name, c.short_name, c.external_id,
-        c.credit_code, phones, emails, address.province, address.city, address.district,
+        c.credit_code, joined(ContactPointKind.MOBILE), joined(ContactPointKind.PHONE),
+        joined(ContactPointKind.EMAIL), country, address.province, address.city, address.district,
         present(user, "street", address.street), address.postcode, c.get_gender_display(),
         c.birthday.isoformat() if c.birthday else "", c.occupation, c.industry, c.region,
         c.source, c.get_grade_display(), c.get_status_display(), c.get_lifecycle_stage_display(),

@@ -22,7 +22,7 @@ from guanxi.followups.selectors import customer_open_tasks
 from guanxi.pipeline.selectors import customer_card_context
 from guanxi.quality.views import customer_card as quality_card
 
-from .. import selectors
+from .. import countries, selectors
 from ..forms import NoteForm, QuickInteractionForm
 from ..masking import present
 from ..models import Customer, CustomerKind
@@ -91,6 +91,7 @@ def _addresses(user: User, customer: Customer) -> list[dict[str, Any]]:
             "text": " ".join(
                 part
                 for part in (
+                    "" if a.country == countries.DEFAULT else countries.country_name(a.country),
                     a.province,
                     a.city,
                     a.district,

@@ -85,6 +85,17 @@ BAD = [
         "addresses",
         "addresses.0.postcode",
     ),
+    (
+        "country",
+        {"addresses": [{"country": "ZZ", "city": "杭州"}]},
+        {
+            "addresses-TOTAL_FORMS": "1",
+            "addresses-0-country": "ZZ",
+            "addresses-0-city": "杭州",
+        },
+        "addresses",
+        "addresses.0.country",
+    ),
     ("birthday_future", {"birthday": TOMORROW}, {"birthday": TOMORROW}, "birthday", "birthday"),
     (
         "birthday_1899",

@@ -557,3 +557,45 @@ def test_custom_fields_and_tags(two_teams, csv_bytes, run_import):
     assert c.custom_fields == {"vip_card": True, "budget": 12.5}
     assert sorted(t.name for t in c.tags.all()) == ["a", "b", "c"]
     assert ImportRowError.objects.get().column == "会员卡"
+
+
+def test_several_phones_and_emails_in_one_cell(two_teams, csv_bytes, run_import):
+    content = csv_bytes(
+        [
+            ["姓名", "手机", "电话", "邮箱"],
+            ["甲", "13800138000; 13900139000", "", "a@example.com，b@example.com"],
+            ["乙", "13700137000、13600136000", "010-62345678\n010-62345679", "c@example.com"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 2 and imp.error_count == 0
+    points = {
+        c.display_name: sorted((p.kind, p.value) for p in c.contact_points.all())
+        for c in Customer.objects.all()
+    }
+    assert points["甲"] == [("email", "a@example.com"), ("email", "b@example.com"),
+                           ("mobile", "13800138000"), ("mobile", "13900139000")]  # fmt: skip
+    assert points["乙"] == [("email", "c@example.com"), ("mobile", "13600136000"),
+                           ("mobile", "13700137000"), ("phone", "010-62345678"),
+                           ("phone", "010-62345679")]  # fmt: skip
+
+
+def test_the_country_column_takes_codes_and_names_and_refuses_others(
+    two_teams, csv_bytes, run_import
+):
+    content = csv_bytes(
+        [
+            ["姓名", "国家/地区", "城市"],
+            ["甲", "美国", "Boston"],
+            ["乙", "gb", "London"],
+            ["丙", "United States", "Boston"],
+            ["丁", "ZZ", "杭州"],
+            ["戊", "", "杭州"],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.created_count == 4
+    countries = {c.display_name: c.addresses.get().country for c in Customer.objects.all()}
+    assert countries == {"甲": "US", "乙": "GB", "丙": "US", "戊": "CN"}
+    error = imp.errors.get()
+    assert error.column == "国家/地区" and "“ZZ” is not a country" in error.message
