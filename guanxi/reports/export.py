@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from guanxi.transfer.escaping import safe_cell, xlsx_cell
+from guanxi.transfer.escaping import safe_cell, xlsx_row
 
 
 def _sheets(charts: Iterable[dict]) -> list[tuple[str, list[str], list[list[Any]]]]:
@@ -47,9 +47,9 @@ def to_xlsx(charts: Iterable[dict]) -> bytes:
             name, n = f"{base[:25]}_{n}", n + 1
         used.add(name)
         sheet = book.create_sheet(name)
-        sheet.append([xlsx_cell(c) for c in columns])
+        sheet.append(xlsx_row(sheet, columns))
         for row in rows:
-            sheet.append([xlsx_cell(v) for v in row])
+            sheet.append(xlsx_row(sheet, row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

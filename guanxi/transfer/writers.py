@@ -17,7 +17,7 @@ from guanxi.customers.countries import country_name
 from guanxi.customers.masking import present
 from guanxi.customers.models import PHONE_KINDS, Address, ContactPointKind, Customer
 
-from .escaping import safe_cell, xlsx_cell
+from .escaping import safe_cell, xlsx_row
 from .models import FileFormat
 
 SEPARATOR = "; "
@@ -130,15 +130,7 @@ class XlsxWriter:
         self.row(cells)
 
     def row(self, cells: list[Any]) -> None:
-        out = []
-        for c in cells:
-            if isinstance(c, (int, float)) and not isinstance(c, bool):
-                out.append(c)
-            elif c.__class__.__name__ == "Decimal":
-                out.append(float(c))
-            else:
-                out.append(xlsx_cell("" if c is None else str(c)))
-        self.sheet.append(out)
+        self.sheet.append(xlsx_row(self.sheet, cells))
 
     def finish(self) -> bytes:
         buffer = io.BytesIO()

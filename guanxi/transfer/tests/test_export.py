@@ -109,8 +109,9 @@ def test_xlsx_export(two_teams, book, django_capture_on_commit_callbacks):
     sheet = load_workbook(io.BytesIO(bytes(e.content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 4
-    notes = next(r[-1] for r in rows[1:] if r[2] == "甲一")
-    assert notes == "'=cmd|' /C calc'!A0"
+    notes = next(row[-1] for row in sheet.iter_rows(min_row=2) if row[2].value == "甲一")
+    # As typed, but a text cell with Excel's quote prefix: shown and kept as text, never run.
+    assert notes.value == "=cmd|' /C calc'!A0" and notes.data_type == "s" and notes.quotePrefix
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     assert "138****0001" in [r[7] for r in rows]
 
