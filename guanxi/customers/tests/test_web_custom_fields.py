@@ -3,6 +3,8 @@ save_custom_field, with its messages beside the fields and nothing typed lost.""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -119,3 +121,19 @@ def test_list_queries_do_not_grow(two_teams, client, budget):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("customers:custom_field_list"))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_number_limits_are_read_as_people_type_them(two_teams, client):
+    client.force_login(two_teams.admin)
+    data = field_post(key="budget", label="预算", field_type="number")
+    response = client.post(
+        reverse("customers:custom_field_create"),
+        {**data, "min_value": "1,000", "max_value": "１２，０００．５"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    field = CustomFieldDefinition.objects.get(key="budget")
+    assert (field.min_value, field.max_value) == (1000, Decimal("12000.5"))
+    response = client.post(
+        reverse("customers:custom_field_create"), {**data, "key": "b2", "min_value": "1,23"}
+    )
+    assert response.status_code == 400 and not CustomFieldDefinition.objects.filter(key="b2")

@@ -16,6 +16,7 @@ from guanxi.accounts.policies import is_admin
 from guanxi.accounts.views import admin_required
 from guanxi.core.web import ServiceForm, ServiceFormView
 from guanxi.customers import selectors, services
+from guanxi.customers.forms import NumberField
 from guanxi.customers.models import AppliesTo, CustomFieldDefinition, CustomFieldType
 
 NUMBER = {"max_digits": 20, "decimal_places": 6}
@@ -54,8 +55,8 @@ class CustomFieldForm(ServiceForm):
         help_text=_("For a choice field: one choice per line."),
     )
     max_length = forms.IntegerField(label=_("Maximum length"), required=False, min_value=1)
-    min_value = forms.DecimalField(label=_("Minimum"), required=False, **NUMBER)
-    max_value = forms.DecimalField(label=_("Maximum"), required=False, **NUMBER)
+    min_value = NumberField(label=_("Minimum"), required=False, **NUMBER)
+    max_value = NumberField(label=_("Maximum"), required=False, **NUMBER)
     pattern = forms.CharField(
         label=_("Pattern (regular expression)"), required=False, max_length=200
     )
