@@ -870,9 +870,11 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
 
 @transaction.atomic
 def start_nightly_recompute() -> Job | None:
-    """The nightly full recompute as a job, unless one is already under way (a person's, or
-    last night's still running): the same run twice would only write the same scores."""
-    running = under_way("analytics.recompute")
+    """The nightly full recompute as a job, unless one for today is already under way (a
+    person's, or last night's still running): the same run twice would only write the same
+    scores. A run as of a past date does not count: it writes the scores as of then, and the
+    nightly run is what brings them back to today."""
+    running = under_way("analytics.recompute", without_param="as_of")
     if running is not None:
         log.info("nightly recompute skipped: job %s is under way", running.pk)
         return None

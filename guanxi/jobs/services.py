@@ -57,18 +57,20 @@ class Progress:
 STALE_AFTER = dt.timedelta(hours=2)
 
 
-def under_way(kind: str, *, within: dt.timedelta = STALE_AFTER) -> Job | None:
+def under_way(
+    kind: str, *, within: dt.timedelta = STALE_AFTER, without_param: str | None = None
+) -> Job | None:
     """The latest job of this kind still queued or running, if it was created within the
-    given time (an older one is taken for one whose consumer died)."""
-    return (
-        Job.objects.filter(
-            kind=kind,
-            status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
-            created_at__gte=timezone.now() - within,
-        )
-        .order_by("-created_at")
-        .first()
+    given time (an older one is taken for one whose consumer died); with `without_param`,
+    only a job whose params do not name it (a recompute for today, not as of a past date)."""
+    qs = Job.objects.filter(
+        kind=kind,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+        created_at__gte=timezone.now() - within,
     )
+    if without_param:
+        qs = qs.exclude(params__has_key=without_param)
+    return qs.order_by("-created_at").first()
 
 
 def refuse_if_under_way(kind: str, message: str) -> None:

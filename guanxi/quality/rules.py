@@ -8,6 +8,7 @@ field errors that name the rule. Nothing here changes what the user typed.
 from __future__ import annotations
 
 import contextvars
+import functools
 import re
 from typing import Any
 
@@ -66,10 +67,12 @@ def _spaced_key(value: str) -> str:
     return " ".join(normalize.text_key(part) for part in normalize.clean_text(value).split())
 
 
+@functools.lru_cache(maxsize=4096)
 def _forbidden_pattern(word: str) -> tuple[str, re.Pattern[str] | None]:
     """The key of a forbidden word, and for a word of Latin letters and digits a pattern that
     finds it as a whole word ("test" is in "Test Co." and "测试test", not in "Contest").
-    Chinese has no spaces between words: such a word is found anywhere in a name."""
+    Chinese has no spaces between words: such a word is found anywhere in a name. Made once
+    per word, not once per name checked (an import checks every row's)."""
     spaced = _spaced_key(word)
     if not _LATIN.fullmatch(spaced):
         return normalize.text_key(word), None

@@ -587,6 +587,27 @@ class ImportRun:
         )
 
     def run_batch(self, rows: list[_Row], rows_done: int) -> None:
+        """Write one batch in one transaction (a dry run rolls its writes back and keeps only
+        the checkpoint). On PostgreSQL another transaction can save the same unique key (a
+        credit code, or a phone or e-mail the administrator made unique) between the batch's
+        checks and its inserts; SQLite's writers take turns. The batch is then rolled back
+        whole and run again from its cells: its checks now see the other customer and name the
+        clash as that row's error, and the other rows are imported."""
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            seen_keys, preview = set(self.seen_keys), {k: list(v) for k, v in self.preview.items()}
+            fresh = [_Row(number=row.number, cells=row.cells) for row in rows]
+            try:
+                self._run_batch_once(fresh, rows_done)
+                break
+            except IntegrityError:
+                self.seen_keys, self.preview = seen_keys, preview
+                if attempt == RACE_ATTEMPTS:
+                    raise
+                log.info("import %s: a unique key was taken meanwhile, batch again", self.imp.pk)
+        if self.progress is not None:
+            self.progress.advance_to(rows_done, force=True)
+
+    def _run_batch_once(self, rows: list[_Row], rows_done: int) -> None:
         if self.imp.dry_run:
             try:
                 with transaction.atomic():
@@ -597,29 +618,9 @@ class ImportRun:
             with transaction.atomic():
                 self._checkpoint(outcome, rows_done)
         else:
-            self._run_batch_for_real(rows, rows_done)
-        if self.progress is not None:
-            self.progress.advance_to(rows_done, force=True)
-
-    def _run_batch_for_real(self, rows: list[_Row], rows_done: int) -> None:
-        """Write one batch in one transaction. On PostgreSQL another transaction can save the
-        same unique key (a credit code, or a phone or e-mail the administrator made unique)
-        between the batch's checks and its inserts; SQLite's writers take turns. The batch is
-        then rolled back whole and run again from its cells: its checks now see the other
-        customer and name the clash as that row's error, and the other rows are imported."""
-        for attempt in range(1, RACE_ATTEMPTS + 1):
-            seen_keys, preview = set(self.seen_keys), {k: list(v) for k, v in self.preview.items()}
-            fresh = [_Row(number=row.number, cells=row.cells) for row in rows]
-            try:
-                with transaction.atomic():
-                    outcome = self._process(fresh)
-                    self._checkpoint(outcome, rows_done)
-                return
-            except IntegrityError:
-                self.seen_keys, self.preview = seen_keys, preview
-                if attempt == RACE_ATTEMPTS:
-                    raise
-                log.info("import %s: a unique key was taken meanwhile, batch again", self.imp.pk)
+            with transaction.atomic():
+                outcome = self._process(rows)
+                self._checkpoint(outcome, rows_done)
 
     def run(self) -> None:
         content = ImportFile.objects.filter(import_run_id=self.imp.pk).values_list(

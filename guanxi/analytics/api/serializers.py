@@ -53,3 +53,11 @@ class StageTimeSerializer(serializers.Serializer):
     stays = serializers.IntegerField()
     average_days = serializers.FloatField()
     median_days = serializers.FloatField()
+
+
+class StageStayListSerializer(serializers.Serializer):
+    results = StageStaySerializer(many=True)
+
+
+class StageTimeListSerializer(serializers.Serializer):
+    results = StageTimeSerializer(many=True)

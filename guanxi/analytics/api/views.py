@@ -17,7 +17,9 @@ from guanxi.jobs.api.serializers import JobSerializer
 from .serializers import (
     ModelFitSerializer,
     RecomputeSerializer,
+    StageStayListSerializer,
     StageStaySerializer,
+    StageTimeListSerializer,
     StageTimeSerializer,
 )
 
@@ -61,7 +63,7 @@ class CustomerLifecycleView(APIView):
     permission_classes = [ModulePermission]
     module = "analytics"
 
-    @extend_schema(responses=StageStaySerializer(many=True))
+    @extend_schema(responses=StageStayListSerializer)
     def get(self, request, pk: int):
         try:
             customer = customer_selectors.customer_get(user=request.user, pk=pk)
@@ -78,7 +80,7 @@ class LifecycleReportView(APIView):
     permission_classes = [ModulePermission]
     module = "analytics"
 
-    @extend_schema(responses=StageTimeSerializer(many=True))
+    @extend_schema(responses=StageTimeListSerializer)
     def get(self, request):
         rows = selectors.time_in_stages(user=request.user)
         return Response({"results": StageTimeSerializer(rows, many=True).data})

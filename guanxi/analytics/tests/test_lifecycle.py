@@ -191,3 +191,19 @@ def test_the_report_page_and_its_export_per_user(history, client, make_user):
     xavier = history.customers["Xavier"]
     page = client.get(f"/customers/{xavier.pk}/")
     assert page.status_code == 200 and 'id="lifecycle-card"' not in page.content.decode()
+
+
+def test_the_api_schema_describes_the_lists_as_they_are_sent(history, api):
+    """Both answers are {"results": [...]}; the schema said a bare array, so a client made
+    from it could not read them."""
+    schema = api(history.rep_a).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = schema.json()["paths"]
+    for path, item in (
+        ("/api/v1/customers/{id}/lifecycle/", "StageStay"),
+        ("/api/v1/analytics/lifecycle/", "StageTime"),
+    ):
+        body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        ref = body["$ref"].rsplit("/", 1)[-1]
+        results = schema.json()["components"]["schemas"][ref]["properties"]["results"]
+        assert results["type"] == "array", path
+        assert results["items"]["$ref"].endswith(f"/{item}"), path

@@ -571,3 +571,20 @@ def test_closing_win_back_tasks_takes_the_same_queries_for_one_or_many(shop):
     with CaptureQueriesContext(connection) as many:
         assert services.close_winback_tasks() == len(warned) - 1
     assert len(many) == len(one)
+
+
+def test_a_recompute_as_of_a_past_date_does_not_stop_the_nightly_one(shop):
+    """A run as of a past date writes every score as of then and leaves today's stages alone:
+    the nightly run queued after it is what brings the scores back to today. Skipping the
+    night because such a run was under way left the past scores in place for a whole day."""
+    from guanxi.analytics import tasks
+    from guanxi.jobs.models import Job
+
+    past = Job.objects.create(
+        kind="analytics.recompute", params={"as_of": "2025-01-01T00:00:00+00:00"}
+    )
+    tasks.recompute_nightly.call_local()
+    nightly = Job.objects.filter(kind="analytics.recompute").exclude(pk=past.pk)
+    assert [job.params for job in nightly] == [{}]
+    tasks.recompute_nightly.call_local()  # a run for today is under way now: not twice
+    assert nightly.count() == 1

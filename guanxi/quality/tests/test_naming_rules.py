@@ -301,3 +301,37 @@ def test_a_forbidden_latin_word_is_a_whole_word_and_a_chinese_one_is_found_anywh
     for good in ("Contest Trading", "Testing Lab", "Protester", "Dummycount", "王芳"):
         response = client.post(URL, {"display_name": good}, format="json")
         assert response.status_code == 201, (good, response.content)
+
+
+def test_each_forbidden_word_is_prepared_once_not_once_per_customer(monkeypatch):
+    """An import checks the names of every row: preparing each word's pattern again for each
+    of a million rows cost ~20 times the check itself (0.4 ms a row with 200 words)."""
+    import types
+    import uuid
+
+    from guanxi.quality import rules
+
+    word = f"word{uuid.uuid4().hex[:8]}"
+    keyed: list[str] = []
+    real = rules._spaced_key
+
+    def counting(value):
+        keyed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(rules, "_spaced_key", counting)
+    settings_row = types.SimpleNamespace(
+        forbidden_words=[word],
+        person_name_min=1,
+        person_name_max=100,
+        organisation_name_min=1,
+        organisation_name_max=100,
+        require_legal_suffix=False,
+        legal_suffixes=[],
+    )
+    for name in ("王芳", "李雷", "Han Meimei"):
+        customer = types.SimpleNamespace(
+            kind="person", display_name=name, legal_name="", short_name="", aliases=[]
+        )
+        rules.check_names(customer, settings_row)
+    assert keyed.count(word) == 1

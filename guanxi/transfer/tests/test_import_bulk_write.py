@@ -175,3 +175,34 @@ def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_
     assert list(Customer.objects.filter(display_name__startswith="导入客户").values_list(
         "display_name", flat=True)) == ["导入客户2"]  # fmt: skip
     assert UniqueContactKey.objects.filter(normalized="+8613900130001").count() == 1
+
+
+def test_a_phone_taken_by_another_transaction_during_a_dry_run_is_that_rows_error_too(
+    two_teams, csv_bytes, run_import, monkeypatch
+):
+    """The dry run writes its batch as the import does (then rolls it back): the same race
+    must end in a row error, not a failed dry run."""
+    row = quality_services.get_settings()
+    quality_services.save_settings(
+        actor=two_teams.admin, data={"unique_phone": True}, version=row.version
+    )
+    customer_services.create_customer(
+        actor=two_teams.rep_b,
+        data={
+            "display_name": "同时保存的客户",
+            "contact_points": [{"kind": "mobile", "value": "13900130001"}],
+        },
+    )
+    real = customer_services.new_contact_key_clashes
+    calls = []
+
+    def blind_first(**kwargs):
+        calls.append(1)
+        return {} if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(customer_services, "new_contact_key_clashes", blind_first)
+    imp = run_import(two_teams.rep_a, csv_bytes([HEADER, person(1), person(2)]), dry_run=True)
+    assert len(calls) == 2  # the batch ran again
+    assert (imp.status, imp.created_count, imp.error_count) == ("done", 1, 1)
+    assert [(e.row_number, e.column) for e in imp.errors.all()] == [(2, "手机")]
+    assert not Customer.objects.filter(display_name__startswith="导入客户").exists()
