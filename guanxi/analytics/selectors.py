@@ -3,6 +3,8 @@ customers' visibility gate (customers.policies.visible_q)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -87,18 +89,84 @@ def _stage_label(stage: str) -> str:
     return str(dict(LifecycleStage.choices).get(stage, stage))
 
 
+STAGE_TIME_CHART = "lifecycle_stays"  # the summary table's cells of time_in_stages
+_STAGE_TIME_PARTS = ("n", "avg", "median")
+
+
+def _summary_run(user: User):
+    """The dashboard summary run, for a user who sees every customer (the summary holds the
+    figures over all of them), else None."""
+    from guanxi.reports.models import SummaryRun
+
+    if data_scope(user) != DataScope.ALL:
+        return None
+    return SummaryRun.objects.filter(kind="dashboard").first()
+
+
+def stage_times_as_of(*, user: User):
+    """When the figures time_in_stages gives this user were computed: the summary's moment for
+    a user who sees every customer, None for figures computed live."""
+    run = _summary_run(user) if can_view(user) else None
+    return run.refreshed_at if run is not None else None
+
+
 def time_in_stages(*, user: User, now=None) -> list[dict]:
     """Per lifecycle stage, over the history of the live customers the user may see: how many
     stays it holds, and the average and median days a stay lasted. A stay runs from a change
     into the stage to the next change (the current one up to now); the stage a customer was
     in before their first recorded change counts from the day the customer was created.
-    One query: the stays by window functions over the history (its index on customer and
-    time), the median by ranking them."""
+
+    A user who sees every customer reads the figures the summary job computed over all of
+    them (stage_time_cells; a scan of the whole history takes seconds at a million customers);
+    with `now` given, or without a summary, they are computed live over the user's customers."""
     if not can_view(user):
         return []
-    now = now or timezone.now()
-    visible = customer_list(user=user).values("id")
-    visible_sql, visible_params = visible.query.sql_with_params()
+    rows: dict[str, tuple] | None = None
+    if now is None and _summary_run(user) is not None:
+        rows = _stage_times_from_summary()
+    if rows is None:
+        rows = _stage_times(customer_list(user=user), now or timezone.now())
+    return [
+        {
+            "stage": stage,
+            "label": _stage_label(stage),
+            "stays": int(rows[stage][0]),
+            "average_days": round(float(rows[stage][1] or 0), 1),
+            "median_days": round(float(rows[stage][2] or 0), 1),
+        }
+        for stage in scoring.STAGES
+        if stage in rows
+    ]
+
+
+def stage_time_cells(now) -> list[tuple]:
+    """(chart, key, key2, team_id, value) rows of time_in_stages over all live customers, for
+    the dashboard summary table (reports.services.refresh_dashboard_summary)."""
+    rows = _stage_times(Customer.objects.filter(deleted_at__isnull=True), now)
+    return [
+        (STAGE_TIME_CHART, stage, part, None, Decimal(str(round(float(value or 0), 2))))
+        for stage, values in rows.items()
+        for part, value in zip(_STAGE_TIME_PARTS, values, strict=True)
+    ]
+
+
+def _stage_times_from_summary() -> dict[str, tuple] | None:
+    from guanxi.reports.models import SummaryCell
+
+    cells = SummaryCell.objects.filter(chart=STAGE_TIME_CHART).values_list("key", "key2", "value")
+    found: dict[str, dict[str, float]] = {}
+    for stage, part, value in cells:
+        found.setdefault(stage, {})[part] = float(value)
+    if not found:
+        return None  # a summary from before these figures were part of it
+    return {stage: tuple(v.get(p, 0) for p in _STAGE_TIME_PARTS) for stage, v in found.items()}
+
+
+def _stage_times(customers: QuerySet[Customer], now) -> dict[str, tuple]:
+    """{stage: (stays, average days, median days)} over the history of the given customers.
+    One query: the stays by window functions over the history (its index on customer and
+    time), the median by ranking them."""
+    visible_sql, visible_params = customers.values("id").query.sql_with_params()
     if connection.vendor == "postgresql":
 
         def span(end: str, start: str) -> str:
@@ -109,7 +177,7 @@ def time_in_stages(*, user: User, now=None) -> list[dict]:
             return f"julianday({end}) - julianday({start})"
 
     table = LifecycleChange._meta.db_table
-    customers = Customer._meta.db_table
+    customer_table = Customer._meta.db_table
     sql = f"""
         WITH history AS (
             SELECT customer_id, from_stage, to_stage, changed_at,
@@ -123,7 +191,7 @@ def time_in_stages(*, user: User, now=None) -> list[dict]:
             FROM history
             UNION ALL
             SELECT h.from_stage, {span("h.changed_at", "c.created_at")}
-            FROM history h JOIN {customers} c ON c.id = h.customer_id
+            FROM history h JOIN {customer_table} c ON c.id = h.customer_id
             WHERE h.n = 1 AND h.from_stage <> '' AND c.created_at < h.changed_at
         ),
         ranked AS (
@@ -139,18 +207,7 @@ def time_in_stages(*, user: User, now=None) -> list[dict]:
     """  # noqa: S608 (constants; values are parameters)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*visible_params, now])
-        rows = {stage: (n, avg, median) for stage, n, avg, median in cursor.fetchall()}
-    return [
-        {
-            "stage": stage,
-            "label": _stage_label(stage),
-            "stays": rows[stage][0],
-            "average_days": round(float(rows[stage][1] or 0), 1),
-            "median_days": round(float(rows[stage][2] or 0), 1),
-        }
-        for stage in scoring.STAGES
-        if stage in rows
-    ]
+        return {stage: (n, avg, median) for stage, n, avg, median in cursor.fetchall()}
 
 
 def stage_history(*, user: User, customer: Customer) -> QuerySet[LifecycleChange]:

@@ -70,6 +70,7 @@ def lifecycle_report(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     context = {
         "stages": selectors.time_in_stages(user=request.user),
+        "stages_as_of": selectors.stage_times_as_of(user=request.user),
         "may_export": has_perm(request.user, "analytics", "export"),
     }
     return render(request, "analytics/lifecycle.html", context)
@@ -128,6 +129,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "fit": selectors.latest_fit(user=request.user),
         "stages": selectors.time_in_stages(user=request.user),
+        "stages_as_of": selectors.stage_times_as_of(user=request.user),
     }
     return render(request, "analytics/settings.html", context, status=status)
 

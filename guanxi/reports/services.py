@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from guanxi.analytics.selectors import stage_time_cells
 from guanxi.customers.models import Customer
 from guanxi.jobs.services import handler
 from guanxi.sales.models import NOT_PURCHASES, Order, OrderLine
@@ -39,6 +40,8 @@ def refresh_dashboard_summary() -> SummaryRun:
     customers = Customer.objects.filter(deleted_at__isnull=True)
     orders = Order.objects.filter(customer__deleted_at__isnull=True)
     cells = charts.summary_cells(customers, orders)
+    # The lifecycle report's figures over all customers: a scan of the whole stage history.
+    cells += stage_time_cells(timezone.now())
     with transaction.atomic():
         SummaryCell.objects.all().delete()
         SummaryCell.objects.bulk_create(

@@ -61,3 +61,8 @@ class StageStayListSerializer(serializers.Serializer):
 
 class StageTimeListSerializer(serializers.Serializer):
     results = StageTimeSerializer(many=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the figures were computed (the summary job's run, for a user who sees "
+        "every customer); null: computed now.",
+    )

@@ -20,7 +20,6 @@ from .serializers import (
     StageStayListSerializer,
     StageStaySerializer,
     StageTimeListSerializer,
-    StageTimeSerializer,
 )
 
 
@@ -83,4 +82,5 @@ class LifecycleReportView(APIView):
     @extend_schema(responses=StageTimeListSerializer)
     def get(self, request):
         rows = selectors.time_in_stages(user=request.user)
-        return Response({"results": StageTimeSerializer(rows, many=True).data})
+        as_of = selectors.stage_times_as_of(user=request.user)
+        return Response(StageTimeListSerializer({"results": rows, "as_of": as_of}).data)

@@ -207,3 +207,35 @@ def test_the_api_schema_describes_the_lists_as_they_are_sent(history, api):
         results = schema.json()["components"]["schemas"][ref]["properties"]["results"]
         assert results["type"] == "array", path
         assert results["items"]["$ref"].endswith(f"/{item}"), path
+
+
+def test_a_user_who_sees_every_customer_reads_the_summary_a_scoped_one_their_own_live(
+    history, api, client, monkeypatch
+):
+    """The whole history is a scan of seconds at a million customers: a user who sees every
+    customer reads the figures the summary job computed, with their moment; a rep reads their
+    own customers' live (and never the summary's figures over everyone)."""
+    from guanxi.reports import services as report_services
+
+    monkeypatch.setattr(report_services.timezone, "now", lambda: NOW)
+    run = report_services.refresh_dashboard_summary()
+    live = _report(history.admin)
+    summary = {r["stage"]: r for r in selectors.time_in_stages(user=history.admin)}
+    assert summary == live and summary["new"]["stays"] == 3
+    assert selectors.stage_times_as_of(user=history.admin) == run.refreshed_at
+    # A change after the summary shows in the admin's figures only with the next refresh.
+    LifecycleChange.objects.create(
+        customer=history.customers["Zulu"], from_stage="repeat", to_stage="loyal",
+        changed_at=day(120),
+    )  # fmt: skip
+    assert selectors.time_in_stages(user=history.admin) == list(summary.values())
+    # Rep B: their customer alone, live.
+    assert selectors.stage_times_as_of(user=history.rep_b) is None
+    rows = {r["stage"]: r for r in selectors.time_in_stages(user=history.rep_b)}
+    assert rows["new"]["stays"] == 1
+    body = api(history.admin).get("/api/v1/analytics/lifecycle/").json()
+    assert body["as_of"] and body["results"][0]["stays"]
+    assert api(history.rep_b).get("/api/v1/analytics/lifecycle/").json()["as_of"] is None
+    client.force_login(history.admin)
+    page = client.get("/analytics/lifecycle/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Figures over all customers as of" in page
