@@ -201,6 +201,7 @@ def test_the_api_schema_describes_the_lists_as_they_are_sent(history, api):
     for path, item in (
         ("/api/v1/customers/{id}/lifecycle/", "StageStay"),
         ("/api/v1/analytics/lifecycle/", "StageTime"),
+        ("/api/v1/customers/{id}/recommendations/", "Recommendation"),
     ):
         body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         ref = body["$ref"].rsplit("/", 1)[-1]

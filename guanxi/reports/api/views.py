@@ -28,6 +28,10 @@ class RecommendationSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
+class RecommendationListSerializer(serializers.Serializer):
+    results = RecommendationSerializer(many=True)
+
+
 class DashboardView(APIView):
     """The dashboard's charts over the customers the user may see: for each chart its
     categories, series, links to the customers behind it and its data table."""
@@ -57,7 +61,7 @@ class CustomerRecommendationsView(APIView):
     permission_classes = [ModulePermission]
     module = "customers"
 
-    @extend_schema(responses=RecommendationSerializer(many=True))
+    @extend_schema(responses=RecommendationListSerializer)
     def get(self, request, pk: int):
         try:
             customer = customer_selectors.customer_get(user=request.user, pk=pk)
