@@ -144,11 +144,12 @@ def test_the_file_is_kept_apart_from_the_import_row_that_each_batch_updates(
     assert bytes(ImportFile.objects.get(import_run=imp).content) == content
 
 
-def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_not_a_failed_job(
-    two_teams, csv_bytes, run_import, monkeypatch
-):
+@pytest.fixture
+def race(two_teams, monkeypatch):
     """On PostgreSQL another transaction can claim a unique number between a batch's check
-    and its insert. Simulated: the first check of the batch sees none of the base's numbers."""
+    and its insert. Simulated: with unique phones on and 13900130001 taken by another team's
+    customer, the first check of a batch sees none of the base's numbers. Returns the list of
+    checks made."""
     row = quality_services.get_settings()
     quality_services.save_settings(
         actor=two_teams.admin, data={"unique_phone": True}, version=row.version
@@ -168,8 +169,14 @@ def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_
         return {} if len(calls) == 1 else real(**kwargs)
 
     monkeypatch.setattr(customer_services, "new_contact_key_clashes", blind_first)
+    return calls
+
+
+def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_not_a_failed_job(
+    two_teams, csv_bytes, run_import, race
+):
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, person(1), person(2)]))
-    assert len(calls) == 2  # the batch ran again
+    assert len(race) == 2  # the batch ran again
     assert (imp.status, imp.created_count, imp.error_count) == ("done", 1, 1)
     assert [(e.row_number, e.column) for e in imp.errors.all()] == [(2, "手机")]
     assert list(Customer.objects.filter(display_name__startswith="导入客户").values_list(
@@ -178,31 +185,12 @@ def test_a_phone_taken_by_another_transaction_during_a_batch_is_that_rows_error_
 
 
 def test_a_phone_taken_by_another_transaction_during_a_dry_run_is_that_rows_error_too(
-    two_teams, csv_bytes, run_import, monkeypatch
+    two_teams, csv_bytes, run_import, race
 ):
     """The dry run writes its batch as the import does (then rolls it back): the same race
     must end in a row error, not a failed dry run."""
-    row = quality_services.get_settings()
-    quality_services.save_settings(
-        actor=two_teams.admin, data={"unique_phone": True}, version=row.version
-    )
-    customer_services.create_customer(
-        actor=two_teams.rep_b,
-        data={
-            "display_name": "同时保存的客户",
-            "contact_points": [{"kind": "mobile", "value": "13900130001"}],
-        },
-    )
-    real = customer_services.new_contact_key_clashes
-    calls = []
-
-    def blind_first(**kwargs):
-        calls.append(1)
-        return {} if len(calls) == 1 else real(**kwargs)
-
-    monkeypatch.setattr(customer_services, "new_contact_key_clashes", blind_first)
     imp = run_import(two_teams.rep_a, csv_bytes([HEADER, person(1), person(2)]), dry_run=True)
-    assert len(calls) == 2  # the batch ran again
+    assert len(race) == 2  # the batch ran again
     assert (imp.status, imp.created_count, imp.error_count) == ("done", 1, 1)
     assert [(e.row_number, e.column) for e in imp.errors.all()] == [(2, "手机")]
     assert not Customer.objects.filter(display_name__startswith="导入客户").exists()
