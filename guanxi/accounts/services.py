@@ -40,6 +40,9 @@ def _team_path(team: Team) -> str:
     return f"{parent_path}{team.pk}/"
 
 
+TEAM_PATH_MAX = Team._meta.get_field("path").max_length
+
+
 @transaction.atomic
 def save_team(
     *, actor: User, team: Team | None, data: dict[str, Any], version: int | None = None
@@ -69,6 +72,13 @@ def save_team(
     team.refresh_from_db()
     new_path = _team_path(team)
     if new_path != old_path:
+        deepest = 0  # the longest path below the team, after its own part
+        if not creating:
+            below = Team.objects.filter(path__startswith=old_path).values_list("path", flat=True)
+            deepest = max((len(p) - len(old_path) for p in below), default=0)
+        if len(new_path) + deepest > TEAM_PATH_MAX:
+            # Roll back the save above (this function's transaction): no half-moved tree.
+            raise ValidationError({"parent": _("Teams cannot be nested this deep.")})
         Team.objects.filter(pk=team.pk).update(path=new_path)
         if not creating:
             # Move the teams below along with it.
