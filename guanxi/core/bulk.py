@@ -142,3 +142,17 @@ def sqlite_bulk_pragmas(cache_mib: int = 1024) -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {cache}")
             cursor.execute(f"PRAGMA synchronous = {sync}")
+
+
+def keyset_batches(qs: models.QuerySet, size: int) -> Iterator[list]:
+    """The rows of a queryset in primary-key order, `size` at a time: each batch is one index
+    range (pk > the last one seen), so that a batch costs the same at the end of a million
+    rows as at the start, and rows changed by the caller between batches do not shift them."""
+    qs = qs.order_by("pk")
+    last = None
+    while True:
+        rows = list((qs if last is None else qs.filter(pk__gt=last))[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk

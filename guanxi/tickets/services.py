@@ -35,6 +35,7 @@ from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
+from guanxi.core import bulk
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
@@ -874,7 +875,8 @@ def save_settings(*, actor: User, data: dict[str, Any], version=None) -> Service
         raise ValidationError(
             {"workdays": _("%(day)s is also listed as a day off.") % {"day": min(both)}}
         )
-    return _admin_save(
+    clock = {name: getattr(conf, name) for name in BUSINESS_TIME_FIELDS}
+    saved = _admin_save(
         actor,
         conf,
         data,
@@ -889,6 +891,35 @@ def save_settings(*, actor: User, data: dict[str, Any], version=None) -> Service
         ),
         version,
     )
+    if any(getattr(saved, name) != before for name, before in clock.items()):
+        recompute_open_tickets(business_hours(saved))
+    return saved
+
+
+# What business time is counted by: a change moves the targets of the tickets still open.
+BUSINESS_TIME_FIELDS = ("work_start", "work_end", "time_zone", "days_off", "workdays")
+
+
+def recompute_open_tickets(hours: sla.BusinessHours, *, batch: int = 1000) -> int:
+    """The due moments of every open ticket again, from its own start and paused time, by the
+    given business hours and calendar (e.g. a holiday entered after the ticket was opened).
+    Returns how many tickets' targets moved."""
+    fields = ["first_response_due_at", "resolution_due_at", "sla_alert"]
+    moved = 0
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).only(
+        "pk", "priority", "created_at", "sla_started_at", "sla_paused", "first_responded_at",
+        *fields,
+    )  # fmt: skip
+    for chunk in bulk.keyset_batches(open_tickets, batch):
+        changed = []
+        for ticket in chunk:
+            before = tuple(getattr(ticket, f) for f in fields)
+            recompute_due(ticket, hours)
+            if tuple(getattr(ticket, f) for f in fields) != before:
+                changed.append(ticket)
+        Ticket.objects.bulk_update(changed, fields)
+        moved += len(changed)
+    return moved
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core import bulk
 from guanxi.customers.countries import country_name
 from guanxi.customers.masking import present
 from guanxi.customers.models import PHONE_KINDS, Address, ContactPointKind, Customer
@@ -87,13 +88,7 @@ def batches(qs: QuerySet[Customer], size: int) -> Iterator[list[Customer]]:
             "tags",
         )
     )
-    last = 0
-    while True:
-        rows = list(base.filter(pk__gt=last)[:size])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].pk
+    yield from bulk.keyset_batches(base, size)
 
 
 def _points_qs():

@@ -419,3 +419,36 @@ def test_a_ticket_opened_before_a_listed_holiday_is_due_after_it(world, monkeypa
     )
     local = ticket.first_response_due_at.astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
     assert local.date() == dt.date(2031, 1, 6)  # the Monday after the days off and the weekend
+
+
+def test_holidays_entered_after_a_ticket_was_opened_move_its_open_targets(world, monkeypatch):
+    """The State Council publishes a year's holidays late: tickets already open across them
+    get their targets moved when the administrator enters them; closed ones keep theirs."""
+    import types
+
+    from django.utils import timezone as django_timezone
+
+    # Tuesday 31 Dec 2030, 17:00 in Shanghai; 2031 is beyond the built-in calendar.
+    opened = dt.datetime(2030, 12, 31, 9, 0, tzinfo=dt.UTC)
+    clock = types.SimpleNamespace(**vars(django_timezone))
+    clock.now = lambda: opened
+    monkeypatch.setattr(services, "timezone", clock)
+    data = {"customer": world.cust_a, "category": world.delivery, "subject": "Late parcel"}
+    ticket = services.create_ticket(actor=world.admin, data=data)
+    closed = services.create_ticket(actor=world.admin, data={**data, "subject": "Done"})
+    Ticket.objects.filter(pk=closed.pk).update(status=TicketStatus.CLOSED)
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    before = Ticket.objects.get(pk=ticket.pk).first_response_due_at.astimezone(shanghai)
+    assert before.date() == dt.date(2031, 1, 1)  # Wednesday: a working day by weekends alone
+    closed_due = Ticket.objects.get(pk=closed.pk).resolution_due_at
+    conf = services.service_settings()
+    services.save_settings(
+        actor=world.admin, data={"days_off": "2031-01-01..2031-01-03"}, version=conf.version
+    )
+    after = Ticket.objects.get(pk=ticket.pk).first_response_due_at.astimezone(shanghai)
+    assert after.date() == dt.date(2031, 1, 6) and after.time() == before.time()
+    assert Ticket.objects.get(pk=closed.pk).resolution_due_at == closed_due
+    # Saving without a change of business time moves nothing.
+    conf = services.service_settings()
+    services.save_settings(actor=world.admin, data={"followup_days": 9}, version=conf.version)
+    assert Ticket.objects.get(pk=ticket.pk).first_response_due_at.astimezone(shanghai) == after
