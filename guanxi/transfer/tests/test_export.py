@@ -166,7 +166,7 @@ def test_export_from_the_list_page(two_teams, book, client, django_capture_on_co
     client.force_login(two_teams.manager_a)
     page = client.get(reverse("customers:list"))
     assert reverse("transfer:export_create").encode() in page.content
-    assert "要在 Excel 中编辑后再导入，请选择 .xlsx" in page.content.decode()  # CSV loses digits
+    assert "To edit in Excel and import back, choose .xlsx" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("transfer:export_create"), {"file_format": "csv", "query": "grade=vip"}
