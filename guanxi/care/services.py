@@ -19,6 +19,7 @@ from guanxi.accounts.models import User
 from guanxi.accounts.policies import require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
+from guanxi.core import bulk
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import ContactPoint, Customer, CustomerKind, Grade
@@ -423,12 +424,7 @@ def send_greetings(*, today: dt.date | None = None) -> dict[str, int]:
             qs = qs.filter(owner__isnull=False).exclude(marketing_consent=True, has_email=True)
             if today < when - dt.timedelta(days=template.task_days_ahead):
                 continue
-        last_id = 0
-        while True:
-            batch = list(qs.filter(pk__gt=last_id).order_by("pk").select_related("owner")[:BATCH])
-            if not batch:
-                break
-            last_id = batch[-1].pk
+        for batch in bulk.keyset_batches(qs.select_related("owner"), BATCH):
             for customer in batch:
                 result = _greet(template, year, when, customer, today)
                 if result:

@@ -23,7 +23,7 @@ from guanxi.accounts.models import User
 from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
-from guanxi.core import context
+from guanxi.core import bulk, context
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import normalize
@@ -287,13 +287,8 @@ def create_data_check_tasks(*, now: dt.datetime | None = None) -> int:
         .order_by("pk")
     )
     made = 0
-    last = 0
     per_owner: dict[int, int] = {}
-    while True:
-        batch = list(due.filter(pk__gt=last)[:DATA_CHECK_BATCH])
-        if not batch:
-            return made
-        last = batch[-1].pk
+    for batch in bulk.keyset_batches(due, DATA_CHECK_BATCH):
         for customer in batch:
             owner = customer.owner
             if per_owner.get(owner.pk, 0) >= DATA_CHECKS_PER_OWNER:
@@ -318,6 +313,7 @@ def create_data_check_tasks(*, now: dt.datetime | None = None) -> int:
                     },
                 )
             made += 1
+    return made
 
 
 # --- self-service links -----------------------------------------------------------------------
