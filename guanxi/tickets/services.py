@@ -193,11 +193,16 @@ def warning_horizon(now: dt.datetime) -> dt.datetime:
     return sla.add_business_time(now, warn, business_hours(conf)) if warn else now
 
 
-def recompute_due(ticket: Ticket, hours: sla.BusinessHours | None = None) -> None:
+def recompute_due(
+    ticket: Ticket,
+    hours: sla.BusinessHours | None = None,
+    targets: dict[str, tuple[dt.timedelta, dt.timedelta]] | None = None,
+) -> None:
     """Set first_response_due_at and resolution_due_at from the clock's start, the targets of
-    the ticket's priority and the business time paused so far."""
+    the ticket's priority (from `targets` by priority when given: many tickets at once) and
+    the business time paused so far."""
     hours = hours or business_hours()
-    first, resolution = targets_for(ticket.priority)
+    first, resolution = (targets or {}).get(ticket.priority) or targets_for(ticket.priority)
     created = ticket.created_at or timezone.now()
     started = ticket.sla_started_at or created
     if ticket.first_responded_at is None:
@@ -905,6 +910,7 @@ def recompute_open_tickets(hours: sla.BusinessHours, *, batch: int = 1000) -> in
     given business hours and calendar (e.g. a holiday entered after the ticket was opened).
     Returns how many tickets' targets moved."""
     fields = ["first_response_due_at", "resolution_due_at", "sla_alert"]
+    targets = {priority: targets_for(priority) for priority in Priority.values}
     moved = 0
     open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).only(
         "pk", "priority", "created_at", "sla_started_at", "sla_paused", "first_responded_at",
@@ -914,7 +920,7 @@ def recompute_open_tickets(hours: sla.BusinessHours, *, batch: int = 1000) -> in
         changed = []
         for ticket in chunk:
             before = tuple(getattr(ticket, f) for f in fields)
-            recompute_due(ticket, hours)
+            recompute_due(ticket, hours, targets)
             if tuple(getattr(ticket, f) for f in fields) != before:
                 changed.append(ticket)
         Ticket.objects.bulk_update(changed, fields)

@@ -452,3 +452,16 @@ def test_holidays_entered_after_a_ticket_was_opened_move_its_open_targets(world,
     conf = services.service_settings()
     services.save_settings(actor=world.admin, data={"followup_days": 9}, version=conf.version)
     assert Ticket.objects.get(pk=ticket.pk).first_response_due_at.astimezone(shanghai) == after
+
+
+def test_moving_open_targets_reads_the_sla_targets_once_not_per_ticket(
+    world, django_assert_max_num_queries
+):
+    data = {"customer": world.cust_a, "category": world.delivery, "subject": "Parcel"}
+    for n in range(12):
+        services.create_ticket(actor=world.admin, data={**data, "subject": f"Parcel {n}"})
+    hours = services.business_hours()
+    hours = type(hours)(start=dt.time(10, 0), end=dt.time(15, 0), time_zone=hours.time_zone)
+    # One query per priority's target, one per batch (and the empty next one), one update.
+    with django_assert_max_num_queries(4 + 3 + 1):
+        assert services.recompute_open_tickets(hours) >= 12
