@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from guanxi.analytics import selectors, services
 from guanxi.core.api.permissions import ModulePermission
 from guanxi.customers import selectors as customer_selectors
-from guanxi.customers.models import Customer
 from guanxi.jobs.api.serializers import JobSerializer
 
 from .serializers import (
@@ -64,10 +63,8 @@ class CustomerLifecycleView(APIView):
 
     @extend_schema(responses=StageStayListSerializer)
     def get(self, request, pk: int):
-        try:
-            customer = customer_selectors.customer_get(user=request.user, pk=pk)
-        except Customer.DoesNotExist:
-            raise NotFound from None
+        # A customer the user may not see: DoesNotExist, a 404 by the API's exception handler.
+        customer = customer_selectors.customer_get(user=request.user, pk=pk)
         stays = selectors.stage_stays(user=request.user, customer=customer)
         return Response({"results": StageStaySerializer(stays, many=True).data})
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from guanxi.core.api.permissions import ModulePermission
 from guanxi.customers import selectors as customer_selectors
-from guanxi.customers.models import Customer
 
 from .. import selectors
 from ..forms import DashboardFilterForm
@@ -63,9 +62,7 @@ class CustomerRecommendationsView(APIView):
 
     @extend_schema(responses=RecommendationListSerializer)
     def get(self, request, pk: int):
-        try:
-            customer = customer_selectors.customer_get(user=request.user, pk=pk)
-        except Customer.DoesNotExist:
-            raise NotFound from None
+        # A customer the user may not see: DoesNotExist, a 404 by the API's exception handler.
+        customer = customer_selectors.customer_get(user=request.user, pk=pk)
         items = selectors.recommendations(user=request.user, customer=customer)
         return Response({"results": RecommendationSerializer(items, many=True).data})
