@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +38,7 @@ from guanxi.core import bulk
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
-from guanxi.customers import aggregates
+from guanxi.customers import aggregates, normalize
 from guanxi.customers.models import ContactPointKind, Customer
 from guanxi.customers.policies import assignable_owner_q, can_see
 
@@ -136,14 +135,10 @@ def parse_days(value: Any, field: str) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, str):
-        text = _RANGE.sub("..", unicodedata.normalize("NFKC", value))  # full-width digits too
+        text = _RANGE.sub("..", normalize.clean_text(value))  # full-width digits too
         parts = [p for p in _SEPARATORS.split(text) if p]
     elif isinstance(value, list | tuple):
-        parts = [
-            _RANGE.sub("..", unicodedata.normalize("NFKC", str(p)).strip())
-            for p in value
-            if str(p).strip()
-        ]
+        parts = [_RANGE.sub("..", normalize.clean_text(str(p))) for p in value if str(p).strip()]
     else:
         raise ValidationError({field: _("Enter dates as text, one per line.")})
     days: set[dt.date] = set()
