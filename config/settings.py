@@ -2,6 +2,7 @@
 run on a laptop: SQLite under `var/`, jobs in SQLite, mail to the console."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,7 +53,6 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.audit",
@@ -104,6 +105,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "guanxi.core.middleware.BadInputMiddleware",
+    # Last: turns a locked-out log-in into guanxi.core.views.login_locked_out's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,6 +159,26 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Log-in attempts (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked for LOGIN_LOCKOUT_MINUTES, on the web page and the API's
+# token endpoint alike (both go through authenticate()). The pair, not the address alone: an
+# office behind one NAT address is not locked out by one person's typos, and not the username
+# alone: nobody can lock a colleague out from elsewhere. An administrator can unlock a user on
+# the user's page. The attempts are rows in the database, shared by every web process.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "guanxi.core.views.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successful log-ins are not kept (the audit log records changes)
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "guanxi.core.views.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

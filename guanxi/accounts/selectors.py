@@ -4,9 +4,14 @@ share a record); it holds no customer data."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import ngettext
 
 from .models import Role, SavedView, Team, User
 
@@ -54,6 +59,33 @@ def team_and_below_ids(team: Any) -> list[int]:
     if isinstance(team, Team):
         team._team_and_below_ids = tuple(ids)
     return ids
+
+
+def lockout_message() -> str:
+    """What a locked-out log-in is told (the web page and the API's token endpoint)."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return ngettext(
+        "Too many wrong passwords for this user. Logging in from this address is blocked for "
+        "%(minutes)d minute; an administrator can unlock the user sooner.",
+        "Too many wrong passwords for this user. Logging in from this address is blocked for "
+        "%(minutes)d minutes; an administrator can unlock the user sooner.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def locked_out_usernames(*, user: User, usernames: Iterable[str]) -> set[str]:
+    """Which of `usernames` are locked out now from at least one address (django-axes' failed
+    attempts within the cool-off time, at or over the limit). For the administration pages."""
+    names = list(usernames)
+    if not names:
+        return set()
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=names,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+        ).values_list("username", flat=True)
+    )
 
 
 def role_list(*, user: User) -> QuerySet[Role]:

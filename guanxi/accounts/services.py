@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 
+from . import selectors
 from .models import ACTIONS, MODULES, Role, SavedView, Team, User
 from .policies import require_admin
 
@@ -148,6 +150,8 @@ def save_user(
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if password and not creating:
         changes["password"] = ["***", "***"]
+        # A new password ends a lock-out earned with the old one.
+        AccessAttempt.objects.filter(username=user.username).delete()
     audit.record(
         actor=actor,
         action=AuditAction.CREATE if creating else AuditAction.UPDATE,
@@ -155,6 +159,24 @@ def save_user(
         changes=changes,
     )
     return user
+
+
+@transaction.atomic
+def unlock_user(*, actor: User, user: User) -> int:
+    """Forget the user's failed log-in attempts (django-axes), from every address, so that a
+    locked-out user can log in at once. Administrators only; audited when there was a lock.
+    Returns the number of attempt records removed."""
+    require_admin(actor)
+    was_locked = bool(selectors.locked_out_usernames(user=actor, usernames=[user.username]))
+    removed, _by_model = AccessAttempt.objects.filter(username=user.username).delete()
+    if was_locked:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=user,
+            changes={"locked_out": [True, False]},
+        )
+    return removed
 
 
 def _clean_preferences(language: str | None, time_zone: str | None) -> dict[str, str]:

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserEditView.as_view(), name="user_edit"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:pk>/unlock/", views.user_unlock, name="user_unlock"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.TeamCreateView.as_view(), name="team_create"),
     path("teams/<int:pk>/", views.TeamEditView.as_view(), name="team_edit"),

@@ -67,12 +67,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
     elif show == "inactive":
         qs = qs.filter(is_active=False)
     page = keyset.paginate_request(request, qs, sort="username", per_page=PAGE_SIZE)
+    locked = selectors.locked_out_usernames(
+        user=request.user, usernames=[row.username for row in page.rows]
+    )
 
     return render(
         request,
         "accounts/user_list.html",
         {
             "rows": page.rows,
+            "locked": locked,
             "show": show,
             "next_url": page.next_url,
             "previous_url": page.previous_url,
@@ -125,6 +129,26 @@ class UserCreateView(UserFormView):
 class UserEditView(UserFormView):
     def get_object(self) -> User:
         return selectors.user_list(user=self.request.user).get(pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["locked_out"] = bool(
+            selectors.locked_out_usernames(user=self.request.user, usernames=[self.object.username])
+        )
+        return context
+
+
+@admin_required
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Let a user who is locked out after too many wrong passwords log in again at once."""
+    try:
+        user = selectors.user_list(user=request.user).get(pk=pk)
+    except User.DoesNotExist:
+        raise Http404 from None
+    services.unlock_user(actor=request.user, user=user)
+    messages.success(request, _("%(name)s can log in again.") % {"name": user})
+    return redirect("accounts:user_edit", pk=pk)
 
 
 @admin_required

@@ -7,13 +7,15 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language as django_set_language
 
+from guanxi.accounts import selectors as account_selectors
 from guanxi.accounts import services as account_services
 from guanxi.accounts.policies import has_perm
 from guanxi.customers import selectors as customer_selectors
@@ -39,6 +41,39 @@ def home(request: HttpRequest) -> HttpResponse:
             "may_change_tasks": has_perm(user, "tasks", "change"),
         },
     )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a log-in attempt comes from (django-axes counts failures per username and
+    address). Behind the reverse proxy of BEHIND_PROXY, the last X-Forwarded-For entry: the one
+    that proxy appended itself (entries before it are whatever the client sent)."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.META.get("REMOTE_ADDR")
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes' answer once a username is locked out from this address: 429, with the
+    log-in page and its message, or the message as JSON for the API."""
+    message = account_selectors.lockout_message()
+    retry = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=429, headers={"Retry-After": retry})
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username})
+    response = render(
+        request,
+        "registration/login.html",
+        {"form": form, "locked_out": message, "next": request.POST.get("next", "")},
+        status=429,
+    )
+    response["Retry-After"] = retry
+    return response
 
 
 def _remember_language(response: HttpResponse, language: str) -> None:

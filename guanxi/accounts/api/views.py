@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import filters, status
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -23,6 +23,13 @@ from .serializers import (
 )
 
 
+class LockedOut(APIException):
+    """Too many wrong passwords for this username from this address (django-axes)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+
 class TokenView(APIView):
     """Exchange a username and password for an API token (`Authorization: Token …`)."""
 
@@ -31,7 +38,7 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenSerializer)
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, 429: None})
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -40,6 +47,8 @@ class TokenView(APIView):
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut(selectors.lockout_message())
         if user is None or not user.is_active:
             # The same answer whether the user exists or not.
             raise ValidationError(
