@@ -59,7 +59,12 @@ def stored_names(customer: Any) -> tuple[str, set[tuple[str, str]]]:
     return customer.kind, set(_names(customer))
 
 
-_LATIN = re.compile(r"[a-z0-9]+(?: [a-z0-9]+)*")
+# A letter or digit of an alphabetic script (Latin, Greek, Cyrillic…): any word character but
+# the underscore and the ideographs and syllables of Chinese, Japanese and Korean, which are
+# written without spaces between words.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_LETTER = rf"(?![{_CJK}])[^\W_]"
+_LATIN = re.compile(rf"(?:{_LETTER})+(?: (?:{_LETTER})+)*")
 
 
 def _spaced_key(value: str) -> str:
@@ -69,14 +74,14 @@ def _spaced_key(value: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _forbidden_pattern(word: str) -> tuple[str, re.Pattern[str] | None]:
-    """The key of a forbidden word, and for a word of Latin letters and digits a pattern that
-    finds it as a whole word ("test" is in "Test Co." and "测试test", not in "Contest").
+    """The key of a forbidden word, and for a word of an alphabetic script a pattern that finds
+    it as a whole word ("test" is in "Test Co." and "测试test", not in "Contest" or "Testé").
     Chinese has no spaces between words: such a word is found anywhere in a name. Made once
     per word, not once per name checked (an import checks every row's)."""
     spaced = _spaced_key(word)
     if not _LATIN.fullmatch(spaced):
         return normalize.text_key(word), None
-    return normalize.text_key(word), re.compile(rf"(?<![a-z0-9]){re.escape(spaced)}(?![a-z0-9])")
+    return normalize.text_key(word), re.compile(rf"(?<!{_LETTER}){re.escape(spaced)}(?!{_LETTER})")
 
 
 def check_names(

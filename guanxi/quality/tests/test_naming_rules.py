@@ -303,6 +303,18 @@ def test_a_forbidden_latin_word_is_a_whole_word_and_a_chinese_one_is_found_anywh
         assert response.status_code == 201, (good, response.content)
 
 
+def test_accented_and_other_alphabets_count_as_letters_of_a_whole_word(two_teams, api):
+    """A letter with an accent, or of Greek or Cyrillic, is part of the word: "test" is not in
+    "Testé" or "Ωtest"; a forbidden word with such letters is itself a whole word."""
+    configure(two_teams.admin, forbidden_words=["test", "café"])
+    client = api(two_teams.rep_a)
+    for bad in ("Café Lumière", "Test_Shop", "测试test公司"):
+        assert client.post(URL, {"display_name": bad}, format="json").status_code == 400, bad
+    for good in ("Testé Lab", "Ωtest Trading", "Тестtest", "Cafés du Monde", "Supercafé"):
+        response = client.post(URL, {"display_name": good}, format="json")
+        assert response.status_code == 201, (good, response.content)
+
+
 def test_each_forbidden_word_is_prepared_once_not_once_per_customer(monkeypatch):
     """An import checks the names of every row: preparing each word's pattern again for each
     of a million rows cost ~20 times the check itself (0.4 ms a row with 200 words)."""
