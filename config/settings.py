@@ -275,7 +275,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # run_huey adds its own handler; without this every consumer line is printed twice.
-    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "huey": {"handlers": ["console"], "propagate": False},
+        # Failed log-ins and lock-outs (warnings) are kept; not a line per successful log-in.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Knowledge base: a published article is due for review this many days after publishing or

@@ -151,12 +151,15 @@ def new_page(browser: Browser, live_server, transactional_db) -> Iterator[Callab
             problems.append(f"request outside the server: {url}")
             route.abort()
 
-    def make(locale: str = "en-US", viewport: dict | None = None) -> Page:
+    def make(locale: str = "en-US", viewport: dict | None = None, touch: bool = False) -> Page:
+        """touch=True: a phone's browser (touch events, mobile viewport rules)."""
         context = browser.new_context(
             base_url=origin,
             locale=locale,
             timezone_id="Asia/Shanghai",
             viewport=viewport or DESKTOP,
+            has_touch=touch,
+            is_mobile=touch,
         )
         context.set_default_timeout(TIMEOUT_MS)
         context.route("**/*", guard)

@@ -1,5 +1,5 @@
-"""The pipeline board in a real browser: a card dragged to another column moves the
-opportunity; a card changed meanwhile snaps back with a message."""
+"""The pipeline board in a real browser: a card dragged to another column, with a mouse or a
+finger, moves the opportunity; a card changed meanwhile snaps back with a message."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def board(signed_in: Page, ada):
+def make_board(ada):
     from guanxi.customers.models import Customer
     from guanxi.pipeline import services
 
@@ -24,7 +23,12 @@ def board(signed_in: Page, ada):
         data={"name": "Dragon deal", "customer": customer, "pipeline": pipeline,
               "amount": Decimal("1000")},
     )  # fmt: skip
-    stages = list(pipeline.stages.order_by("position"))
+    return opp, list(pipeline.stages.order_by("position"))
+
+
+@pytest.fixture
+def board(signed_in: Page, ada):
+    opp, stages = make_board(ada)
     signed_in.goto("/pipeline/")
     return signed_in, opp, stages
 
@@ -56,3 +60,39 @@ def test_a_stale_card_snaps_back(board) -> None:
     expect(page.get_by_role("status")).to_have_class(re.compile("alert-danger"))
     expect(column(page, stages[0]).get_by_role("article", name="Dragon deal")).to_be_visible()
     assert Opportunity.objects.get(pk=opp.pk).stage == stages[0]
+
+
+def touch_drag(page: Page, source, target) -> None:
+    """A finger on the card, held a moment, moved to the target and lifted (Chromium's own
+    touch events, as a phone sends them)."""
+    cdp = page.context.new_cdp_session(page)
+    start, end = source.bounding_box(), target.bounding_box()
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    x1, y1 = end["x"] + end["width"] / 2, end["y"] + 10
+
+    def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    touch("touchStart", x0, y0)
+    page.wait_for_timeout(400)  # the hold that tells a drag from a swipe
+    steps = 15
+    for i in range(1, steps + 1):
+        touch("touchMove", x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+        page.wait_for_timeout(20)
+    touch("touchEnd", x1, y1)
+
+
+def test_a_finger_drags_a_card_on_a_phone(new_page, ada) -> None:
+    from guanxi.core.tests.browser.conftest import log_in
+
+    opp, stages = make_board(ada)
+    page = new_page(viewport={"width": 390, "height": 844}, touch=True)
+    log_in(page, "ada", "pw-ada")
+    page.goto("/pipeline/")
+    card = page.get_by_role("article", name="Dragon deal")
+    touch_drag(page, card, column(page, stages[1]))
+    expect(page.get_by_role("status")).to_contain_text(stages[1].name)
+    expect(column(page, stages[1]).get_by_role("article", name="Dragon deal")).to_be_visible()
+    opp.refresh_from_db()
+    assert opp.stage == stages[1]

@@ -1,16 +1,16 @@
-// The kanban board: drag a card to another column; the drop POSTs the card's version. When the
-// server refuses (the card changed meanwhile, a lost reason is needed, no permission) the card
-// snaps back to where it was and the message is shown. Keyboard and phone users use the stage
-// select on the opportunity's page, which posts to the same endpoint.
+// The kanban board: drag a card to another column, with a mouse or a finger (SortableJS, which
+// handles touch screens; a finger holds the card a moment first, so that a swipe still scrolls
+// the board). The drop POSTs the card's version. When the server refuses (the card changed
+// meanwhile, a lost reason is needed, no permission) the card snaps back to where it was and the
+// message is shown. Keyboard users use the stage select on the opportunity's page, which posts
+// to the same endpoint.
 (function () {
   "use strict";
   const board = document.querySelector(".pipeline-board");
-  if (!board) return;
+  if (!board || typeof Sortable === "undefined") return;
   const status = document.getElementById("board-status");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
   const urlTemplate = board.dataset.moveUrlTemplate;
-  let dragged = null;
-  let origin = null;
   let originNext = null;
 
   function say(text, ok) {
@@ -24,41 +24,11 @@
     if (badge) badge.textContent = String(Math.max(0, parseInt(badge.textContent, 10) + delta));
   }
 
-  board.addEventListener("dragstart", (event) => {
-    const card = event.target.closest(".pipeline-card[draggable=true]");
-    if (!card) return;
-    dragged = card;
-    origin = card.parentElement;
-    originNext = card.nextSibling;
-    card.classList.add("dragging");
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", card.dataset.id);
-  });
-  board.addEventListener("dragend", () => {
-    if (dragged) dragged.classList.remove("dragging");
-    board.querySelectorAll(".drag-over").forEach((el) => el.classList.remove("drag-over"));
-  });
-  board.addEventListener("dragover", (event) => {
-    const zone = event.target.closest("[data-dropzone]");
-    if (!zone || !dragged) return;
-    event.preventDefault();
-    zone.classList.add("drag-over");
-  });
-  board.addEventListener("dragleave", (event) => {
-    const zone = event.target.closest("[data-dropzone]");
-    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("drag-over");
-  });
-  board.addEventListener("drop", async (event) => {
-    const zone = event.target.closest("[data-dropzone]");
-    if (!zone || !dragged) return;
-    event.preventDefault();
-    zone.classList.remove("drag-over");
-    const card = dragged;
-    dragged = null;
-    const from = origin.closest(".pipeline-column");
-    const to = zone.closest(".pipeline-column");
+  async function moved(event) {
+    const card = event.item;
+    const from = event.from.closest(".pipeline-column");
+    const to = event.to.closest(".pipeline-column");
     if (from === to) return;
-    zone.prepend(card);
     count(from, -1);
     count(to, +1);
     const body = new URLSearchParams({ stage: to.dataset.stage, version: card.dataset.version });
@@ -79,10 +49,31 @@
       message = board.dataset.networkError;
     }
     if (!ok) {
-      origin.insertBefore(card, originNext);
+      event.from.insertBefore(card, originNext);
       count(to, -1);
       count(from, +1);
     }
     say(message, ok);
+  }
+
+  board.querySelectorAll("[data-dropzone]").forEach((zone) => {
+    Sortable.create(zone, {
+      group: "pipeline",
+      sort: false, // the order within a column is the server's (newest first)
+      draggable: '.pipeline-card[draggable="true"]',
+      delay: 200,
+      delayOnTouchOnly: true,
+      touchStartThreshold: 5,
+      // Touch events, not pointer events: a touchmove can be stopped from scrolling the page
+      // once a card is held, where a pointermove cannot (the browser would cancel the drag).
+      supportPointer: false,
+      emptyInsertThreshold: 24,
+      ghostClass: "drag-ghost",
+      chosenClass: "dragging",
+      onStart: (event) => {
+        originNext = event.item.nextSibling;
+      },
+      onEnd: moved,
+    });
   });
 })();
