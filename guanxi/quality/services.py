@@ -596,12 +596,17 @@ def _proposal_errors(exc: ValidationError, data: dict[str, Any]) -> dict[str, li
     return out
 
 
-def _locked_request(request: ChangeRequest, version: int | None) -> ChangeRequest:
+def _locked_request(actor: User, request: ChangeRequest, version: int | None) -> ChangeRequest:
+    """The request locked for a decision: refused first to a user who may not decide it (so
+    they learn nothing from a version or a status), then on a stale version (a conflict) or a
+    decision already made."""
     locked = (
         ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("customer")
         .get(pk=request.pk)
     )
+    if not may_manage_links(actor, locked.customer):
+        raise PermissionDeniedError()
     check_version(locked, version)
     if locked.status != RequestStatus.PENDING:
         raise ValidationError(_("This request has already been decided."))
@@ -616,9 +621,7 @@ def accept_request(
     holds), audited with the self-service source: the request id names the change request.
     The customer went through all their data and the owner accepted it: the record is
     verified now (`verify`, which also completes its open data-check task)."""
-    locked = _locked_request(request, version)
-    if not may_manage_links(actor, locked.customer):
-        raise PermissionDeniedError()
+    locked = _locked_request(actor, request, version)
     customer = locked.customer
     data = service_data(customer, locked.proposed)
     with context.acting_as(request_id=f"self-service-{locked.pk}"):
@@ -634,9 +637,7 @@ def accept_request(
 def reject_request(
     *, actor: User, request: ChangeRequest, reason: str, version: int | None = None
 ) -> ChangeRequest:
-    locked = _locked_request(request, version)
-    if not may_manage_links(actor, locked.customer):
-        raise PermissionDeniedError()
+    locked = _locked_request(actor, request, version)
     reason = normalize.clean_text(reason or "")
     if not reason:
         raise ValidationError({"reason": _("Say why the changes are rejected.")})
