@@ -333,15 +333,15 @@ def token_for(link: SelfServiceLink) -> str:
     return signing.dumps({"l": link.pk, "c": link.customer_id}, salt=LINK_SALT, compress=True)
 
 
-def link_url(link: SelfServiceLink, request=None) -> str:
+def link_url(link: SelfServiceLink) -> str:
+    """The address the customer opens: PUBLIC_BASE_URL, like every link sent to customers (the
+    host staff reach the server by may be an intranet name)."""
     path = reverse("quality:self_service", args=[token_for(link)])
-    return request.build_absolute_uri(path) if request is not None else path
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 @transaction.atomic
-def create_link(
-    *, actor: User, customer: Customer, send: bool = False, request=None
-) -> SelfServiceLink:
+def create_link(*, actor: User, customer: Customer, send: bool = False) -> SelfServiceLink:
     """A link for this one customer, valid for the configured number of days; sent by e-mail
     to the customer's primary address when `send`."""
     if not may_manage_links(actor, customer):
@@ -363,7 +363,7 @@ def create_link(
             raise ValidationError({"send": _("This customer has no e-mail address.")})
         link.sent_to = email
         link.save(update_fields=["sent_to"])
-        url = link_url(link, request)
+        url = link_url(link)
         # The customer's language is not known: the site's default (zh-hans) speaks to them.
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = _link_mail(customer, link, url)

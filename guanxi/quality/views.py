@@ -215,9 +215,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_for_change(request, pk)
     send = request.POST.get("send") == "1"
     try:
-        link = services.create_link(
-            actor=request.user, customer=customer, send=send, request=request
-        )
+        link = services.create_link(actor=request.user, customer=customer, send=send)
     except PermissionDeniedError as error:
         return render(request, "core/forbidden.html", {"message": error.message}, status=403)
     except ValidationError as error:
@@ -228,7 +226,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "link": link,
-        "url": services.link_url(link, request),
+        "url": services.link_url(link),
     }
     return render(request, "quality/link_created.html", context)
 

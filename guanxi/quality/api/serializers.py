@@ -91,7 +91,7 @@ class IssuedLinkSerializer(SelfServiceLinkSerializer):
         read_only_fields = fields
 
     def get_url(self, link: SelfServiceLink) -> str:
-        return services.link_url(link, self.context["request"])
+        return services.link_url(link)
 
 
 class IssueLinkSerializer(StrictSerializerMixin, serializers.Serializer):

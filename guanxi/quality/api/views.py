@@ -96,7 +96,6 @@ class CustomerLinksView(GenericAPIView):
             actor=request.user,
             customer=customer,
             send=serializer.validated_data["send"],
-            request=request,
         )
         data = IssuedLinkSerializer(link, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -56,13 +57,14 @@ def test_owner_issues_a_link_and_gets_its_url_and_expiry(two_teams, api, wang):
     body = response.json()
     link = SelfServiceLink.objects.get()
     assert body["id"] == link.pk and body["customer"] == wang.pk and body["state"] == "live"
-    assert body["url"].startswith("http://testserver/self-service/")
+    public = django_settings.PUBLIC_BASE_URL.rstrip("/")
+    assert body["url"].startswith(public + "/self-service/")
     expires = dt.datetime.fromisoformat(body["expires_at"])
     assert dt.timedelta(days=13) < expires - timezone.now() <= dt.timedelta(days=14)
     # the URL is the link's: it opens the customer's page without a login
     from django.test import Client
 
-    assert Client().get(body["url"].removeprefix("http://testserver")).status_code == 200
+    assert Client().get(body["url"].removeprefix(public)).status_code == 200
     assert AuditEvent.objects.filter(object_type="quality.selfservicelink").exists()
 
 
@@ -366,3 +368,20 @@ def test_the_schema_describes_links_and_change_requests(two_teams, api):
     assert "/api/v1/customers/{id}/self-service-links/{link_id}/revoke/" in paths
     for path in ("", "{id}/", "{id}/accept/", "{id}/reject/"):
         assert f"/api/v1/change-requests/{path}" in paths
+
+
+def test_links_for_customers_start_with_the_public_address(
+    two_teams, api, web, wang, settings, django_capture_on_commit_callbacks
+):
+    """Staff may reach the server by an intranet name; the customer opens the link from the
+    internet: every link sent to customers starts with PUBLIC_BASE_URL (as portal and survey
+    links do), whichever host the request that made it came to."""
+    from django.urls import reverse
+
+    settings.PUBLIC_BASE_URL = "https://crm.example.com/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(two_teams.rep_a).post(links_url(wang), {"send": True}, format="json")
+    assert response.json()["url"].startswith("https://crm.example.com/self-service/")
+    assert "https://crm.example.com/self-service/" in mail.outbox[0].body
+    page = web(two_teams.rep_a).post(reverse("quality:link_create", args=[wang.pk]))
+    assert page.context["url"].startswith("https://crm.example.com/self-service/")
