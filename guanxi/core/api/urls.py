@@ -29,6 +29,7 @@ from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
 from guanxi.needs.api.views import NeedViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.pool.api.views import PoolViewSet
+from guanxi.portal.api.views import CustomerPortalLinksView, RevokePortalLinkView
 from guanxi.quality.api.views import (
     ChangeRequestViewSet,
     CustomerLinksView,
@@ -96,6 +97,16 @@ urlpatterns = [
         "customers/<int:pk>/self-service-links/<int:link_id>/revoke/",
         RevokeLinkView.as_view(),
         name="api-customer-link-revoke",
+    ),
+    path(
+        "customers/<int:pk>/portal-links/",
+        CustomerPortalLinksView.as_view(),
+        name="api-customer-portal-links",
+    ),
+    path(
+        "customers/<int:pk>/portal-links/<int:link_id>/revoke/",
+        RevokePortalLinkView.as_view(),
+        name="api-customer-portal-link-revoke",
     ),
     # Before the router: "customers/merge/" is not a customer's id.
     path(
