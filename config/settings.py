@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "SurveyStatusEnum": "guanxi.surveys.models.SurveyStatus",
         "ImprovementActionStatusEnum": "guanxi.surveys.models.ActionStatus",
         "SurveyKindEnum": "guanxi.surveys.models.SurveyKind",
+        "GradeEnum": "guanxi.customers.models.Grade",
         "QuestionKindEnum": "guanxi.surveys.models.QuestionKind",
     }
 )

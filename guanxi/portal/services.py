@@ -21,9 +21,9 @@ from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.customers.models import Customer
-from guanxi.customers.policies import can_see
 
 from .models import PortalLink
+from .policies import may_issue
 
 SALT = "guanxi.portal.link"
 SOURCE = "portal"  # the audit source of what a customer does in the portal
@@ -37,13 +37,9 @@ def portal_url(link: PortalLink) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("portal:home", args=[token_for(link)])
 
 
-def _may_issue(actor: User, customer: Customer) -> bool:
-    return has_perm(actor, "tickets", "create") and can_see(actor, customer)
-
-
 @transaction.atomic
 def issue_link(*, actor: User, customer: Customer, days: int | None = None) -> PortalLink:
-    if customer.deleted_at is not None or not _may_issue(actor, customer):
+    if not may_issue(actor, customer):
         raise PermissionDeniedError()
     days = days or settings.PORTAL_LINK_DAYS
     link = PortalLink.objects.create(
@@ -59,7 +55,7 @@ def issue_link(*, actor: User, customer: Customer, days: int | None = None) -> P
 
 @transaction.atomic
 def revoke_link(*, actor: User, link: PortalLink) -> PortalLink:
-    if not _may_issue(actor, link.customer):
+    if not may_issue(actor, link.customer):
         raise PermissionDeniedError()
     if link.revoked_at is None:
         link.revoked_at = timezone.now()

@@ -31,7 +31,7 @@ from guanxi.tickets import services as ticket_services
 from guanxi.tickets.models import Ticket, TicketStatus
 from guanxi.tickets.selectors import public_replies
 
-from . import services
+from . import selectors, services
 from .forms import ConsentForm, FeedbackForm, RatingForm, ReplyForm
 from .models import PortalLink
 
@@ -268,12 +268,9 @@ def issue(request: HttpRequest, customer_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    link = PortalLink.objects.select_related("customer").filter(pk=pk).first()
-    if link is None:
-        raise Http404
     try:
-        customer_get(user=request.user, pk=link.customer_id)
-    except (Customer.DoesNotExist, ValidationError):
+        link = selectors.link_get(user=request.user, pk=pk)
+    except PortalLink.DoesNotExist:
         raise Http404 from None
     try:
         services.revoke_link(actor=request.user, link=link)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_LEGAL_SUFFIXES = [
@@ -70,6 +71,13 @@ class QualitySettings(models.Model):
         }.get(grade, self.cycle_normal_days)
 
 
+class LinkState(models.TextChoices):
+    LIVE = "live", _("valid")
+    USED = "used", _("used")
+    REVOKED = "revoked", _("withdrawn")
+    EXPIRED = "expired", _("expired")
+
+
 class SelfServiceLink(models.Model):
     """A signed link for one customer to see and correct their own data. The signature proves
     the link was made here; the row lets it be revoked and says when it was used or expired."""
@@ -94,6 +102,17 @@ class SelfServiceLink(models.Model):
 
     def __str__(self) -> str:
         return f"link {self.pk} for customer {self.customer_id}"
+
+    @property
+    def state(self) -> str:
+        """Whether the link can still be used, and if not, why (withdrawn, used, expired)."""
+        if self.revoked_at is not None:
+            return LinkState.REVOKED
+        if self.used_at is not None:
+            return LinkState.USED
+        if self.expires_at <= timezone.now():
+            return LinkState.EXPIRED
+        return LinkState.LIVE
 
 
 class RequestStatus(models.TextChoices):

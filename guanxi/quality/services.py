@@ -333,15 +333,15 @@ def token_for(link: SelfServiceLink) -> str:
     return signing.dumps({"l": link.pk, "c": link.customer_id}, salt=LINK_SALT, compress=True)
 
 
-def link_url(link: SelfServiceLink, request=None) -> str:
+def link_url(link: SelfServiceLink) -> str:
+    """The address the customer opens: PUBLIC_BASE_URL, like every link sent to customers (the
+    host staff reach the server by may be an intranet name)."""
     path = reverse("quality:self_service", args=[token_for(link)])
-    return request.build_absolute_uri(path) if request is not None else path
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 @transaction.atomic
-def create_link(
-    *, actor: User, customer: Customer, send: bool = False, request=None
-) -> SelfServiceLink:
+def create_link(*, actor: User, customer: Customer, send: bool = False) -> SelfServiceLink:
     """A link for this one customer, valid for the configured number of days; sent by e-mail
     to the customer's primary address when `send`."""
     if not may_manage_links(actor, customer):
@@ -363,7 +363,7 @@ def create_link(
             raise ValidationError({"send": _("This customer has no e-mail address.")})
         link.sent_to = email
         link.save(update_fields=["sent_to"])
-        url = link_url(link, request)
+        url = link_url(link)
         # The customer's language is not known: the site's default (zh-hans) speaks to them.
         with translation.override(settings.LANGUAGE_CODE):
             subject, body = _link_mail(customer, link, url)
@@ -596,12 +596,17 @@ def _proposal_errors(exc: ValidationError, data: dict[str, Any]) -> dict[str, li
     return out
 
 
-def _locked_request(request: ChangeRequest, version: int | None) -> ChangeRequest:
+def _locked_request(actor: User, request: ChangeRequest, version: int | None) -> ChangeRequest:
+    """The request locked for a decision: refused first to a user who may not decide it (so
+    they learn nothing from a version or a status), then on a stale version (a conflict) or a
+    decision already made."""
     locked = (
         ChangeRequest.objects.select_for_update(of=("self",))
         .select_related("customer")
         .get(pk=request.pk)
     )
+    if not may_manage_links(actor, locked.customer):
+        raise PermissionDeniedError()
     check_version(locked, version)
     if locked.status != RequestStatus.PENDING:
         raise ValidationError(_("This request has already been decided."))
@@ -616,9 +621,7 @@ def accept_request(
     holds), audited with the self-service source: the request id names the change request.
     The customer went through all their data and the owner accepted it: the record is
     verified now (`verify`, which also completes its open data-check task)."""
-    locked = _locked_request(request, version)
-    if not may_manage_links(actor, locked.customer):
-        raise PermissionDeniedError()
+    locked = _locked_request(actor, request, version)
     customer = locked.customer
     data = service_data(customer, locked.proposed)
     with context.acting_as(request_id=f"self-service-{locked.pk}"):
@@ -634,9 +637,7 @@ def accept_request(
 def reject_request(
     *, actor: User, request: ChangeRequest, reason: str, version: int | None = None
 ) -> ChangeRequest:
-    locked = _locked_request(request, version)
-    if not may_manage_links(actor, locked.customer):
-        raise PermissionDeniedError()
+    locked = _locked_request(actor, request, version)
     reason = normalize.clean_text(reason or "")
     if not reason:
         raise ValidationError({"reason": _("Say why the changes are rejected.")})

@@ -56,20 +56,6 @@ FIELD_LABELS = {
     "credit_code": gettext_lazy("unified social credit code"),
     "contacts": gettext_lazy("contacts"),
 }
-PROPOSAL_LABELS = {
-    "display_name": gettext_lazy("name"),
-    "mobile": gettext_lazy("mobile"),
-    "phone": gettext_lazy("phone"),
-    "email": gettext_lazy("e-mail"),
-    "province": gettext_lazy("province"),
-    "city": gettext_lazy("city"),
-    "district": gettext_lazy("district"),
-    "street": gettext_lazy("street"),
-    "postcode": gettext_lazy("postcode"),
-    "birthday": gettext_lazy("birthday"),
-    "marketing_consent": gettext_lazy("consents to marketing"),
-}
-_MASK_KIND = {"mobile": "mobile", "phone": "phone", "email": "email", "street": "street"}
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -229,9 +215,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     customer = _customer_for_change(request, pk)
     send = request.POST.get("send") == "1"
     try:
-        link = services.create_link(
-            actor=request.user, customer=customer, send=send, request=request
-        )
+        link = services.create_link(actor=request.user, customer=customer, send=send)
     except PermissionDeniedError as error:
         return render(request, "core/forbidden.html", {"message": error.message}, status=403)
     except ValidationError as error:
@@ -242,7 +226,7 @@ def link_create(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "link": link,
-        "url": services.link_url(link, request),
+        "url": services.link_url(link),
     }
     return render(request, "quality/link_created.html", context)
 
@@ -266,19 +250,14 @@ def link_revoke(request: HttpRequest, pk: int, link_pk: int) -> HttpResponse:
 
 
 def _shown_changes(user: User, request: ChangeRequest) -> list[tuple[str, Any, Any]]:
-    """(label, now, proposed), contact details masked for roles that see them masked."""
+    """(label, now, proposed) as the page shows them: yes / no for the consent, — for empty."""
     out = []
-    current = services.current_values(request.customer)
-    for field, value in request.proposed.items():
-        before = current.get(field)
-        kind = _MASK_KIND.get(field)
-        if kind:
-            before = present(user, kind, before or "")
-            value = present(user, kind, value or "")
-        if field == "marketing_consent":
+    for change in selectors.request_changes(user=user, request=request):
+        before, value = change.current, change.proposed
+        if change.field == "marketing_consent":
             before = _("yes") if before else _("no")
             value = _("yes") if value else _("no")
-        out.append((PROPOSAL_LABELS.get(field, field), before or "—", value or "—"))
+        out.append((change.label, before or "—", value or "—"))
     return out
 
 

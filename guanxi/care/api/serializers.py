@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from guanxi.care.models import CarePlan
+from guanxi.care.models import CarePlan, GreetingTemplate
 from guanxi.core.api.serializers import StrictSerializerMixin, VersionField
+from guanxi.customers.models import Grade
 
 
 class CarePlanSerializer(StrictSerializerMixin, serializers.ModelSerializer):
@@ -31,3 +32,35 @@ class CarePlanSerializer(StrictSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {"name": {"validators": []}}  # uniqueness: the service's message
+
+
+class GreetingTemplateSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """The greeting of one occasion in Chinese and English. Subjects and messages may use the
+    placeholders {name}, {display_name}, {owner_name}, {festival} and {date}; {{ and }} stand
+    for literal braces."""
+
+    label = serializers.CharField(source="get_occasion_display", read_only=True)
+    grades = serializers.ListField(
+        child=serializers.ChoiceField(choices=Grade.choices),
+        required=False,
+        max_length=len(Grade.choices),
+        help_text="the grades greeted; empty: every grade",
+    )
+    version = VersionField()
+
+    class Meta:
+        model = GreetingTemplate
+        fields = [
+            "occasion",
+            "label",
+            "enabled",
+            "grades",
+            "task_days_ahead",
+            "subject_zh",
+            "body_zh",
+            "subject_en",
+            "body_en",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["occasion", "updated_at"]

@@ -7,7 +7,7 @@ from guanxi.accounts.api.views import RoleViewSet, TeamViewSet, TokenView, UserV
 from guanxi.analytics.api.views import CustomerLifecycleView, LifecycleReportView
 from guanxi.analytics.api.views import ModelView as AnalyticsModelView
 from guanxi.analytics.api.views import RecomputeView as AnalyticsRecomputeView
-from guanxi.care.api.views import CarePlanViewSet
+from guanxi.care.api.views import CarePlanViewSet, GreetingTemplateViewSet
 from guanxi.customers.api.views import (
     ContactViewSet,
     CustomerViewSet,
@@ -29,7 +29,13 @@ from guanxi.kb.api.views import ArticleCategoryViewSet, ArticleViewSet
 from guanxi.needs.api.views import NeedViewSet
 from guanxi.pipeline.api.views import OpportunityViewSet, PipelineViewSet
 from guanxi.pool.api.views import PoolViewSet
-from guanxi.quality.api.views import NamingRulesView
+from guanxi.portal.api.views import CustomerPortalLinksView, RevokePortalLinkView
+from guanxi.quality.api.views import (
+    ChangeRequestViewSet,
+    CustomerLinksView,
+    NamingRulesView,
+    RevokeLinkView,
+)
 from guanxi.reports.api.views import CustomerRecommendationsView, DashboardView
 from guanxi.sales.api.views import OrderViewSet, ProductViewSet
 from guanxi.segments.api.views import SegmentViewSet
@@ -65,6 +71,8 @@ router.register("pool", PoolViewSet, basename="pool")
 router.register("duplicates", DuplicatePairViewSet, basename="duplicate")
 router.register("imports", ImportViewSet, basename="import")
 router.register("exports", ExportViewSet, basename="export")
+router.register("change-requests", ChangeRequestViewSet, basename="change-request")
+router.register("greeting-templates", GreetingTemplateViewSet, basename="greeting-template")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -79,6 +87,26 @@ urlpatterns = [
         "customers/<int:pk>/lifecycle/",
         CustomerLifecycleView.as_view(),
         name="api-customer-lifecycle",
+    ),
+    path(
+        "customers/<int:pk>/self-service-links/",
+        CustomerLinksView.as_view(),
+        name="api-customer-links",
+    ),
+    path(
+        "customers/<int:pk>/self-service-links/<int:link_id>/revoke/",
+        RevokeLinkView.as_view(),
+        name="api-customer-link-revoke",
+    ),
+    path(
+        "customers/<int:pk>/portal-links/",
+        CustomerPortalLinksView.as_view(),
+        name="api-customer-portal-links",
+    ),
+    path(
+        "customers/<int:pk>/portal-links/<int:link_id>/revoke/",
+        RevokePortalLinkView.as_view(),
+        name="api-customer-portal-link-revoke",
     ),
     # Before the router: "customers/merge/" is not a customer's id.
     path(

@@ -75,7 +75,7 @@ class ServiceViewSet(
 
     @extend_schema(responses=AuditEventSerializer(many=True))
     @action(detail=True, methods=["get"], filter_backends=[])
-    def history(self, request, pk=None):
+    def history(self, request, **kwargs):
         """The record's change history from the audit log, newest first."""
         events = record_history(user=request.user, instance=self.get_object())
         page = self.paginate_queryset(events)

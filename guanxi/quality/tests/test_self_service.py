@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
@@ -67,7 +68,7 @@ def test_owner_makes_a_link_from_the_360_page(two_teams, web, wang):
     response = c.post(reverse("quality:link_create", args=[wang.pk]))
     assert response.status_code == 200
     link = SelfServiceLink.objects.get()
-    assert response.context["url"].startswith("http://testserver/self-service/")
+    assert response.context["url"].startswith(settings.PUBLIC_BASE_URL + "/self-service/")
     assert link.expires_at - timezone.now() > dt.timedelta(days=13)
     assert AuditEvent.objects.filter(object_type="quality.selfservicelink").exists()
 
