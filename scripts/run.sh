@@ -17,6 +17,11 @@ URL="http://127.0.0.1:${PORT}/"
 
 # Plain HTTP on localhost: no HTTPS redirect, no Secure-only cookies, no HSTS.
 export HTTPS=false
+# Links made for customers (self-service, portal, surveys) point at this server, on its port,
+# unless PUBLIC_BASE_URL is set in the environment or in .env.
+if [[ -z "${PUBLIC_BASE_URL:-}" ]] && ! grep -qs '^PUBLIC_BASE_URL=' .env; then
+    export PUBLIC_BASE_URL="http://127.0.0.1:${PORT}"
+fi
 
 "$PY" manage.py migrate --noinput
 "$PY" manage.py collectstatic --noinput --verbosity 0
