@@ -14,6 +14,15 @@ from . import normalize
 from .models import AppliesTo, CustomFieldDefinition, CustomFieldType
 
 
+def _not_a_choice(definition: CustomFieldDefinition, value: Any) -> str:
+    """Names the value and the choices: a value typed in a file or sent to the API has no list
+    to pick from beside it."""
+    return _("“%(value)s” is not one of the choices: %(choices)s.") % {
+        "value": value,
+        "choices": "; ".join(str(c) for c in definition.choices),
+    }
+
+
 def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
     kind = definition.field_type
     if kind == CustomFieldType.TEXT:
@@ -63,11 +72,14 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
         return value
     if kind == CustomFieldType.CHOICE:
         if value not in definition.choices:
-            raise ValidationError(_("Choose one of the offered values."))
+            raise ValidationError(_not_a_choice(definition, value))
         return value
     if kind == CustomFieldType.MULTI_CHOICE:
-        if not isinstance(value, list) or any(v not in definition.choices for v in value):
+        if not isinstance(value, list):
             raise ValidationError(_("Choose among the offered values."))
+        wrong = next((v for v in value if v not in definition.choices), None)
+        if wrong is not None:
+            raise ValidationError(_not_a_choice(definition, wrong))
         return list(dict.fromkeys(value))
     raise ValidationError(_("Unknown field type."))
 
