@@ -103,11 +103,9 @@ def clean_custom_fields(
         values = {}
     if not isinstance(values, dict):
         raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
-    definitions = {
-        d.key: d
-        for d in (CustomFieldDefinition.objects.filter(active=True) if active is None else active)
-        if d.applies_to in (AppliesTo.ALL, customer_kind)
-    }
+    in_use = list(CustomFieldDefinition.objects.filter(active=True) if active is None else active)
+    definitions = {d.key: d for d in in_use if d.applies_to in (AppliesTo.ALL, customer_kind)}
+    other_kind = {d.key: d for d in in_use if d.key not in definitions}
     errors: dict[str, str] = {}
     kept = {k: v for k, v in (stored or {}).items() if k not in definitions}
     cleaned: dict[str, Any] = {}
@@ -115,7 +113,16 @@ def clean_custom_fields(
         definition = definitions.get(key)
         if definition is None:
             if key not in kept or kept[key] != value:
-                errors[key] = _("There is no such custom field.")
+                if key in other_kind and value in (None, "", []):
+                    continue  # nothing said about a field of the other kind
+                if key in other_kind:
+                    errors[key] = (
+                        _("This field is for people only.")
+                        if other_kind[key].applies_to == AppliesTo.PERSON
+                        else _("This field is for organisations only.")
+                    )
+                else:
+                    errors[key] = _("There is no such custom field.")
             continue
         if value in (None, "", []):
             continue

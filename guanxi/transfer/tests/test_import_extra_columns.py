@@ -236,3 +236,16 @@ def test_the_mapping_page_suggests_the_columns_and_says_how_cells_are_read(
     for value in ("aliases", "wechat", "qq", "website", "custom:vip_card", "custom:budget"):
         assert f'<option value="{value}" selected>' in text, value
     assert "a cell of aliases replaces the customer's aliases" in text
+
+
+def test_a_value_for_a_field_of_the_other_kind_says_so(two_teams, csv_bytes, run_import):
+    CustomFieldDefinition.objects.create(key="hobby", label="爱好", field_type="text",
+                                         applies_to="person")  # fmt: skip
+    content = csv_bytes(
+        [["名称", "类型", "爱好"], ["某公司", "企业", "钓鱼"], ["某人", "个人", "钓鱼"]]
+    )
+    imp = run_import(two_teams.rep_a, content, kind="column")
+    assert list(imp.errors.values_list("column", "message")) == [
+        ("爱好", "This field is for people only.")
+    ]
+    assert Customer.objects.get().custom_fields == {"hobby": "钓鱼"}
