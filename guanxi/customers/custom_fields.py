@@ -14,6 +14,15 @@ from . import normalize
 from .models import AppliesTo, CustomFieldDefinition, CustomFieldType
 
 
+def _not_a_choice(definition: CustomFieldDefinition, value: Any) -> str:
+    """Names the value and the choices: a value typed in a file or sent to the API has no list
+    to pick from beside it."""
+    return _("“%(value)s” is not one of the choices: %(choices)s.") % {
+        "value": value,
+        "choices": "; ".join(str(c) for c in definition.choices),
+    }
+
+
 def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
     kind = definition.field_type
     if kind == CustomFieldType.TEXT:
@@ -63,11 +72,14 @@ def _clean_one(definition: CustomFieldDefinition, value: Any) -> Any:
         return value
     if kind == CustomFieldType.CHOICE:
         if value not in definition.choices:
-            raise ValidationError(_("Choose one of the offered values."))
+            raise ValidationError(_not_a_choice(definition, value))
         return value
     if kind == CustomFieldType.MULTI_CHOICE:
-        if not isinstance(value, list) or any(v not in definition.choices for v in value):
+        if not isinstance(value, list):
             raise ValidationError(_("Choose among the offered values."))
+        wrong = next((v for v in value if v not in definition.choices), None)
+        if wrong is not None:
+            raise ValidationError(_not_a_choice(definition, wrong))
         return list(dict.fromkeys(value))
     raise ValidationError(_("Unknown field type."))
 
@@ -91,11 +103,9 @@ def clean_custom_fields(
         values = {}
     if not isinstance(values, dict):
         raise ValidationError({"custom_fields": _("Custom fields must be an object.")})
-    definitions = {
-        d.key: d
-        for d in (CustomFieldDefinition.objects.filter(active=True) if active is None else active)
-        if d.applies_to in (AppliesTo.ALL, customer_kind)
-    }
+    in_use = list(CustomFieldDefinition.objects.filter(active=True) if active is None else active)
+    definitions = {d.key: d for d in in_use if d.applies_to in (AppliesTo.ALL, customer_kind)}
+    other_kind = {d.key: d for d in in_use if d.key not in definitions}
     errors: dict[str, str] = {}
     kept = {k: v for k, v in (stored or {}).items() if k not in definitions}
     cleaned: dict[str, Any] = {}
@@ -103,7 +113,16 @@ def clean_custom_fields(
         definition = definitions.get(key)
         if definition is None:
             if key not in kept or kept[key] != value:
-                errors[key] = _("There is no such custom field.")
+                if key in other_kind and value in (None, "", []):
+                    continue  # nothing said about a field of the other kind
+                if key in other_kind:
+                    errors[key] = (
+                        _("This field is for people only.")
+                        if other_kind[key].applies_to == AppliesTo.PERSON
+                        else _("This field is for organisations only.")
+                    )
+                else:
+                    errors[key] = _("There is no such custom field.")
             continue
         if value in (None, "", []):
             continue

@@ -7,9 +7,11 @@ import codecs
 import csv
 import datetime as dt
 import io
+import math
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -166,6 +168,10 @@ def _cell_text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))  # a phone number typed as a number
+    if isinstance(value, float) and math.isfinite(value):
+        # As the cell shows it, never with an exponent (Python writes 0.000001 as 1e-06,
+        # which no number field reads).
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):

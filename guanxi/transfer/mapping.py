@@ -4,7 +4,9 @@ English headers, and turning one row's cells into the data the customer services
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -113,10 +115,17 @@ _RANK = {word: rank for words in SYNONYMS.values() for rank, word in enumerate(w
 
 CONTACT_TARGETS = ("mobile", "phone", "email", "wechat", "qq", "website")
 ADDRESS_TARGETS = ("country", "province", "city", "district", "street", "postcode")
-# Columns where one cell may hold several values (Guanxi's export writes "a; b"; people also
-# use Chinese commas, 、 or a new line inside the cell).
-MULTI_TARGETS = ("mobile", "phone", "email")
+# Several values in one cell: Guanxi's export writes "a; b" (VALUE_SEPARATOR).
+VALUE_SEPARATOR = "; "
+# Phones, e-mails, WeChat and QQ hold no separator: several in one cell may also be separated
+# by commas, Chinese commas, 、 or a new line.
 _MULTI_SPLIT = re.compile(r"[;,，；、|\r\n]+")
+# Web addresses may hold commas and semicolons ("?a=1,2;b=3") but no spaces: several are
+# separated by spaces, new lines, a "; " or a Chinese separator.
+_URL_SPLIT = re.compile(r"[;,|]?\s+|[，；、]+")
+# Values that may hold a comma ("Acme, Inc." as an alias, "书, 画" as a choice): only the
+# export's own separator (";", "；"), "|" or a new line separates them.
+_VALUES_SPLIT = re.compile(r"[;；|\r\n]+")
 KEY_TARGETS = {"external_id": "external_id", "credit_code": "credit_code",
                "phone": "mobile", "email": "email"}  # fmt: skip
 _LIST_SPLIT = re.compile(r"[,;，；、|]+")
@@ -131,16 +140,36 @@ def targets(definitions: list[CustomFieldDefinition]) -> list[tuple[str, str]]:
     return out
 
 
+def _header_key(header: str) -> str:
+    return normalize.text_key(header).replace("_", "").replace("*", "").rstrip(":：")
+
+
+def custom_headers(definitions: list[CustomFieldDefinition], taken: list[str]) -> list[str]:
+    """The export's header of each custom field: its label, or "label (key)" when the label
+    alone would be read as another column (a built-in field's header or synonym, one of
+    `taken`, another custom field's label), so that `suggest` maps each back to its field."""
+    labels = [_header_key(d.label) for d in definitions]
+    used = {_header_key(t) for t in taken}
+    out = []
+    for d, key in zip(definitions, labels, strict=True):
+        clash = key in _BY_WORD or key.replace("-", "") in _BY_WORD or key in used
+        out.append(f"{d.label} ({d.key})" if clash or labels.count(key) > 1 else d.label)
+    return out
+
+
 def suggest(headers: list[str], definitions: list[CustomFieldDefinition]) -> dict[str, str]:
     """A field for each header that names one; each field is suggested once: for the column
-    whose header names it best (its rank in SYNONYMS), the first such column on a tie."""
+    whose header names it best (its rank in SYNONYMS), the first such column on a tie.
+    A custom field is named by its key, its label, or "label (key)" (the export's header)."""
     custom = {}
     for d in definitions:
-        custom[normalize.text_key(d.key)] = f"{CUSTOM_PREFIX}{d.key}"
-        custom[normalize.text_key(d.label)] = f"{CUSTOM_PREFIX}{d.key}"
+        target = f"{CUSTOM_PREFIX}{d.key}"
+        custom.setdefault(_header_key(d.key), target)
+        custom.setdefault(_header_key(d.label), target)
+        custom[_header_key(f"{d.label} ({d.key})")] = target
     best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
     for index, header in enumerate(headers):
-        key = normalize.text_key(header).replace("_", "").replace("*", "").rstrip(":：")
+        key = _header_key(header)
         word = key if key in _BY_WORD else key.replace("-", "")
         field = _BY_WORD.get(word) or custom.get(key)
         if not field:
@@ -232,21 +261,81 @@ def split_list(text: str) -> list[str]:
     return [p.strip() for p in _LIST_SPLIT.split(text) if p.strip()]
 
 
+def split_values(text: str) -> list[str]:
+    """The values of a cell the export wrote with VALUE_SEPARATOR; a comma stays inside a
+    value ("Acme, Inc.")."""
+    return [p.strip() for p in _VALUES_SPLIT.split(text) if p.strip()]
+
+
+def split_urls(text: str) -> list[str]:
+    return [p for p in (p.strip(" ;,|") for p in _URL_SPLIT.split(text)) if p]
+
+
+def split_choices(text: str, choices: list[str]) -> list[str]:
+    """The choices in a multiple-choice cell: separated by ";" (as exported), or, where a part
+    is not one of the choices, by commas (as people type them: "A, B" or "甲、乙")."""
+    out: list[str] = []
+    for part in split_values(text):
+        out += [part] if part in choices else split_list(part)
+    return out
+
+
 _TRUE = {"1", "true", "yes", "y", "是", "有", "对", "√"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "不", "×"}
 
 
+def _yes_no() -> tuple[str, str]:
+    """The words the export writes for a yes/no custom field, in the active language."""
+    return _("yes"), _("no")
+
+
+@functools.cache
+def _boolean_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Yes and no as a cell may say them: the export's words in both languages, and others."""
+    true, false = set(_TRUE), set(_FALSE)
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            yes, no = _yes_no()
+        true.add(normalize.text_key(yes))
+        false.add(normalize.text_key(no))
+    return frozenset(true), frozenset(false)
+
+
+def custom_cell(definition: CustomFieldDefinition, value: Any) -> Any:
+    """A custom field's value as the export writes it, in a form `parse_custom` (and the
+    custom fields' validation) reads back as the same value: numbers as numbers without an
+    exponent, dates as 2024-03-31, yes / no in the user's language, several choices separated
+    by VALUE_SEPARATOR."""
+    if value is None or value == "" or value == []:
+        return ""
+    kind = definition.field_type
+    if kind == CustomFieldType.BOOLEAN and isinstance(value, bool):
+        return _yes_no()[0] if value else _yes_no()[1]
+    if (
+        kind == CustomFieldType.NUMBER
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return value if isinstance(value, int) else Decimal(str(value))
+    if isinstance(value, list):
+        return VALUE_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
 def parse_custom(definition: CustomFieldDefinition, text: str) -> Any:
+    """A custom field's cell as the value the custom fields' validation takes (which then
+    checks it against the definition: customers/custom_fields.py)."""
     kind = definition.field_type
     if kind == CustomFieldType.BOOLEAN:
         key = normalize.text_key(text)
-        if key in _TRUE:
+        true, false = _boolean_words()
+        if key in true:
             return True
-        if key in _FALSE:
+        if key in false:
             return False
         raise ValidationError(_("Write yes or no."))
     if kind == CustomFieldType.MULTI_CHOICE:
-        return split_list(text)
+        return split_choices(text, list(definition.choices or []))
     if kind == CustomFieldType.DATE:
         return parse_date(text).isoformat()
     return text
@@ -299,14 +388,15 @@ class RowReader:
             if text[0] == "'" and text[1:].startswith(FORMULA_STARTS):
                 text = text[1:]  # the guard an export puts before =, +, -, @ (escaping.py)
             try:
-                if field in MULTI_TARGETS:
+                if field in CONTACT_TARGETS:
+                    # A masked value (an export for a role that does not see contact
+                    # details: 138****8000, z***x) is not a value: it is left out.
+                    values = split_urls(text) if field == "website" else _MULTI_SPLIT.split(text)
                     points += [
                         {"kind": field, "value": value}
-                        for value in _MULTI_SPLIT.split(text)
+                        for value in values
                         if value.strip() and not looks_masked(value)
                     ]
-                elif field in CONTACT_TARGETS:
-                    points.append({"kind": field, "value": text})
                 elif field == "street" and looks_masked(text):
                     continue  # an export for a role that sees no street: not the street
                 elif field == "country":
@@ -317,8 +407,13 @@ class RowReader:
                     data[field] = parse_choice(field, text)
                 elif field == "birthday":
                     data[field] = parse_date(text)
-                elif field in ("tags", "aliases"):
+                elif field == "tags":
                     data[field] = split_list(text)
+                elif field == "aliases":
+                    # The cell is the customer's aliases: an update replaces the list with it
+                    # (an alias deleted in the spreadsheet is gone). An empty cell, or no
+                    # column, leaves the aliases as they are, as for every other field.
+                    data[field] = split_values(text)
                 elif field.startswith(CUSTOM_PREFIX):
                     definition = self.definitions.get(field[len(CUSTOM_PREFIX) :])
                     if definition is not None:

@@ -37,11 +37,11 @@ from guanxi.customers.models import (
     CustomFieldDefinition,
     code_lookup,
 )
-from guanxi.customers.selectors import customer_list
+from guanxi.customers.selectors import custom_field_list, customer_list
 from guanxi.jobs.services import start_job
 
 from . import files
-from .mapping import CUSTOM_PREFIX, TARGETS, RowError, RowReader
+from .mapping import CUSTOM_PREFIX, TARGETS, RowError, RowReader, custom_cell, parse_custom
 from .models import (
     Export,
     FileFormat,
@@ -330,7 +330,10 @@ class ImportRun:
         if parts[0] == "addresses" and len(parts) > 2:
             return self.reader.column_of.get(parts[2], "")
         if parts[0] == "custom_fields" and len(parts) > 1:
-            return self.reader.column_of.get(CUSTOM_PREFIX + parts[1], "")
+            # A field the file has no column for (one made required since): its label.
+            definition = self.definitions.get(parts[1])
+            label = definition.label if definition is not None else parts[1]
+            return self.reader.column_of.get(CUSTOM_PREFIX + parts[1], label)
         if parts[0] == "display_name" and "display_name" not in self.reader.column_of:
             return self.reader.column_of.get("legal_name", "")
         return self.reader.column_of.get(parts[0], "")
@@ -534,6 +537,7 @@ class ImportRun:
                     self._error(outcome, row, exc.column, exc.message)
                     continue
             _merge_related(customer, data)
+            _merge_custom_fields(customer, data, self.definitions)
             before = customer.version
             try:
                 with transaction.atomic():
@@ -702,6 +706,33 @@ def _merge_related(customer: Customer, data: dict[str, Any]) -> None:
         data["tags"] = [t.name for t in customer.tags.all()] + data["tags"]
 
 
+def _merge_custom_fields(
+    customer: Customer, data: dict[str, Any], definitions: dict[str, CustomFieldDefinition]
+) -> None:
+    """An update sets the custom fields the file has a value for and keeps every other one
+    (the service takes the whole set: a file with one custom column must not erase the rest).
+    A cell that says what the customer has, as the export writes it, is not sent: the
+    customer's value stays as it is, also for a field that no longer applies to its kind."""
+    if "custom_fields" not in data:
+        return
+    stored = dict(customer.custom_fields or {})
+    changed = {}
+    for key, value in data["custom_fields"].items():
+        definition = definitions.get(key)
+        if key in stored and definition is not None:
+            try:
+                same = parse_custom(definition, str(custom_cell(definition, stored[key])))
+            except ValidationError:
+                same = None
+            if same == value:
+                continue
+        changed[key] = value
+    if changed:
+        data["custom_fields"] = {**stored, **changed}
+    else:
+        del data["custom_fields"]
+
+
 def _point_key(point: dict[str, Any]) -> str | None:
     """The normalised value of a contact point from a file; None when it is not valid (the
     service then says why)."""
@@ -837,12 +868,14 @@ def run_export(*, export_id: int, progress=None) -> dict[str, Any]:
             Export.objects.filter(pk=export.pk).update(total_rows=total)
             if progress is not None:
                 progress.set_total(total)
+            # The custom fields in use, read once: their values are in each customer's row.
+            definitions = list(custom_field_list(user=user).filter(active=True))
             writer = writers.writer_for(export.file_format)
-            writer.header(writers.header_row())
+            writer.header(writers.header_row(definitions))
             done = 0
             for batch in writers.batches(qs, EXPORT_BATCH):
                 for customer in batch:
-                    writer.row(writers.customer_row(user, customer))
+                    writer.row(writers.customer_row(user, customer, definitions))
                 done += len(batch)
                 Export.objects.filter(pk=export.pk).update(rows_done=done)
                 if progress is not None:

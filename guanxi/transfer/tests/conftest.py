@@ -42,12 +42,14 @@ def run_import(db, django_capture_on_commit_callbacks):
     from guanxi.transfer.models import Import
 
     def run(user, content, *, filename="customers.csv", mapping=None, mode="create", key="",
-            kind="person", dry_run=False):  # fmt: skip
+            kind="person", dry_run=False, language="en"):  # fmt: skip
         from guanxi.transfer.mapping import suggest
 
-        imp = services.upload_import(actor=user, filename=filename, content=content, language="en")
-        if mapping is None:
-            mapping = suggest(imp.headers, [])
+        imp = services.upload_import(
+            actor=user, filename=filename, content=content, language=language
+        )
+        if mapping is None:  # what the mapping page suggests (custom fields included)
+            mapping = suggest(imp.headers, list(services.active_definitions().values()))
         with django_capture_on_commit_callbacks(execute=True):
             services.start_import(
                 actor=user,

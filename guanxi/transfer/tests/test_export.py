@@ -86,13 +86,13 @@ def test_analyst_gets_masked_contact_details(two_teams, book, django_capture_on_
     e = export(two_teams.analyst, django_capture_on_commit_callbacks, file_format="csv",
                filters="q=甲一")  # fmt: skip
     header, row = read_csv(e)
-    phone, email, street = row[7], row[9], row[header.index("Street address")]
-    assert header[7:10] == ["Mobile", "Phone", "E-mail"]
+    phone, email, street = row[8], row[10], row[header.index("Street address")]
+    assert header[8:14] == ["Mobile", "Phone", "E-mail", "WeChat", "QQ", "Website"]
     assert phone == "138****0001" and email == "1***@example.com" and street == "****"
     assert "13800000001" not in bytes(e.content).decode("utf-8")
     e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
                filters="q=甲一")  # fmt: skip
-    assert read_csv(e)[1][7] == "13800000001"
+    assert read_csv(e)[1][8] == "13800000001"
 
 
 def test_formula_injection_is_neutralised(two_teams, book, django_capture_on_commit_callbacks):
@@ -113,7 +113,7 @@ def test_xlsx_export(two_teams, book, django_capture_on_commit_callbacks):
     # As typed, but a text cell with Excel's quote prefix: shown and kept as text, never run.
     assert notes.value == "=cmd|' /C calc'!A0" and notes.data_type == "s" and notes.quotePrefix
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
-    assert "138****0001" in [r[7] for r in rows]
+    assert "138****0001" in [r[8] for r in rows]
 
 
 def test_export_is_audited_with_rows_and_filters(
@@ -272,3 +272,125 @@ def test_old_files_are_deleted(two_teams, book, django_capture_on_commit_callbac
     imp.refresh_from_db()
     assert e.file_deleted and bytes(e.content) == b""
     assert imp.file_deleted and not ImportFile.objects.filter(import_run=imp).exists()
+
+
+# --- aliases, WeChat, QQ, websites and custom fields ---------------------------------------------
+
+
+@pytest.fixture
+def rich(two_teams):
+    """A customer with aliases, WeChat, QQ, websites and a custom field of each type."""
+    from guanxi.customers.models import CustomFieldDefinition
+
+    make = CustomFieldDefinition.objects.create
+    make(key="budget", label="预算", field_type="number", position=1)
+    make(key="tiny", label="Tiny", field_type="number", position=2)
+    make(key="signed_on", label="签约日期", field_type="date", position=3)
+    make(key="vip_card", label="会员卡", field_type="boolean", position=4)
+    make(key="likes", label="兴趣", field_type="multi_choice", choices=["书, 画", "茶"], position=5)
+    make(key="referrer", label="介绍人", field_type="text", position=6)
+    make(key="old_code", label="旧编号", field_type="text", active=False, position=7)
+    return customer_services.create_customer(
+        actor=two_teams.rep_a,
+        data={
+            "display_name": "丙三",
+            "aliases": ['=HYPERLINK("http://x")', "小丙"],
+            "contact_points": [
+                {"kind": "wechat", "value": "bing_wx"},
+                {"kind": "wechat", "value": "bing-2"},
+                {"kind": "qq", "value": "12345"},
+                {"kind": "website", "value": "https://bing.example"},
+            ],
+            "custom_fields": {
+                "budget": 1234.5,
+                "tiny": 0.000001,
+                "signed_on": "2024-03-31",
+                "vip_card": True,
+                "likes": ["书, 画", "茶"],
+                "referrer": "@李四",
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "yes"),
+    [("en", ["Aliases", "WeChat", "QQ", "Website"], "yes"),
+     ("zh-hans", ["别名", "微信", "QQ", "网站"], "是")],
+)  # fmt: skip
+def test_export_has_aliases_wechat_qq_website_and_custom_fields(
+    two_teams, rich, django_capture_on_commit_callbacks, language, names, yes
+):
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=丙三", language=language)  # fmt: skip
+    header, row = read_csv(e)
+    cells = dict(zip(header, row, strict=True))
+    assert [cells[n] for n in names] == [
+        '\'=HYPERLINK("http://x"); 小丙',
+        "bing_wx; bing-2",
+        "12345",
+        "https://bing.example",
+    ]
+    # One column per custom field in use, after the customer's own, named by its label.
+    assert header[-6:] == ["预算", "Tiny", "签约日期", "会员卡", "兴趣", "介绍人"]
+    assert row[-6:] == ["1234.5", "0.000001", "2024-03-31", yes, "书, 画; 茶", "'@李四"]
+
+
+def test_xlsx_export_of_custom_fields(two_teams, rich, django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    e = export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format="xlsx",
+               filters="q=丙三")  # fmt: skip
+    sheet = load_workbook(io.BytesIO(bytes(e.content))).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    cells = dict(zip(header, next(sheet.iter_rows(min_row=2)), strict=True))
+    assert cells["预算"].value == 1234.5 and cells["预算"].data_type == "n"  # a number: sums work
+    assert cells["介绍人"].value == "@李四" and cells["介绍人"].quotePrefix
+    assert cells["Aliases"].value == '=HYPERLINK("http://x"); 小丙'
+    assert cells["Aliases"].data_type == "s" and cells["Aliases"].quotePrefix
+
+
+def test_analyst_gets_masked_wechat_qq_and_website(
+    two_teams, rich, django_capture_on_commit_callbacks
+):
+    e = export(two_teams.analyst, django_capture_on_commit_callbacks, file_format="csv",
+               filters="q=丙三")  # fmt: skip
+    header, row = read_csv(e)
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["WeChat"], cells["QQ"], cells["Website"]) == ("b***x; b***2", "1***5", "h***e")
+    text = bytes(e.content).decode("utf-8")
+    assert "bing_wx" not in text and "12345" not in text and "bing.example" not in text
+    assert cells["Aliases"].endswith("小丙")  # names are not contact details
+
+
+def test_export_queries_do_not_grow_with_the_customers(two_teams, rich, django_assert_num_queries):
+    """Aliases and custom field values are read with the customers' rows, WeChat, QQ and
+    websites with the other contact points: a constant number of queries per batch."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        e = services.start_export(actor=two_teams.manager_a, file_format="xlsx")
+        with CaptureQueriesContext(connection) as queries:
+            services.run_export(export_id=e.pk)
+        assert Export.objects.get(pk=e.pk).status == "done"
+        return len(queries)
+
+    few = count()
+    for i in range(12):
+        customer_services.create_customer(
+            actor=two_teams.rep_a,
+            data={
+                "display_name": f"丁{i}",
+                "aliases": [f"小丁{i}"],
+                "tags": [f"t{i}"],
+                "custom_fields": {"budget": i, "likes": ["茶"]},
+                "contact_points": [
+                    {"kind": "mobile", "value": f"1380000{i:04d}"},
+                    {"kind": "wechat", "value": f"ding{i}"},
+                    {"kind": "website", "value": f"https://d{i}.example"},
+                ],
+                "addresses": [{"city": "上海"}],
+            },
+        )
+    assert count() == few

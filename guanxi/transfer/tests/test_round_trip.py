@@ -1,5 +1,6 @@
 """A customer list exported from Guanxi, edited in a spreadsheet and imported back: the edits
-are applied and nothing else changes (no duplicates, no lost phones, e-mails or addresses)."""
+are applied and nothing else changes (no duplicates, no lost phones, e-mails, addresses,
+aliases, WeChat, QQ, websites or custom field values)."""
 
 import csv
 import datetime as dt
@@ -9,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, CustomFieldDefinition
 from guanxi.transfer import services
 from guanxi.transfer.models import Export
 
@@ -19,10 +20,28 @@ pytestmark = pytest.mark.django_db
 CODE = "91110108551385082Q"
 
 
+def _definitions():
+    """A custom field of every type, one whose label is also a built-in column's header
+    ("Source"), one for people only, and an inactive one (its values are kept, not exported)."""
+    make = CustomFieldDefinition.objects.create
+    make(key="referrer", label="介绍人", field_type="text", position=1)
+    make(key="budget", label="Budget", field_type="number", position=2)
+    make(key="signed_on", label="签约日期", field_type="date", position=3)
+    make(key="vip_card", label="会员卡", field_type="boolean", position=4)
+    make(key="channel", label="渠道类别", field_type="choice", choices=["线上", "线下"], position=5)
+    make(key="likes", label="兴趣", field_type="multi_choice", choices=["书, 画", "茶", "酒"],
+         position=6)  # fmt: skip
+    make(key="fair", label="Source", field_type="text", position=7)
+    make(key="hobby", label="爱好", field_type="text", applies_to="person", position=8)
+    make(key="old_code", label="旧编号", field_type="text", active=False, position=9)
+
+
 @pytest.fixture
 def book(two_teams):
-    """Two customers of team A with several phones and e-mails each, an address, tags..."""
+    """Two customers of team A with several phones and e-mails each, an address, tags, aliases,
+    WeChat, QQ, websites and custom fields..."""
     rep = two_teams.rep_a
+    _definitions()
     person = customer_services.create_customer(
         actor=rep,
         data={
@@ -33,12 +52,26 @@ def book(two_teams):
             "grade": "vip",
             "tags": ["老客户", "华东"],
             "notes": "=1+1 不是公式",
+            "aliases": ["小张", "Zhang, San", "-老张"],
+            "custom_fields": {
+                "referrer": "=SUM(A1) 李四",
+                "budget": 0.000001,
+                "signed_on": "2024-03-31",
+                "vip_card": True,
+                "channel": "线上",
+                "likes": ["书, 画", "茶"],
+                "fair": "广交会",
+                "hobby": "钓鱼",
+            },
             "contact_points": [
                 {"kind": "mobile", "value": "13800138000"},
                 {"kind": "mobile", "value": "13900139000"},
                 {"kind": "phone", "value": "010-62345678"},
                 {"kind": "email", "value": "zhang@example.com"},
                 {"kind": "email", "value": "san@example.org"},
+                {"kind": "wechat", "value": "zhangsan_wx"},
+                {"kind": "wechat", "value": "zs-1990"},
+                {"kind": "qq", "value": "10001"},
             ],
             "addresses": [
                 {
@@ -59,13 +92,22 @@ def book(two_teams):
             "legal_name": "北京字节跳动科技有限公司",
             "external_id": "C-002",
             "credit_code": CODE,
+            "aliases": ["字节", "ByteDance"],
+            "custom_fields": {"budget": -1234567.5, "vip_card": False, "likes": ["酒"]},
             "contact_points": [
                 {"kind": "phone", "value": "010-58341234"},
                 {"kind": "email", "value": "info@bytedance.example"},
+                {"kind": "website", "value": "https://bytedance.example"},
+                {"kind": "website", "value": "https://www.example.com/p?a=1,2;b=3"},
             ],
             "addresses": [{"country": "US", "city": "Boston", "street": "1 Main St"}],
         },
     )
+    # A value of a field that is no longer in use stays with the customer.
+    Customer.objects.filter(pk=company.pk).update(
+        custom_fields={**company.custom_fields, "old_code": "X-9"}
+    )
+    company.refresh_from_db()
     return person, company
 
 
@@ -77,8 +119,9 @@ def _export(user, capture, file_format, language):
     return bytes(e.content)
 
 
-FIELDS = ("kind", "display_name", "legal_name", "external_id", "credit_code", "gender",
-          "birthday", "grade", "notes", "owner_id", "team_id")  # fmt: skip
+FIELDS = ("kind", "display_name", "legal_name", "aliases", "external_id", "credit_code",
+          "gender", "birthday", "grade", "notes", "custom_fields", "owner_id",
+          "team_id")  # fmt: skip
 
 
 def _snapshot():
@@ -174,6 +217,11 @@ def test_edits_made_in_the_spreadsheet_are_applied_and_only_they(
     line[header.index("手机")] = f"{line[header.index('手机')]}; 13700137000"
     line[header.index("客户等级")] = "重要客户"
     line[header.index("市")] = "宁波"
+    assert line[header.index("别名")] == "小张; Zhang, San; -老张"
+    line[header.index("别名")] = "小张; -老张"  # an alias deleted in the spreadsheet
+    line[header.index("微信")] = f"{line[header.index('微信')]}; new_wx"
+    line[header.index("兴趣")] = "茶; 酒"
+    line[header.index("签约日期")] = "2024/4/1"
     content = write(rows)
     imp = run_import(two_teams.manager_a, content, filename=f"customers.{file_format}",
                      mode="update", key="external_id")  # fmt: skip
@@ -184,8 +232,14 @@ def test_edits_made_in_the_spreadsheet_are_applied_and_only_they(
     changed = after[person.pk]
     assert changed["fields"]["grade"] == "important"
     assert ("mobile", "13700137000", False) in changed["points"]
-    assert len(changed["points"]) == len(before[person.pk]["points"]) + 1
+    assert len(changed["points"]) == len(before[person.pk]["points"]) + 2
     assert changed["addresses"] == [("CN", "浙江", "宁波", "西湖区", "文三路1号", "310000", True)]
+    assert ("wechat", "new_wx", False) in changed["points"]
+    assert changed["fields"]["aliases"] == ["小张", "-老张"]
+    assert changed["fields"]["custom_fields"] == {
+        **before[person.pk]["fields"]["custom_fields"], "likes": ["茶", "酒"],
+        "signed_on": "2024-04-01",
+    }  # fmt: skip
     assert Customer.objects.count() == 2
 
 
@@ -197,11 +251,19 @@ def test_the_export_headers_are_suggested_for_the_import_in_both_languages(
     for language in ("en", "zh-hans"):
         content = _export(two_teams.manager_a, django_capture_on_commit_callbacks, "csv", language)
         header = _csv_rows(content)[0]
-        mapped = {header[int(i)]: f for i, f in suggest(header, []).items()}
+        definitions = list(CustomFieldDefinition.objects.filter(active=True))
+        mapped = {header[int(i)]: f for i, f in suggest(header, definitions).items()}
         fields = set(mapped.values())
         assert {"display_name", "kind", "external_id", "credit_code", "mobile", "phone", "email",
                 "country", "province", "city", "street", "postcode", "tags", "owner",
-                "notes"} <= fields, (language, mapped)  # fmt: skip
+                "notes", "aliases", "wechat", "qq",
+                "website"} <= fields, (language, mapped)  # fmt: skip
+        # One column per custom field in use, suggested for it (the "Source" field's header
+        # says which it is, apart from the customer's own source).
+        custom = {f for f in fields if f.startswith("custom:")}
+        assert custom == {f"custom:{key}" for key in ("referrer", "budget", "signed_on",
+                          "vip_card", "channel", "likes", "fair", "hobby")}  # fmt: skip
+        assert "source" in fields
         # Columns Guanxi computes are not suggested: they are not the customer's data.
         assert len(fields) == len(mapped)
 
@@ -224,6 +286,9 @@ def test_a_role_that_sees_masked_contact_details_imports_its_own_export_back(
     header = rows[0]
     assert "138****8000" in rows[1][header.index("Mobile")] + rows[2][header.index("Mobile")]
     line = next(r for r in rows[1:] if r[header.index("External id")] == "C-001")
+    assert line[header.index("WeChat")] == "z***x; z***0" and line[header.index("QQ")] == "1***1"
+    xlsx = _xlsx_rows(_export(clerk, django_capture_on_commit_callbacks, "xlsx", "en"))
+    assert "zhangsan_wx" not in str(xlsx) and "z***x; z***0" in str(xlsx)
     line[header.index("Grade")] = "Normal"
     imp = run_import(clerk, _csv_bytes(rows), mode="update", key="external_id")
     assert list(imp.errors.values_list("column", "message")) == []
