@@ -75,7 +75,8 @@ def touch_drag(page: Page, source, target) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
     touch("touchStart", x0, y0)
-    page.wait_for_timeout(400)  # the hold that tells a drag from a swipe
+    # The hold that tells a drag from a swipe: the card is picked up after it, not before.
+    expect(source).to_have_class(re.compile(r"\bdragging\b"))
     steps = 15
     for i in range(1, steps + 1):
         touch("touchMove", x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
