@@ -278,8 +278,18 @@ def _relation_counts(customer: Customer) -> list[tuple[str, int]]:
     for model, field in services._reverse_relations():
         count = model._base_manager.filter(**{field.attname: customer.pk}).count()
         if count:
-            out.append((str(model._meta.verbose_name_plural), count))
+            out.append((_relation_name(model), count))
     return out
+
+
+def _relation_name(model) -> str:
+    """What the rows of `model` are to a reader; a many-to-many table Django made (whose own
+    name is English only, "customer-tag relationships") is named after its field: "tags"."""
+    if model._meta.auto_created:
+        for field in model._meta.auto_created._meta.many_to_many:
+            if field.remote_field.through is model:
+                return str(field.verbose_name)
+    return str(model._meta.verbose_name_plural)
 
 
 @login_required

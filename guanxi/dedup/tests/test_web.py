@@ -100,6 +100,19 @@ def test_merge_page_choices_then_undo(client, two_teams, twins):
     assert Customer.objects.get(pk=a.pk).industry == ""
 
 
+def test_merge_page_names_what_moves_in_the_users_language(client, two_teams, person):
+    """The list of what moves to the survivor names tags as tags (the many-to-many table
+    Django makes has an English-only name, "customer-tag relationships"), in Chinese too."""
+    a = person("刘洋", contact_points=[MOBILE])
+    b = person("刘洋", contact_points=[MOBILE], tags=["重点"])
+    login(client, two_teams.rep_a)
+    url = reverse("dedup:merge") + f"?survivor={a['id']}&loser={b['id']}"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "relationship" not in page and "tags: 1" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "relationship" not in page and "标签: 1" in page
+
+
 def test_merge_page_stale_version_shows_the_conflict(client, two_teams, twins):
     a, b = twins
     login(client, two_teams.rep_a)
