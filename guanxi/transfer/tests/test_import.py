@@ -218,6 +218,20 @@ def test_bad_files_are_refused_with_a_message(two_teams, filename, content, mess
     assert not Import.objects.exists()
 
 
+def test_a_cell_too_long_to_read_is_refused_with_its_line_in_the_users_language(two_teams):
+    """Python's csv module stops at a cell over its limit (128 KiB) with an English message:
+    the user is told which line holds a cell too long for any field, in their language."""
+    from django.utils import translation
+
+    content = ("姓名,手机,备注\n张三,13800138000,短\n李四,13800138001," + "长" * 200_000 + "\n").encode()
+    for language, expected in (("en", "Line 3"), ("zh-hans", "第 3 行")):
+        with translation.override(language), pytest.raises(ValidationError) as info:
+            services.upload_import(actor=two_teams.rep_a, filename="a.csv", content=content)
+        text = " ".join(info.value.messages)
+        assert expected in text and "field limit" not in text
+    assert not Import.objects.exists()
+
+
 def test_too_big_and_too_many_rows(two_teams, csv_bytes, settings):
     settings.IMPORT_MAX_FILE_SIZE = 100
     with pytest.raises(ValidationError, match="too big"):
