@@ -46,6 +46,14 @@ def test_suggestion_prefers_the_closer_header_whatever_the_column_order():
     assert suggest(["客户", "客户名称"], []) == {"1": "display_name"}
 
 
+def test_a_header_that_is_the_fields_own_label_wins_the_field():
+    """A sheet with a company column and a legal-name column: the column that names the field
+    as Guanxi labels it (Legal name, 注册名称) gets it, not the looser "company name"."""
+    assert suggest(["Company Name", "Legal name"], []).get("1") == "legal_name"
+    assert suggest(["公司名称", "注册名称"], []).get("1") == "legal_name"
+    assert suggest(["公司名称"], []) == {"0": "legal_name"}
+
+
 @pytest.mark.parametrize(
     "text",
     [
