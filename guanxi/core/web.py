@@ -458,6 +458,12 @@ class ServiceFormView(LoginRequiredMixin, View):
         if self.partial_template_name and is_htmx_partial(self.request):
             template = self.partial_template_name
         context = self.get_context_data(form=form, formsets=formsets)
+        # core/_form_errors.html says "nothing was saved" at the top also when only a row of a
+        # formset is wrong (its message sits further down the page).
+        context.setdefault(
+            "formset_errors",
+            any(fs.is_bound and fs.total_error_count() for fs in formsets.values()),
+        )
         return render(self.request, template, context, status=status)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -356,12 +356,51 @@ def find_duplicates(record: scoring.Record, *, exclude_id: int | None = None) ->
     return out[:CHECK_RESULTS]
 
 
+def _refused_by(data: dict[str, Any], record: scoring.Record, exclude_id: int | None) -> set[int]:
+    """Customers the customers service would refuse this save for, whatever its score: the
+    same unified social credit code, or a phone number or e-mail address the administrator
+    made unique (a shared family phone scores low, yet the save is refused)."""
+    from guanxi.customers.models import ContactKeyKind, UniqueContactKey
+    from guanxi.quality import rules as quality_rules
+
+    found: set[int] = set()
+    if record.credit_code:
+        found |= set(
+            Customer.objects.filter(
+                code_lookup("credit_code", [record.credit_code]), deleted_at__isnull=True
+            ).values_list("id", flat=True)[:CHECK_RESULTS]
+        )
+    rules = quality_rules.current()
+    keys = Q()
+    for point in data.get("contact_points") or []:
+        if not isinstance(point, dict):
+            continue
+        value = normalize.clean_text(str(point.get("value") or ""))
+        try:
+            if point.get("kind") in PHONE_KINDS and rules.unique_phone:
+                keys |= Q(kind=ContactKeyKind.PHONE, normalized=normalize.normalize_phone(value))
+            elif point.get("kind") == ContactPointKind.EMAIL and rules.unique_email:
+                keys |= Q(kind=ContactKeyKind.EMAIL, normalized=normalize.normalize_email(value))
+        except ValidationError:
+            continue
+    if keys:
+        found |= set(
+            UniqueContactKey.objects.filter(keys).values_list(
+                "contact_point__customer_id", flat=True
+            )[:CHECK_RESULTS]
+        )
+    found.discard(exclude_id)
+    return found
+
+
 def check_duplicates(
     *, actor: User, data: dict[str, Any], exclude_id: int | None = None
 ) -> list[dict[str, Any]]:
     """What saving `data` would collide with, as the user may see it: a customer the user may
     see comes with its id and name; one they may not see only as "a matching customer exists"
-    with its score and reasons (which carry no personal value)."""
+    with its score and reasons (which carry no personal value). `refused` marks a customer
+    the save would be refused for (same credit code, or a phone or e-mail made unique), listed
+    first whatever its score."""
     if not (may(actor, "create") or may(actor, "change")):
         raise PermissionDeniedError()
     # Only a customer the user may see can be the one being edited.
@@ -370,7 +409,13 @@ def check_duplicates(
         and not Customer.objects.filter(visible_q(actor), pk=exclude_id).exists()
     ):
         raise ValidationError({"id": _("There is no such customer.")})
-    found = find_duplicates(record_from_data(data), exclude_id=exclude_id)
+    record = record_from_data(data)
+    found = find_duplicates(record, exclude_id=exclude_id)
+    refused = _refused_by(data, record, exclude_id)
+    missing = refused - {cid for cid, _s in found}
+    for cid, other in load_records(missing).items():
+        found.append((cid, scoring.score_pair(record, other)))
+    found.sort(key=lambda item: (item[0] not in refused, -item[1].score, item[0]))
     if not found:
         return []
     likely = get_settings().likely_threshold
@@ -385,6 +430,7 @@ def check_duplicates(
             "score": result.score,
             "likely": result.score >= likely,
             "reasons": scoring.public_reasons(result.reasons),
+            "refused": cid in refused,
         }
         if cid in visible:
             entry.update(visible=True, id=cid, display_name=visible[cid])

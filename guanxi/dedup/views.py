@@ -278,8 +278,18 @@ def _relation_counts(customer: Customer) -> list[tuple[str, int]]:
     for model, field in services._reverse_relations():
         count = model._base_manager.filter(**{field.attname: customer.pk}).count()
         if count:
-            out.append((str(model._meta.verbose_name_plural), count))
+            out.append((_relation_name(model), count))
     return out
+
+
+def _relation_name(model) -> str:
+    """What the rows of `model` are to a reader; a many-to-many table Django made (whose own
+    name is English only, "customer-tag relationships") is named after its field: "tags"."""
+    if model._meta.auto_created:
+        for field in model._meta.auto_created._meta.many_to_many:
+            if field.remote_field.through is model:
+                return str(field.verbose_name)
+    return str(model._meta.verbose_name_plural)
 
 
 @login_required
@@ -433,11 +443,6 @@ def check(request: HttpRequest) -> HttpResponse:
     return render(request, "dedup/_form_matches.html", {"matches": matches, "confirm": False})
 
 
-# Exact duplicates the customers service refuses whatever the user confirms (DESIGN.md: the
-# same credit code is one company): asking "save anyway?" first would only hide that message.
-REFUSED_BY_THE_SERVICE = {"same_credit_code"}
-
-
 def before_save(view, data: dict[str, Any], exclude_id: int | None = None) -> None:
     """The hook the customer form calls before saving: when likely duplicates exist and the
     user has not confirmed, the save stops with a message and the list of matches (shown by
@@ -447,10 +452,11 @@ def before_save(view, data: dict[str, Any], exclude_id: int | None = None) -> No
         return
     matches = services.check_duplicates(actor=request.user, data=data, exclude_id=exclude_id)
     view.dedup_matches = matches
-    if any(
-        r["code"] in REFUSED_BY_THE_SERVICE for m in matches for r in m["reasons"] if r["positive"]
-    ):
-        return  # the customers service refuses it with its own message: no "save anyway"
+    if any(m["refused"] for m in matches):
+        # An exact duplicate (the same credit code, or a phone or e-mail made unique): the
+        # customers service refuses it whatever the user confirms, with its own message;
+        # asking "save anyway?" first would only hide that message.
+        return
     view.dedup_confirm = any(m["likely"] for m in matches)
     if view.dedup_confirm:
         raise ValidationError(

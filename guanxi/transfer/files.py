@@ -121,6 +121,15 @@ def _csv_rows(content: bytes, encoding: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            # Python's English message; the line is the one the reader stopped in.
+            raise _error(
+                _(
+                    "Line %(line)d of the file has a cell of more than %(limit)s characters, "
+                    "more than any field holds."
+                )
+                % {"line": reader.line_num, "limit": f"{csv.field_size_limit():,}"}
+            ) from None
         raise _error(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
 
 

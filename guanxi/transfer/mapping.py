@@ -70,8 +70,8 @@ TARGETS: dict[str, Any] = {
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "display_name": ("姓名", "名字", "客户名称", "客户名", "客户", "名称", "联系人", "name",
                      "fullname", "customer", "customername", "displayname"),
-    "legal_name": ("公司名称", "公司", "企业名称", "单位名称", "单位", "工商注册名称", "注册名称",
-                   "company", "companyname", "organisation", "organization", "legalname"),
+    "legal_name": ("注册名称", "工商注册名称", "legalname", "公司名称", "公司", "企业名称",
+                   "单位名称", "单位", "company", "companyname", "organisation", "organization"),
     "short_name": ("简称", "公司简称", "shortname"),
     "aliases": ("别名", "曾用名", "aliases", "alias"),
     "kind": ("类型", "客户类型", "kind", "type", "customertype"),

@@ -328,6 +328,25 @@ def test_bad_phone_shows_beside_its_row_and_keeps_everything_typed(client, two_t
     assert not Customer.objects.exists()
 
 
+def test_an_error_in_a_row_alone_is_announced_at_the_top_of_the_form(client, two_teams):
+    """A long form saved from its bottom comes back at its top: when only a contact point or
+    an address is wrong, the top says that nothing was saved, as it does for a field."""
+    c = web(client, two_teams.rep_a)
+    for rows in (
+        {"contact_points-0-value": "12345"},
+        {
+            "addresses-TOTAL_FORMS": "1",
+            "addresses-0-country": "CN",
+            "addresses-0-city": "北京",
+            "addresses-0-postcode": "12345",
+        },
+    ):
+        response = c.post(reverse("customers:create"), form_data(**rows))
+        assert response.status_code == 400
+        assert "尚未保存：请修改下方标出的字段" in response.content.decode()
+    assert not Customer.objects.exists()
+
+
 def test_add_a_row_keeps_what_was_typed_and_shows_no_errors(client, two_teams):
     c = web(client, two_teams.rep_a)
     response = c.post(

@@ -106,6 +106,10 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     message = serializers.CharField(required=False)
     score = serializers.FloatField()
     likely = serializers.BooleanField()
+    refused = serializers.BooleanField(
+        help_text="The save would be refused: the same credit code, or a phone number or "
+        "e-mail address the administrator made unique."
+    )
     reasons = ReasonSerializer(many=True)
 
 

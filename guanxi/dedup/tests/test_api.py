@@ -60,6 +60,42 @@ def test_check_reports_an_invisible_match_without_id_name_or_contacts(two_teams,
     assert match["reasons"] and match["score"] > 0.5
 
 
+def test_check_reports_what_a_unique_phone_or_email_would_refuse_whatever_the_score(
+    two_teams, api, person
+):
+    """A shared phone under another name scores low (a family, a switchboard), so the check
+    left it out; yet with phone numbers made unique the create is refused. The check says so
+    beforehand, to each user as they may see the holder."""
+    from guanxi.quality import services as quality
+
+    held = person("王建国", contact_points=[MOBILE])
+    person("赵敏", user=two_teams.rep_b, contact_points=[{"kind": "email", "value": "zm@x.cn"}])
+    body = {
+        "display_name": "刘芳",
+        "contact_points": [
+            {"kind": "mobile", "value": "+86-138-1234-5678"},
+            {"kind": "email", "value": " ZM@X.cn "},
+        ],
+    }
+    response = api(two_teams.rep_a).post(CHECK, body, format="json")
+    assert response.status_code == 200 and response.json()["results"] == []
+    row = quality.get_settings()
+    quality.save_settings(
+        actor=two_teams.admin,
+        data={"unique_phone": True, "unique_email": True},
+        version=row.version,
+    )
+    results = api(two_teams.rep_a).post(CHECK, body, format="json").json()["results"]
+    assert [r["refused"] for r in results] == [True, True]
+    seen = next(r for r in results if r["visible"])
+    hidden = next(r for r in results if not r["visible"])
+    assert seen["id"] == held["id"] and "same_phone" in [r["code"] for r in seen["reasons"]]
+    assert hidden["id"] is None and hidden["display_name"] is None
+    assert "赵敏" not in repr(hidden) and "zm@x.cn" not in repr(hidden).lower()
+    created = api(two_teams.rep_a).post("/api/v1/customers/", body, format="json")
+    assert created.status_code == 400  # what the check announced
+
+
 def test_check_finds_an_organisation_written_with_region_and_legal_form_elsewhere(
     two_teams, api, person
 ):

@@ -100,6 +100,19 @@ def test_merge_page_choices_then_undo(client, two_teams, twins):
     assert Customer.objects.get(pk=a.pk).industry == ""
 
 
+def test_merge_page_names_what_moves_in_the_users_language(client, two_teams, person):
+    """The list of what moves to the survivor names tags as tags (the many-to-many table
+    Django makes has an English-only name, "customer-tag relationships"), in Chinese too."""
+    a = person("刘洋", contact_points=[MOBILE])
+    b = person("刘洋", contact_points=[MOBILE], tags=["重点"])
+    login(client, two_teams.rep_a)
+    url = reverse("dedup:merge") + f"?survivor={a['id']}&loser={b['id']}"
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "relationship" not in page and "tags: 1" in page
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "relationship" not in page and "标签: 1" in page
+
+
 def test_merge_page_stale_version_shows_the_conflict(client, two_teams, twins):
     a, b = twins
     login(client, two_teams.rep_a)
@@ -222,3 +235,25 @@ def test_customer_form_check_hides_another_teams_customer(client, two_teams, per
     assert (
         client.post(reverse("dedup:check"), {"contact_points-TOTAL_FORMS": "x"}).status_code == 200
     )
+
+
+def test_customer_form_announces_a_phone_made_unique_and_lets_the_service_refuse_it(
+    client, two_teams, person
+):
+    """With phone numbers unique, the live check under the form names the holder as a refused
+    save (though the names differ and the score is low), and saving shows the service's
+    message, not "Save anyway"."""
+    from guanxi.quality import services as quality
+
+    person("王建国", contact_points=[MOBILE])
+    row = quality.get_settings()
+    quality.save_settings(actor=two_teams.admin, data={"unique_phone": True}, version=row.version)
+    login(client, two_teams.rep_a)
+    check = client.post(reverse("dedup:check"), _form("刘芳", mobile="138 1234 5678"))
+    assert "王建国" in check.content.decode()
+    assert "cannot be saved twice" in check.content.decode()
+    saved = client.post(reverse("customers:create"), _form("刘芳", mobile="138 1234 5678"))
+    assert saved.status_code == 400
+    body = saved.content.decode()
+    assert "already has this phone number" in body and "_save_anyway" not in body
+    assert not Customer.objects.filter(display_name="刘芳").exists()

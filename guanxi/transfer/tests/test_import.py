@@ -46,6 +46,14 @@ def test_suggestion_prefers_the_closer_header_whatever_the_column_order():
     assert suggest(["客户", "客户名称"], []) == {"1": "display_name"}
 
 
+def test_a_header_that_is_the_fields_own_label_wins_the_field():
+    """A sheet with a company column and a legal-name column: the column that names the field
+    as Guanxi labels it (Legal name, 注册名称) gets it, not the looser "company name"."""
+    assert suggest(["Company Name", "Legal name"], []).get("1") == "legal_name"
+    assert suggest(["公司名称", "注册名称"], []).get("1") == "legal_name"
+    assert suggest(["公司名称"], []) == {"0": "legal_name"}
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -215,6 +223,21 @@ def test_bad_files_are_refused_with_a_message(two_teams, filename, content, mess
     with pytest.raises(ValidationError) as info:
         services.upload_import(actor=two_teams.rep_a, filename=filename, content=content)
     assert message in " ".join(info.value.messages)
+    assert not Import.objects.exists()
+
+
+def test_a_cell_too_long_to_read_is_refused_with_its_line_in_the_users_language(two_teams):
+    """Python's csv module stops at a cell over its limit (128 KiB) with an English message:
+    the user is told which line holds a cell too long for any field, in their language."""
+    from django.utils import translation
+
+    head = "姓名,手机,备注\n张三,13800138000,短\n"
+    content = (head + "李四,13800138001," + "长" * 200_000 + "\n").encode()
+    for language, expected in (("en", "Line 3"), ("zh-hans", "第 3 行")):
+        with translation.override(language), pytest.raises(ValidationError) as info:
+            services.upload_import(actor=two_teams.rep_a, filename="a.csv", content=content)
+        text = " ".join(info.value.messages)
+        assert expected in text and "field limit" not in text
     assert not Import.objects.exists()
 
 
