@@ -81,6 +81,7 @@ def touch_drag(page: Page, source, target) -> None:
     for i in range(1, steps + 1):
         touch("touchMove", x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
         page.wait_for_timeout(20)
+    page.wait_for_timeout(200)  # the finger rests over the column before lifting
     touch("touchEnd", x1, y1)
 
 
