@@ -89,6 +89,15 @@ _T2S = OpenCC("t2s")
 _KEY_PUNCTUATION = re.compile(r"[\s.,;:·•'\"`!?&+\-_/\\|()\[\]{}<>“”‘’、。，；：！？（）【】《》]+")
 
 
+def tidy_text(value: str) -> str:
+    """A name as the user wrote it, with one space between words and none at the ends. Its
+    characters are kept: the full-width brackets of a registered name such as
+    字节跳动科技（北京）有限公司, full-width letters, traditional characters. What matching needs
+    (width, case, traditional to simplified) is normalised beside it, in the keys (text_key,
+    org_name_key, pinyin), never in the name itself."""
+    return " ".join((value or "").split())
+
+
 def clean_text(value: str) -> str:
     """Full-width to half-width (NFKC), one space between words, no space at the ends (split()
     and the \\s of a regular expression know the same Unicode spaces)."""

@@ -96,21 +96,29 @@ RESTORE_GUARDS: list = []
 # --- validation helpers -----------------------------------------------------------------------
 
 
-def _clean_str_list(value: Any, field: str, *, max_len: int = 100) -> list[str]:
+def _clean_str_list(
+    value: Any, field: str, *, max_len: int = 100, names: bool = False
+) -> list[str]:
+    """A list of short texts, cleaned, without repeats. `names`: the texts are names (aliases),
+    kept as written (normalize.tidy_text), and two that differ only in width, case or
+    traditional / simplified form are the same entry."""
     if value in (None, ""):
         return []
     if not isinstance(value, (list, tuple)):
         raise ValidationError({field: _("Enter a list of texts.")})
     out: list[str] = []
+    seen: set[str] = set()
     for item in value:
         if not isinstance(item, str):
             raise ValidationError({field: _("Enter a list of texts.")})
-        text = normalize.clean_text(item)
+        text = normalize.tidy_text(item) if names else normalize.clean_text(item)
         if len(text) > max_len:
             raise ValidationError(
                 {field: _("Each entry may have at most %(n)d characters.") % {"n": max_len}}
             )
-        if text and text not in out:
+        key = normalize.text_key(text) if names else text
+        if text and key not in seen:
+            seen.add(key)
             out.append(text)
     if len(out) > MAX_LIST_ITEMS:
         raise ValidationError({field: _("Enter at most %(n)d entries.") % {"n": MAX_LIST_ITEMS}})
@@ -325,14 +333,18 @@ def _prepare(
     for field in CUSTOMER_FIELDS:
         if field in data:
             setattr(customer, field, data[field])
-    for field in ("display_name", "legal_name", "short_name", "external_id", "occupation"):
+    # Names are kept as written (the keys normalise them beside it); codes and the occupation
+    # are cleaned to half-width.
+    for field in ("display_name", "legal_name", "short_name"):
+        setattr(customer, field, normalize.tidy_text(getattr(customer, field) or ""))
+    for field in ("external_id", "occupation"):
         setattr(customer, field, normalize.clean_text(getattr(customer, field) or ""))
     for field in ("industry", "region", "source", "preferences", "notes"):
         value = getattr(customer, field)
         setattr(customer, field, (value or "").strip())
     for field in ("gender", "value_tier"):
         setattr(customer, field, getattr(customer, field) or "")
-    customer.aliases = _clean_str_list(customer.aliases, "aliases")
+    customer.aliases = _clean_str_list(customer.aliases, "aliases", names=True)
     customer.interests = _clean_str_list(customer.interests, "interests", max_len=50)
     customer.credit_code = _clean_credit_code(customer.credit_code or "")
     customer.identity_code = _clean_identity_code(customer.identity_code or "")
@@ -828,7 +840,7 @@ def _prepare_contact(contact: Contact, data: dict[str, Any]) -> None:
     for field in CONTACT_FIELDS:
         if field in data:
             setattr(contact, field, data[field])
-    contact.name = normalize.clean_text(contact.name or "")
+    contact.name = normalize.tidy_text(contact.name or "")
     contact.title = normalize.clean_text(contact.title or "")
     contact.mobile = normalize.clean_text(contact.mobile or "")
     contact.email = normalize.clean_text(contact.email or "")

@@ -551,6 +551,8 @@ def submit_request(*, token: str, proposed: dict[str, Any]) -> ChangeRequest:
             clean[field] = bool(value)
         elif field == "birthday":
             clean[field] = value.isoformat() if isinstance(value, dt.date) else (value or "")
+        elif field == "display_name":  # a name is kept as written, as the services keep it
+            clean[field] = normalize.tidy_text(str(value or ""))[:MAX_PROPOSAL_TEXT]
         else:
             clean[field] = normalize.clean_text(str(value or ""))[:MAX_PROPOSAL_TEXT]
     changes = changes_of(customer, clean)

@@ -3,6 +3,7 @@
 import pytest
 
 from guanxi.audit.models import AuditEvent
+from guanxi.customers import normalize
 from guanxi.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -377,6 +378,39 @@ def test_search_by_alias_pinyin_initials_and_substring(two_teams, api):
     ]:
         found = [c["id"] for c in client.get(URL, {"search": query}).json()["results"]]
         assert found == [pk], query
+
+
+def test_names_are_kept_as_written_and_matched_by_their_normalised_keys(two_teams, api):
+    """The registered name keeps its full-width brackets and the user's spelling; spaces at the
+    ends and runs of spaces go. Width, case and traditional forms are normalised beside it, in
+    the keys, so search and duplicate matching still treat the spellings alike."""
+    client = api(two_teams.rep_a)
+    made = create(
+        client,
+        kind="organisation",
+        display_name="  字节跳动  ",
+        legal_name="字节跳动科技（北京）有限公司",
+        short_name="ＢｙｔｅＤａｎｃｅ",
+        aliases=["ByteDance", "ｂｙｔｅｄａｎｃｅ", "位元組跳動", " 抖音　集团 "],
+    )
+    assert made.status_code == 201, made.json()
+    body = made.json()
+    assert body["display_name"] == "字节跳动"
+    assert body["legal_name"] == "字节跳动科技（北京）有限公司"
+    assert body["short_name"] == "ＢｙｔｅＤａｎｃｅ"
+    # "ｂｙｔｅｄａｎｃｅ" is "ByteDance" in another width and case: one alias, the first spelling.
+    assert body["aliases"] == ["ByteDance", "位元組跳動", "抖音 集团"]
+    stored = Customer.objects.get(pk=body["id"])
+    assert stored.name_key == normalize.org_name_key("字节跳动科技(北京)有限公司")
+    for query in ["字节跳动科技(北京)", "bytedance", "字节跳动科技（北京）"]:
+        found = [c["id"] for c in client.get(URL, {"search": query}).json()["results"]]
+        assert found == [body["id"]], query
+    check = client.post(
+        "/api/v1/customers/check-duplicates/",
+        {"kind": "organisation", "display_name": "字节跳动科技(北京)有限公司"},
+        format="json",
+    )
+    assert body["id"] in [m["id"] for m in check.json()["results"]]
 
 
 def test_search_cannot_reveal_masked_contact_details_piece_by_piece(two_teams, api):
