@@ -327,6 +327,13 @@ def normalize_email(value: str) -> str:
     return email
 
 
+def compact_credit_code(value: str) -> str:
+    """A unified social credit code as it is stored and compared: half-width, upper case,
+    without the spaces and hyphens people group it with (9111 0108 MA01X6TK3 9,
+    91110108-MA01X6TK3-9). Not validated here (services check the check digit)."""
+    return re.sub(r"[\s-]", "", clean_text(value).upper())
+
+
 IDENTITY_OTHER = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,30}[A-Z0-9]$")
 
 

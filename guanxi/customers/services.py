@@ -126,7 +126,7 @@ def _clean_str_list(
 
 
 def _clean_credit_code(value: str) -> str:
-    code = normalize.clean_text(value).upper().replace(" ", "")
+    code = normalize.compact_credit_code(value)
     if not code:
         return ""
     if not uscc.is_valid(code):

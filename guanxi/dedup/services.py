@@ -276,7 +276,7 @@ def record_from_data(data: dict[str, Any]) -> scoring.Record:
             birthday = None
     if not isinstance(birthday, dt.date):
         birthday = None
-    credit = normalize.clean_text(str(data.get("credit_code") or "")).upper().replace(" ", "")
+    credit = normalize.compact_credit_code(str(data.get("credit_code") or ""))
     street = f"{address.get('street') or ''} {address.get('district') or ''}".strip()
     return scoring.prepare(
         scoring.Record(

@@ -65,8 +65,8 @@ def test_credit_code_check_digit_is_validated(two_teams, api):
 
 
 def test_codes_typed_with_spaces_and_lower_case_are_accepted_as_on_the_form(two_teams, api):
-    """The API takes what the web form takes: a credit code in groups with spaces, a lower-case
-    check letter; both are stored in their compact form."""
+    """The API takes what the web form takes: a credit code in groups with spaces or hyphens, a
+    lower-case check letter; both are stored in their compact form."""
     client = api(two_teams.rep_a)
     made = create(
         client,
@@ -76,6 +76,11 @@ def test_codes_typed_with_spaces_and_lower_case_are_accepted_as_on_the_form(two_
     )
     assert made.status_code == 201, made.json()
     assert made.json()["credit_code"] == "91110000802100433B"
+    hyphens = create(
+        client, kind="organisation", display_name="字节", credit_code="91110108-MA01X6TK3-9"
+    )
+    assert hyphens.status_code == 201, hyphens.json()  # grouped with hyphens, as printed
+    assert hyphens.json()["credit_code"] == "91110108MA01X6TK39"
     person = create(client, display_name="王芳", identity_code="1101 0519 4912 3100 2x")
     assert person.status_code == 201, person.json()
     assert person.json()["identity_code"] == "11010519491231002X"
