@@ -344,33 +344,50 @@ def _prepare(
         setattr(customer, field, (value or "").strip())
     for field in ("gender", "value_tier"):
         setattr(customer, field, getattr(customer, field) or "")
-    customer.aliases = _clean_str_list(customer.aliases, "aliases", names=True)
-    customer.interests = _clean_str_list(customer.interests, "interests", max_len=50)
-    customer.credit_code = _clean_credit_code(customer.credit_code or "")
-    customer.identity_code = _clean_identity_code(customer.identity_code or "")
+    # Every check runs and all their messages come back together (validation.Errors): a form
+    # or an import row is corrected in one go. A value that failed is left empty so that the
+    # model's own checks do not report it a second time.
+    errors = validation.Errors()
+    customer.aliases = errors.run(
+        _clean_str_list, customer.aliases, "aliases", names=True, default=[]
+    )
+    customer.interests = errors.run(
+        _clean_str_list, customer.interests, "interests", max_len=50, default=[]
+    )
+    customer.credit_code = errors.run(_clean_credit_code, customer.credit_code or "", default="")
+    customer.identity_code = errors.run(
+        _clean_identity_code, customer.identity_code or "", default=""
+    )
     customer.marketing_consent = bool(customer.marketing_consent)
     if customer.marketing_consent != consent_before and (
         consent_before is not None or customer.marketing_consent
     ):
         customer.marketing_consent_at = timezone.now()
     if customer.referred_by_id != referrer_before:
-        _validate_referrer(actor, customer)
+        errors.run(_validate_referrer, actor, customer)
     if customer.kind == CustomerKind.ORGANISATION and (customer.gender or customer.birthday):
-        raise ValidationError({"kind": _("An organisation has no gender or birthday.")})
+        errors.add("kind", _("An organisation has no gender or birthday."))
     if customer.birthday and customer.birthday > timezone.localdate():
-        raise ValidationError({"birthday": _("A birthday cannot be in the future.")})
+        errors.add("birthday", _("A birthday cannot be in the future."))
     if customer.birthday and customer.birthday < dt.date(1900, 1, 1):
-        raise ValidationError({"birthday": _("Enter a birthday after 1900.")})
+        errors.add("birthday", _("Enter a birthday after 1900."))
     if not customer.display_name:
         customer.display_name = customer.legal_name or customer.short_name
-    quality_rules.check_names(customer, before=names_before)
-    customer.custom_fields = clean_custom_fields(
+    errors.run(quality_rules.check_names, customer, before=names_before)
+    customer.custom_fields = errors.run(
+        clean_custom_fields,
         customer.custom_fields,
         customer_kind=customer.kind,
         stored=stored_custom_fields,
         active=definitions,
+        default=stored_custom_fields,
     )
-    validation.full_clean(customer, exclude=("owner", "team", "tags", "created_by", "deleted_by"))
+    errors.run(
+        validation.full_clean,
+        customer,
+        exclude=("owner", "team", "tags", "created_by", "deleted_by", *errors.by_field),
+    )
+    errors.raise_any()
 
 
 def _related_snapshot(
@@ -562,9 +579,11 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
         data["team"] = Team.objects.filter(pk=owner.team_id).first() if owner else actor.team
     _validate_team(actor, data["team"], owner)
     customer = Customer(created_by=actor)
-    points = _clean_contact_points(data.get("contact_points"))
-    addresses = _clean_addresses(data.get("addresses"))
-    _prepare(actor, customer, data)
+    errors = validation.Errors()
+    points = errors.run(_clean_contact_points, data.get("contact_points"), default=[])
+    addresses = errors.run(_clean_addresses, data.get("addresses"), default=[])
+    errors.run(_prepare, actor, customer, data)
+    errors.raise_any()
     _check_unique_credit_code(actor, customer)
     tags = _clean_tags(actor, data.get("tags"))
     _apply_keys(customer, points)
@@ -632,11 +651,15 @@ def update_customer(
         if data["team"] is None and not is_admin(actor):
             raise ValidationError({"team": _("Choose a team.")})
         _validate_team(actor, data["team"], data.get("owner", locked.owner))
-    points = (
-        _clean_contact_points(data["contact_points"]) if "contact_points" in data else old_points
-    )
-    addresses = _clean_addresses(data["addresses"]) if "addresses" in data else old_addresses
-    _prepare(actor, locked, data)
+    errors = validation.Errors()
+    points = old_points
+    if "contact_points" in data:
+        points = errors.run(_clean_contact_points, data["contact_points"], default=[])
+    addresses = old_addresses
+    if "addresses" in data:
+        addresses = errors.run(_clean_addresses, data["addresses"], default=[])
+    errors.run(_prepare, actor, locked, data)
+    errors.raise_any()
     _check_unique_credit_code(actor, locked)
     tags = _clean_tags(actor, data["tags"]) if "tags" in data else old_tags
     _apply_keys(locked, points)
@@ -679,10 +702,16 @@ def validate_customer_changes(*, customer: Customer, data: dict[str, Any]) -> No
     forms check what a customer typed with the same rules as every other entry point). Raises
     ValidationError with the same field keys."""
     copy = Customer.objects.get(pk=customer.pk)
-    points = _clean_contact_points(data["contact_points"]) if "contact_points" in data else []
+    errors = validation.Errors()
+    points = []
+    if "contact_points" in data:
+        points = errors.run(_clean_contact_points, data["contact_points"], default=[])
     if "addresses" in data:
-        _clean_addresses(data["addresses"])
-    _prepare(copy.owner, copy, {k: v for k, v in data.items() if k not in RELATED_FIELDS})
+        errors.run(_clean_addresses, data["addresses"])
+    errors.run(
+        _prepare, copy.owner, copy, {k: v for k, v in data.items() if k not in RELATED_FIELDS}
+    )
+    errors.raise_any()
     _check_unique_credit_code(None, copy)
     _contact_key_clashes(None, copy, _wanted_keys(points))
 
@@ -1334,10 +1363,12 @@ def prepare_new_customer(
     `definitions`: the active custom field definitions, read once for many customers."""
     data = {**data, "owner": owner, "team": team}
     customer = Customer(created_by=actor)
-    points = _clean_contact_points(data.get("contact_points"))
-    addresses = _clean_addresses(data.get("addresses"))
-    tag_names = _clean_str_list(data.get("tags"), "tags", max_len=50)
-    _prepare(actor, customer, data, definitions)
+    errors = validation.Errors()
+    points = errors.run(_clean_contact_points, data.get("contact_points"), default=[])
+    addresses = errors.run(_clean_addresses, data.get("addresses"), default=[])
+    tag_names = errors.run(_clean_str_list, data.get("tags"), "tags", max_len=50, default=[])
+    errors.run(_prepare, actor, customer, data, definitions)
+    errors.raise_any()
     _apply_keys(customer, points)
     _score(customer, points, addresses, tag_names, contacts=0)
     return PreparedCustomer(customer, points, addresses, tag_names)

@@ -342,11 +342,14 @@ def parse_custom(definition: CustomFieldDefinition, text: str) -> Any:
 
 
 class RowError(Exception):
-    """A row that cannot be imported: the column at fault (header text) and the message."""
+    """A row that cannot be imported: the column at fault (header text) and the message; or,
+    with `problems`, every (column, message) found in the row, so that a user corrects them
+    all at once."""
 
-    def __init__(self, column: str, message: str):
+    def __init__(self, column: str, message: str, problems: list[tuple[str, str]] | None = None):
         self.column = column
         self.message = message
+        self.problems = problems or [(column, message)]
         super().__init__(message)
 
 
@@ -381,6 +384,7 @@ class RowReader:
         points: list[dict[str, str]] = []
         address: dict[str, str] = {}
         custom: dict[str, Any] = {}
+        problems: list[tuple[str, str]] = []
         for index, field in self.columns:
             text = cells[index] if index < len(cells) else ""
             if not text:
@@ -421,7 +425,9 @@ class RowReader:
                 else:
                     data[field] = text
             except ValidationError as exc:
-                raise RowError(self.headers[index], exc.messages[0]) from None
+                problems.append((self.headers[index], exc.messages[0]))
+        if problems:
+            raise RowError(*problems[0], problems=problems)
         if "kind" not in data:
             data["kind"] = self.kind or CustomerKind.PERSON
         if points:
@@ -443,9 +449,11 @@ class RowReader:
         a row matched by phone (or e-mail) is the customer of any of its phones (e-mails).
         Raises RowError when one is not valid."""
         if key in ("external_id", "credit_code"):
-            value = normalize.clean_text(data.get(key) or "")
+            value = data.get(key) or ""
             if key == "credit_code":
-                value = value.upper().replace(" ", "")
+                value = normalize.compact_credit_code(value)
+            else:
+                value = normalize.clean_text(value)
             return [value] if value else []
         kinds = ("mobile", "phone") if key == "phone" else ("email",)
         out: list[str] = []

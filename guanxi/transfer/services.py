@@ -309,6 +309,10 @@ class ImportRun:
             )
         )
 
+    def _row_error(self, outcome: _Outcome, row: _Row, exc: RowError) -> None:
+        for column, message in exc.problems:
+            self._error(outcome, row, column, message)
+
     def _validation_error(
         self, outcome: _Outcome, row: _Row, exc: ValidationError, data: dict | None = None
     ) -> None:
@@ -357,7 +361,7 @@ class ImportRun:
                             column, _("This column is empty: it is needed to find the customer.")
                         )
             except RowError as exc:
-                self._error(outcome, row, exc.column, exc.message)
+                self._row_error(outcome, row, exc)
                 continue
             good.append(row)
         return good
@@ -440,7 +444,7 @@ class ImportRun:
                     )
                 )
             except RowError as exc:
-                self._error(outcome, row, exc.column, exc.message)
+                self._row_error(outcome, row, exc)
             except ValidationError as exc:
                 self._validation_error(outcome, row, exc)
         # The unified social credit code is unique among live customers, and in the file.
@@ -534,7 +538,7 @@ class ImportRun:
                 try:
                     data["owner"], data["team"] = self._owner(row)
                 except RowError as exc:
-                    self._error(outcome, row, exc.column, exc.message)
+                    self._row_error(outcome, row, exc)
                     continue
             _merge_related(customer, data)
             _merge_custom_fields(customer, data, self.definitions)

@@ -385,6 +385,22 @@ def test_search_by_alias_pinyin_initials_and_substring(two_teams, api):
         assert found == [pk], query
 
 
+def test_every_mistake_in_a_request_is_reported_at_once(two_teams, api):
+    """One answer names every field at fault, not the first one only."""
+    response = create(
+        api(two_teams.rep_a),
+        display_name="王芳",
+        identity_code="110105194912310021",
+        birthday="2999-01-01",
+        contact_points=[{"kind": "email", "value": "not-an-email"}],
+        addresses=[{"postcode": "1000"}],
+    )
+    assert response.status_code == 400
+    body = response.json()
+    for field in ("identity_code", "birthday", "contact_points.0.value", "addresses.0.postcode"):
+        assert field in body, (field, body)
+
+
 def test_names_are_kept_as_written_and_matched_by_their_normalised_keys(two_teams, api):
     """The registered name keeps its full-width brackets and the user's spelling; spaces at the
     ends and runs of spaces go. Width, case and traditional forms are normalised beside it, in

@@ -296,6 +296,31 @@ def test_bad_rows_are_reported_and_good_rows_imported(two_teams, csv_bytes, run_
     assert Customer.objects.get().grade == "vip"
 
 
+def test_every_error_of_a_row_is_reported_at_once(two_teams, csv_bytes, run_import):
+    """A row with several mistakes lists them all, so the user fixes the file once: the cells
+    that cannot be read (a date, a choice), and, in a row that can be read, everything the
+    customers' rules refuse (phone, e-mail, postcode, credit code, birthday)."""
+    from guanxi.transfer import writers
+
+    content = csv_bytes(
+        [
+            ["姓名", "手机", "邮箱", "生日", "等级", "邮编", "性别"],
+            ["张三", "13800138000", "", "32/13/2020", "金牌", "", "不详"],
+            ["李四", "12345", "not-an-email", "2099-01-01", "", "1000", ""],
+        ]
+    )
+    imp = run_import(two_teams.rep_a, content)
+    assert (imp.created_count, imp.error_count) == (0, 2)
+    by_row: dict[int, set[str]] = {}
+    for error in imp.errors.all():
+        by_row.setdefault(error.row_number, set()).add(error.column)
+    assert by_row[2] == {"生日", "等级", "性别"}
+    assert by_row[3] == {"手机", "邮箱", "生日", "邮编"}
+    lines = writers.error_file(imp, imp.errors.all()).decode("utf-8-sig").splitlines()
+    assert len(lines) == 3  # the header and one line per row, with all its messages
+    assert all(column in lines[2] for column in ("手机:", "邮箱:", "生日:", "邮编:"))
+
+
 def test_errors_are_in_the_users_language(two_teams, csv_bytes, django_capture_on_commit_callbacks):
     content = csv_bytes([["姓名", "手机"], ["李四", "12345"]])
     imp = services.upload_import(
