@@ -164,7 +164,61 @@ def test_click_through_links(world):
     assert link == f"/customers/?team={world.team_a.pk}&status=dormant"
     region = data["by_region"]
     assert region["links"][0].endswith("region=%E4%B8%8A%E6%B5%B7")
-    assert data["new_vs_churned"]["series_links"][1].endswith("status=churned")
+    churned = charts(world.rep_a, world.period)["new_vs_churned"]["point_links"][1]
+    assert churned[1].endswith(
+        "status=churned&last_purchase_from=2025-02-01&last_purchase_to=2025-02-28"
+    )
+
+
+def _names(client, link):
+    return sorted(r["customer"].display_name for r in client.get(link).context["rows"])
+
+
+@pytest.mark.parametrize("who", ["rep_a", "admin"])
+def test_each_point_of_a_monthly_or_lifetime_value_chart_opens_exactly_its_customers(
+    world, client, who
+):
+    """Clicking February's churned customers opened every churned customer (the month was
+    not in the link), and New and the lifetime value bars opened nothing: each point now opens
+    the list of exactly the customers it counted."""
+    user = getattr(world, who)
+    data = charts(user, world.period)
+    client.force_login(user)
+    chart = data["new_vs_churned"]
+    for series, expected in ((0, {"2025-01": ["a1", "a2"], "2025-02": ["a3"]}),):
+        for month, link in zip(chart["categories"], chart["point_links"][series], strict=True):
+            names = _names(client, link)
+            if who == "rep_a":
+                assert names == expected.get(month, []), (series, month)
+            assert len(names) == pairs(chart, series)[month], (series, month)
+    feb = chart["point_links"][1][chart["categories"].index("2025-02")]
+    assert _names(client, feb) == ["a2"]
+    assert _names(client, chart["point_links"][1][0]) == []  # January: nobody churned
+    clv = data["clv"]
+    for bucket, link in zip(clv["categories"], clv["links"], strict=True):
+        assert len(_names(client, link)) == pairs(clv)[bucket], bucket
+    assert _names(client, clv["links"][clv["categories"].index("100-500")]) == ["a1"]
+    # The list gate holds: another rep following the same link sees none of rep A's customers.
+    client.force_login(world.rep_b)
+    assert _names(client, chart["point_links"][0][0]) == []
+    assert _names(client, clv["links"][0]) == []
+
+
+def test_the_lifetime_value_and_date_filters_of_the_customer_list(world, client):
+    client.force_login(world.admin)
+    url = reverse("customers:list")
+    assert _names(client, f"{url}?clv_from=100&clv_below=1000") == ["a1", "b1"]
+    assert _names(client, f"{url}?clv_below=100") == ["a2"]
+    assert _names(client, f"{url}?created_from=2025-02-01") == ["a3", "b1"]
+    assert _names(client, f"{url}?created_to=2025-01-31") == ["a1", "a2"]
+    assert _names(client, f"{url}?last_purchase_from=2025-02-01&last_purchase_to=2025-02-28") == [
+        "a2",
+        "b1",
+    ]
+    # A bad value is reported and left out, never a 500.
+    resp = client.get(url, {"created_from": "2025-13-01", "clv_from": "abc"})
+    assert resp.status_code == 200
+    assert len(resp.context["rows"]) == 4
 
 
 def test_api_dashboard_and_bad_input(world, api):

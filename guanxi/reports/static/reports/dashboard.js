@@ -1,5 +1,6 @@
-/* Guanxi dashboard: draws each chart of #dashboard-data with ECharts; a click on a bar or a
-   slice opens the customers behind it (the chart's links). Written for this project. */
+/* Guanxi dashboard: draws each chart of #dashboard-data with ECharts; a click on a bar, a
+   slice or a point opens the customers behind it (the chart's links, one per category, or its
+   point_links, one list per series). Written for this project. */
 (function () {
   "use strict";
 
@@ -63,7 +64,8 @@
       instance.setOption(option(chart));
       instance.on("click", function (params) {
         var link = (chart.links || [])[params.dataIndex];
-        if (!link && chart.series_links) { link = chart.series_links[params.seriesIndex]; }
+        var points = (chart.point_links || [])[params.seriesIndex];
+        if (!link && points) { link = points[params.dataIndex]; }
         if (link) { window.location.href = link; }
       });
       drawn.push(instance);
