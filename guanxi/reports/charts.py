@@ -503,6 +503,13 @@ def _month_params(prefix: str, month: str) -> dict[str, str]:
     return {f"{prefix}_from": first.isoformat(), f"{prefix}_to": last.isoformat()}
 
 
+def _money_label(name: str) -> str:
+    """A column of amounts, named with their currency: "Revenue (CNY)"."""
+    from django.conf import settings
+
+    return _("%(name)s (%(currency)s)") % {"name": name, "currency": settings.DEFAULT_CURRENCY}
+
+
 @register("revenue", gettext_lazy("Revenue per month"), order=60)
 def revenue(user, filters: Filters) -> Chart:
     figures = _source(user, filters).get("revenue")
@@ -512,12 +519,14 @@ def revenue(user, filters: Filters) -> Chart:
         str(gettext_lazy("Revenue per month")),
         "line",
         categories=keys,
-        columns=[_("Month"), _("Revenue"), _("Orders")],
     )
+    revenue_name = _money_label(_("Revenue"))
+    chart.columns = [_("Month"), revenue_name, _("Orders")]
     money = [figures.get((k, "revenue"), 0) for k in keys]
     count = [figures.get((k, "orders"), 0) for k in keys]
-    chart.series = [{"name": _("Revenue"), "data": money}, {"name": _("Orders"), "data": count}]
+    chart.series = [{"name": revenue_name, "data": money}, {"name": _("Orders"), "data": count}]
     chart.extra["second_axis"] = True  # orders on their own scale
+    chart.extra["money_columns"] = [1]  # the page shows them as money: 1,179,113.20
     chart.rows = [[k, m, n] for k, m, n in zip(keys, money, count, strict=True)]
     chart.links = [None for _k in keys]
     return chart
@@ -530,7 +539,7 @@ def clv(user, filters: Filters) -> Chart:
         "clv",
         str(gettext_lazy("Lifetime value distribution")),
         "bar",
-        columns=[_("Lifetime value"), _("Customers")],
+        columns=[_money_label(_("Lifetime value")), _("Customers")],
     )
     buckets = [f"{a}-{b}" for a, b in pairwise(CLV_EDGES)]
     buckets.append(f"{CLV_EDGES[-1]}+")

@@ -426,3 +426,34 @@ def test_a_parent_team_filter_never_shows_a_sibling_teams_customers(tree, client
     client.force_login(tree.head_manager)
     rows = client.get(reverse("customers:list"), {"team": tree.head.pk}).context["rows"]
     assert "b1" in {r["customer"].display_name for r in rows}
+
+
+def test_a_chart_with_nothing_to_draw_says_so_instead_of_blank_axes(two_teams, client):
+    """A fresh base (no customers, no orders): every chart drew empty axes or a grey ring."""
+    client.force_login(two_teams.admin)
+    resp = client.get(reverse("reports:dashboard"), **EN)
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    charts_drawn = body.count('class="gx-chart"')
+    empty = body.count("No data to show yet.")
+    assert charts_drawn == 0 and empty == len(resp.context["charts"]) > 0
+
+
+def test_money_in_the_dashboard_tables_is_shown_as_money_with_its_currency(world, client):
+    client.force_login(world.rep_b)
+    body = client.get(reverse("reports:dashboard"), {"date_from": "2025-01-01"}, **EN)
+    revenue = next(c for c in body.context["charts"] if c["key"] == "revenue")
+    assert revenue["table"]["columns"] == ["Month", "Revenue (CNY)", "Orders"]
+    assert "<td>700.00</td>" in body.content.decode()
+    clv = next(c for c in body.context["charts"] if c["key"] == "clv")
+    assert clv["table"]["columns"][0] == "Lifetime value (CNY)"
+    assert body.content.decode().count('class="gx-chart"') > 0  # b1's charts are drawn
+
+
+def test_a_month_without_a_figure_is_a_dash_in_the_data_table_not_none(world, client):
+    client.force_login(world.rep_a)
+    period = {"date_from": "2025-01-01", "date_to": "2025-03-31"}
+    resp = client.get(reverse("reports:dashboard"), period, **EN)
+    cohorts = next(c for c in resp.context["charts"] if c["key"] == "cohorts")
+    assert None in cohorts["table"]["rows"][0]  # months that have not come yet
+    assert "<td>None</td>" not in resp.content.decode()

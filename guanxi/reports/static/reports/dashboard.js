@@ -41,7 +41,13 @@
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
       grid: { left: 50, right: 10, top: 30, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: chart.categories, axisLabel: { hideOverlap: true } },
+      // Bars name a category each: every label is shown (slanted when there are many); the
+      // months of a line may skip some.
+      xAxis: {
+        type: "category", data: chart.categories,
+        axisLabel: chart.kind === "line" ? { hideOverlap: true }
+          : { interval: 0, rotate: chart.categories.length > 5 ? 30 : 0 }
+      },
       yAxis: chart.second_axis ? [{ type: "value" }, { type: "value" }] : { type: "value" },
       series: series.map(function (s, i) {
         return {
