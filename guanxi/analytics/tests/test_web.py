@@ -46,6 +46,20 @@ def test_settings_page_is_for_administrators_and_validates(shop, client):
     assert services.get_settings().tier_high_share == 0.1
 
 
+def test_a_fit_without_enough_purchases_is_not_shown_as_empty_parameters(shop, client):
+    """With no purchases yet the recompute stores a fit with no parameters, and the settings
+    page showed "Fitted … over 0 customers" and rows of lone commas."""
+    from django.utils import timezone
+
+    from guanxi.analytics.models import ModelFit
+
+    ModelFit.objects.create(fitted_at=timezone.now(), as_of=timezone.now(), customers=0)
+    page = login(client, shop.admin).get("/analytics/settings/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Not enough purchases to fit the models yet." in text
+    assert "None" not in text and ">, <" not in text and "BG/NBD r" not in text
+
+
 def test_value_card_and_suggested_grade(shop, client):
     services.recompute_all(now=NOW)
     alpha = shop.customers["Alpha"]
