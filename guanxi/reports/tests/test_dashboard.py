@@ -457,3 +457,12 @@ def test_a_month_without_a_figure_is_a_dash_in_the_data_table_not_none(world, cl
     cohorts = next(c for c in resp.context["charts"] if c["key"] == "cohorts")
     assert None in cohorts["table"]["rows"][0]  # months that have not come yet
     assert "<td>None</td>" not in resp.content.decode()
+
+
+def test_the_dashboard_api_gives_its_as_of_in_the_local_time_zone_like_every_other_date(world, api):
+    """`as_of` came out in UTC ("…Z") while every other date of the API is local (+08:00)."""
+    services.refresh_dashboard_summary()
+    data = api(world.admin).get(reverse("api-dashboard")).json()
+    as_of = dt.datetime.fromisoformat(data["as_of"])
+    assert as_of.utcoffset() == dt.timedelta(hours=8)
+    assert not data["as_of"].endswith("Z")
