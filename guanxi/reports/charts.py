@@ -503,11 +503,11 @@ def _month_params(prefix: str, month: str) -> dict[str, str]:
     return {f"{prefix}_from": first.isoformat(), f"{prefix}_to": last.isoformat()}
 
 
-def _money_label(name: str) -> str:
-    """A column of amounts, named with their currency: "Revenue (CNY)"."""
+def _currency() -> dict[str, str]:
+    """The currency that names a column of amounts: "Revenue (CNY)"."""
     from django.conf import settings
 
-    return _("%(name)s (%(currency)s)") % {"name": name, "currency": settings.DEFAULT_CURRENCY}
+    return {"currency": settings.DEFAULT_CURRENCY}
 
 
 @register("revenue", gettext_lazy("Revenue per month"), order=60)
@@ -520,7 +520,7 @@ def revenue(user, filters: Filters) -> Chart:
         "line",
         categories=keys,
     )
-    revenue_name = _money_label(_("Revenue"))
+    revenue_name = _("Revenue (%(currency)s)") % _currency()
     chart.columns = [_("Month"), revenue_name, _("Orders")]
     money = [figures.get((k, "revenue"), 0) for k in keys]
     count = [figures.get((k, "orders"), 0) for k in keys]
@@ -539,7 +539,7 @@ def clv(user, filters: Filters) -> Chart:
         "clv",
         str(gettext_lazy("Lifetime value distribution")),
         "bar",
-        columns=[_money_label(_("Lifetime value")), _("Customers")],
+        columns=[_("Lifetime value (%(currency)s)") % _currency(), _("Customers")],
     )
     buckets = [f"{a}-{b}" for a, b in pairwise(CLV_EDGES)]
     buckets.append(f"{CLV_EDGES[-1]}+")
