@@ -147,3 +147,21 @@ def test_a_second_recompute_or_cost_rebuild_is_a_message_while_one_is_under_way(
         Job.objects.filter(kind=kind).update(status=JobStatus.SUCCEEDED)
         assert client.post(reverse(name)).status_code == 302
         assert Job.objects.filter(kind=kind).count() == 2
+
+
+def test_money_on_the_value_card_and_the_warning_list_reads_as_money(shop, client):
+    """Lifetime value, profit and referral value were raw decimals (12345.6, 4667.670)."""
+    from decimal import Decimal
+
+    from guanxi.analytics.models import CustomerScore
+
+    services.recompute_all(now=NOW)
+    bravo = shop.customers["Bravo"]
+    CustomerScore.objects.filter(customer=bravo).update(
+        clv=Decimal("12345.6"), profit=Decimal("1000"), warning=True
+    )
+    page = login(client, shop.rep_a).get(f"/customers/{bravo.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "12,345.60" in text and "1,000.00" in text
+    text = client.get("/analytics/warnings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "12,345.60" in text
