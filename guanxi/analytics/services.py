@@ -54,6 +54,7 @@ SETTINGS_FIELDS = tuple(
 WRITE_BATCH = 50_000
 READ_BATCH = 50_000
 MAX_THRESHOLD_DAYS = 36_500  # a hundred years
+MAX_LOYAL_ORDERS = 10_000
 _NULL_DAY = -1e9
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -97,7 +98,10 @@ def update_settings(*, actor: User, data: dict[str, Any], version: int | None) -
     if not errors and row.tier_high_share + row.tier_mid_share > 1:
         errors["tier_mid_share"] = _("The high and mid shares together cannot exceed 1.")
     amounts = (row.tier_mid_amount, row.tier_high_amount)
-    if None not in amounts and amounts[0] > amounts[1]:
+    for name in ("tier_high_amount", "tier_mid_amount"):
+        if getattr(row, name) is not None and getattr(row, name) < 0:
+            errors[name] = _("Enter an amount of zero or more.")
+    if not errors and None not in amounts and amounts[0] > amounts[1]:
         errors["tier_mid_amount"] = _("The mid tier must start below the high tier.")
     for name in ("at_risk_p_alive", "churned_p_alive", "warn_p_alive"):
         if not 0 <= getattr(row, name) <= 1:
@@ -115,6 +119,8 @@ def update_settings(*, actor: User, data: dict[str, Any], version: int | None) -
     if row.loyal_orders < 2:
         # One purchase makes a new customer; loyal needs more, or new and repeat never happen.
         errors["loyal_orders"] = _("Enter at least 2 purchases.")
+    elif row.loyal_orders > MAX_LOYAL_ORDERS:  # a small integer column on PostgreSQL
+        errors["loyal_orders"] = _("Enter at most %(max)d purchases.") % {"max": MAX_LOYAL_ORDERS}
     for name in ("at_risk_days", "churned_days", "dormant_days", "warn_days"):
         if not 1 <= getattr(row, name) <= MAX_THRESHOLD_DAYS:
             errors[name] = _("Enter from 1 to %(max)d days.") % {"max": MAX_THRESHOLD_DAYS}

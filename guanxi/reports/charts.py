@@ -483,8 +483,31 @@ def new_vs_churned(user, filters: Filters) -> Chart:
     ]
     chart.rows = [[k, a, b] for k, a, b in zip(keys, new_data, churned_data, strict=True)]
     chart.links = [None for _k in keys]
-    chart.extra["series_links"] = [None, customers_url(filters, status=Status.CHURNED)]
+    # Each point opens exactly the customers it counted: created that month, or churned with
+    # their last purchase that month (in the active time zone, as month_expr counts them).
+    chart.extra["point_links"] = [
+        [customers_url(filters, **_month_params("created", k)) for k in keys],
+        [
+            customers_url(filters, status=Status.CHURNED, **_month_params("last_purchase", k))
+            for k in keys
+        ],
+    ]
     return chart
+
+
+def _month_params(prefix: str, month: str) -> dict[str, str]:
+    """The customer list's `<prefix>_from` and `<prefix>_to` filters for one month "YYYY-MM"."""
+    y, m = map(int, month.split("-"))
+    first = dt.date(y, m, 1)
+    last = dt.date(y + (m == 12), 1 if m == 12 else m + 1, 1) - dt.timedelta(days=1)
+    return {f"{prefix}_from": first.isoformat(), f"{prefix}_to": last.isoformat()}
+
+
+def _currency() -> dict[str, str]:
+    """The currency that names a column of amounts: "Revenue (CNY)"."""
+    from django.conf import settings
+
+    return {"currency": settings.DEFAULT_CURRENCY}
 
 
 @register("revenue", gettext_lazy("Revenue per month"), order=60)
@@ -496,12 +519,14 @@ def revenue(user, filters: Filters) -> Chart:
         str(gettext_lazy("Revenue per month")),
         "line",
         categories=keys,
-        columns=[_("Month"), _("Revenue"), _("Orders")],
     )
+    revenue_name = _("Revenue (%(currency)s)") % _currency()
+    chart.columns = [_("Month"), revenue_name, _("Orders")]
     money = [figures.get((k, "revenue"), 0) for k in keys]
     count = [figures.get((k, "orders"), 0) for k in keys]
-    chart.series = [{"name": _("Revenue"), "data": money}, {"name": _("Orders"), "data": count}]
+    chart.series = [{"name": revenue_name, "data": money}, {"name": _("Orders"), "data": count}]
     chart.extra["second_axis"] = True  # orders on their own scale
+    chart.extra["money_columns"] = [1]  # the page shows them as money: 1,179,113.20
     chart.rows = [[k, m, n] for k, m, n in zip(keys, money, count, strict=True)]
     chart.links = [None for _k in keys]
     return chart
@@ -514,7 +539,7 @@ def clv(user, filters: Filters) -> Chart:
         "clv",
         str(gettext_lazy("Lifetime value distribution")),
         "bar",
-        columns=[_("Lifetime value"), _("Customers")],
+        columns=[_("Lifetime value (%(currency)s)") % _currency(), _("Customers")],
     )
     buckets = [f"{a}-{b}" for a, b in pairwise(CLV_EDGES)]
     buckets.append(f"{CLV_EDGES[-1]}+")
@@ -522,7 +547,10 @@ def clv(user, filters: Filters) -> Chart:
     chart.categories = buckets
     chart.series = [{"name": _("Customers"), "data": data}]
     chart.rows = [[b, n] for b, n in zip(buckets, data, strict=True)]
-    chart.links = [None for _b in buckets]
+    # A band [low, high) as _clv_bucket counts it: the first one includes any value below 0.
+    bands = [(None if i == 0 else low, high) for i, (low, high) in enumerate(pairwise(CLV_EDGES))]
+    bands.append((CLV_EDGES[-1], None))
+    chart.links = [customers_url(filters, clv_from=low, clv_below=high) for low, high in bands]
     return chart
 
 

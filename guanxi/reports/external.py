@@ -38,8 +38,9 @@ def _number(value: Any) -> float | int | None:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _table(chart: Chart) -> Chart:
-    chart.columns = ["", *[s["name"] for s in chart.series]]
+def _table(chart: Chart, first: str) -> Chart:
+    """The data table: `first` names the column of the categories (a stage, a month)."""
+    chart.columns = [first, *[s["name"] for s in chart.series]]
     chart.rows = [
         [label, *[s["data"][i] for s in chart.series]] for i, label in enumerate(chart.categories)
     ]
@@ -62,7 +63,8 @@ def funnel_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
         {"name": _("Opportunities"), "data": counts},
         {"name": _("Amount (%(currency)s)") % {"currency": currency}, "data": amounts},
     ]
-    return _table(chart)
+    chart.extra["money_columns"] = [2]
+    return _table(chart, _("Stage"))
 
 
 def satisfaction_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
@@ -73,7 +75,7 @@ def satisfaction_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
         {"name": _("NPS"), "data": [_number(r["nps"]) for r in rows]},
         {"name": _("Responses"), "data": [r["responses"] for r in rows]},
     ]
-    return _table(chart)
+    return _table(chart, _("Month"))
 
 
 def ticket_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
@@ -90,7 +92,7 @@ def ticket_chart(title: str, rows: list[dict[str, Any]]) -> Chart:
             "data": [percent(r["resolution_rate"]) for r in rows],
         },
     ]
-    return _table(chart)
+    return _table(chart, _("Month"))
 
 
 def register_pipeline_funnel() -> None:

@@ -16,13 +16,19 @@ from .charts import Filters
 from .forms import DashboardFilterForm
 
 
+def _is_empty(rows: list[list]) -> bool:
+    """No figure to draw: no rows, or nothing but zeros and blanks after each row's label."""
+    return not any(value for row in rows for value in row[1:])
+
+
 def _for_page(chart: dict) -> dict:
-    """The chart with its table rows paired with the link to their customers."""
+    """The chart with its table rows paired with the link to their customers, and whether it
+    has anything to draw (an empty chart shows a message, not blank axes)."""
     rows = chart["table"]["rows"]
     links = chart.get("links") or []
     if len(links) != len(rows):
         links = [None] * len(rows)
-    return {**chart, "table_rows": list(zip(links, rows, strict=True))}
+    return {**chart, "table_rows": list(zip(links, rows, strict=True)), "empty": _is_empty(rows)}
 
 
 @login_required

@@ -676,6 +676,19 @@ def _list_has(column: str, value: str) -> Q:
     return q
 
 
+def _matching(q: Q) -> Q:
+    """The customers that satisfy `q`, as an id set: NOT of it is exactly everyone else. On a
+    custom field (a key of a JSON column) a customer without the key gives NULL, and SQL's
+    NOT (NULL) left them out of "is not", "has none of" and every negated group."""
+    from guanxi.customers.models import Customer
+
+    return Q(id__in=Customer.objects.filter(q).values("id"))
+
+
+def _not(f: Field, q: Q) -> Q:
+    return ~_matching(q) if f.definition is not None else ~q
+
+
 def _condition_q(node: dict, known: dict[str, Field]) -> Q:
     f = known[node["field"]]
     op, value = node["operator"], node.get("value")
@@ -706,7 +719,7 @@ def _condition_q(node: dict, known: dict[str, Field]) -> Q:
         if op == "has_any":
             return _or(parts)
         if op == "has_none":
-            return ~_or(parts)
+            return _not(f, _or(parts))
         q = Q()
         for p in parts:
             q &= p
@@ -768,9 +781,9 @@ def _condition_q(node: dict, known: dict[str, Field]) -> Q:
     if op in simple:
         return Q(**{f"{col}{simple[op]}": value})
     if op == "ne":
-        return ~Q(**{col: value})
+        return _not(f, Q(**{col: value}))
     if op == "not_in":
-        return ~Q(**{f"{col}__in": value})
+        return _not(f, Q(**{f"{col}__in": value}))
     if op == "between":
         return Q(**{f"{col}__gte": value[0], f"{col}__lte": value[1]})
     raise ValueError(op)  # pragma: no cover - validate() refuses unknown operators
@@ -784,12 +797,16 @@ def _or(parts: list[Q]) -> Q:
 
 
 def _wrap(f: Field, q: Q) -> Q:
-    """A score condition holds only for customers that have a score row that satisfies it."""
+    """A score condition holds only for customers that have a score row that satisfies it. A
+    custom field condition becomes the set of customers it holds for, so that a negated group
+    over it keeps the customers without that field."""
     if f.score:
         from guanxi.analytics.models import CustomerScore
 
         inner = CustomerScore.objects.filter(q)
         return Q(id__in=inner.values("customer_id"))
+    if f.definition is not None:
+        return _matching(q)
     return q
 
 

@@ -35,6 +35,23 @@ def test_customer_representation_carries_the_scores(shop, api):
     assert any(row["display_name"] == "Foxtrot" for row in foxtrot_data["results"])
 
 
+def test_vanishing_probabilities_are_not_given_as_1e_minus_35(shop, api):
+    """A long-lapsed frequent buyer came out as "p_alive": 1.0726601637616493e-35: the
+    probabilities and expected purchases are given to six decimals."""
+    from guanxi.analytics.models import CustomerScore
+
+    services.recompute_all(now=NOW)
+    alpha = shop.customers["Alpha"]
+    CustomerScore.objects.filter(customer=alpha).update(
+        p_alive=1.0726601637616493e-35,
+        churn_risk=1 - 1.0726601637616493e-35,
+        expected_purchases_90d=0.123456789,
+    )
+    data = api(shop.rep_a).get(f"/api/v1/customers/{alpha.pk}/").json()
+    assert data["p_alive"] == 0.0 and data["churn_risk"] == 1.0
+    assert data["expected_purchases_90d"] == 0.123457
+
+
 def test_scores_are_read_only(shop, api):
     services.recompute_all(now=NOW)
     alpha = shop.customers["Alpha"]

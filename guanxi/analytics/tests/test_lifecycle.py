@@ -168,6 +168,19 @@ def test_the_360_page_shows_the_lifecycle_history(history, client):
     assert client.get(f"/customers/{other.pk}/").status_code == 404
 
 
+def test_the_lifecycle_card_keeps_the_days_in_sight_in_the_narrow_side_column(history, client):
+    """Four columns with Chinese dates (2025年6月15日) pushed the days out of the card, behind a
+    horizontal scroll: the days now come right after the stage, the period below them."""
+    client.force_login(history.rep_a)
+    xavier = history.customers["Xavier"]
+    text = client.get(f"/customers/{xavier.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    card = text[text.index('id="lifecycle-card"') :]
+    card = card[: card.index("</table>")]
+    headers = [h.split(">", 1)[1].split("<", 1)[0] for h in card.split("<th scope")[1:]]
+    assert headers == ["阶段", "天数", "期间"]
+    assert "table-responsive" not in card and "{#" not in card and "side column" not in card
+
+
 def test_the_report_page_and_its_export_per_user(history, client, make_user):
     client.force_login(history.rep_b)
     page = client.get("/analytics/lifecycle/")

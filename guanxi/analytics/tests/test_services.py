@@ -416,6 +416,9 @@ def test_a_reader_sees_the_old_rows_or_the_new_ones_during_a_rebuild(shop):
         ({"dormant_days": 0}, "dormant_days"),
         ({"dormant_days": 99_999_999_999}, "dormant_days"),
         ({"churned_days": 10**9}, "churned_days"),
+        ({"tier_mid_amount": Decimal("-5")}, "tier_mid_amount"),  # nobody ever low
+        ({"tier_mid_amount": Decimal("-50"), "tier_high_amount": -1}, "tier_high_amount"),
+        ({"loyal_orders": 100_000_000_000}, "loyal_orders"),  # out of a small integer's range
     ],
 )
 def test_thresholds_that_empty_a_stage_or_flag_everyone_are_refused(shop, data, field):

@@ -46,6 +46,20 @@ def test_settings_page_is_for_administrators_and_validates(shop, client):
     assert services.get_settings().tier_high_share == 0.1
 
 
+def test_a_fit_without_enough_purchases_is_not_shown_as_empty_parameters(shop, client):
+    """With no purchases yet the recompute stores a fit with no parameters, and the settings
+    page showed "Fitted … over 0 customers" and rows of lone commas."""
+    from django.utils import timezone
+
+    from guanxi.analytics.models import ModelFit
+
+    ModelFit.objects.create(fitted_at=timezone.now(), as_of=timezone.now(), customers=0)
+    page = login(client, shop.admin).get("/analytics/settings/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "Not enough purchases to fit the models yet." in text
+    assert "None" not in text and ">, <" not in text and "BG/NBD r" not in text
+
+
 def test_value_card_and_suggested_grade(shop, client):
     services.recompute_all(now=NOW)
     alpha = shop.customers["Alpha"]
@@ -133,3 +147,21 @@ def test_a_second_recompute_or_cost_rebuild_is_a_message_while_one_is_under_way(
         Job.objects.filter(kind=kind).update(status=JobStatus.SUCCEEDED)
         assert client.post(reverse(name)).status_code == 302
         assert Job.objects.filter(kind=kind).count() == 2
+
+
+def test_money_on_the_value_card_and_the_warning_list_reads_as_money(shop, client):
+    """Lifetime value, profit and referral value were raw decimals (12345.6, 4667.670)."""
+    from decimal import Decimal
+
+    from guanxi.analytics.models import CustomerScore
+
+    services.recompute_all(now=NOW)
+    bravo = shop.customers["Bravo"]
+    CustomerScore.objects.filter(customer=bravo).update(
+        clv=Decimal("12345.6"), profit=Decimal("1000"), warning=True
+    )
+    page = login(client, shop.rep_a).get(f"/customers/{bravo.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "12,345.60" in text and "1,000.00" in text
+    text = client.get("/analytics/warnings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "12,345.60" in text

@@ -80,6 +80,13 @@ class TagListField(serializers.ListField):
         return sorted(tag.name for tag in data.all())
 
 
+class RoundedFloatField(serializers.FloatField):
+    """A model's float to six decimals: a probability of 1e-35 reads 0.0, not 1.07e-35."""
+
+    def to_representation(self, value):
+        return round(float(value), 6)
+
+
 class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     # As many as the services keep (MAX_LIST_ITEMS): the duplicate check reads this body
     # without the services, and thousands of points made its lookup fail.
@@ -121,11 +128,11 @@ class CustomerSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     clv = serializers.DecimalField(
         source="score.clv", max_digits=16, decimal_places=2, read_only=True
     )
-    expected_purchases_90d = serializers.FloatField(
+    expected_purchases_90d = RoundedFloatField(
         source="score.expected_purchases_90d", read_only=True
     )
-    p_alive = serializers.FloatField(source="score.p_alive", read_only=True)
-    churn_risk = serializers.FloatField(source="score.churn_risk", read_only=True)
+    p_alive = RoundedFloatField(source="score.p_alive", read_only=True)
+    churn_risk = RoundedFloatField(source="score.churn_risk", read_only=True)
 
     class Meta:
         model = Customer

@@ -7,6 +7,7 @@ filters update the table without a full reload while the URL stays shareable (hx
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from guanxi.accounts.models import SavedView
 from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.web import StyledForm, is_htmx_partial, style_widgets
 
 from .. import selectors, services
@@ -129,6 +132,17 @@ class CustomerFilterForm(StyledForm):
     region = forms.CharField(label=gettext_lazy("Region"), required=False, max_length=100)
     industry = forms.CharField(label=gettext_lazy("Industry"), required=False, max_length=100)
     segment = forms.ChoiceField(label=gettext_lazy("Segment"), required=False)
+    # The dashboard's charts open the customers behind a month or a lifetime value band.
+    created_from = forms.DateField(label=gettext_lazy("Created from"), required=False)
+    created_to = forms.DateField(label=gettext_lazy("Created to"), required=False)
+    last_purchase_from = forms.DateField(label=gettext_lazy("Last purchase from"), required=False)
+    last_purchase_to = forms.DateField(label=gettext_lazy("Last purchase to"), required=False)
+    clv_from = forms.DecimalField(
+        label=gettext_lazy("Lifetime value from"), required=False, max_digits=14, decimal_places=2
+    )
+    clv_below = forms.DecimalField(
+        label=gettext_lazy("Lifetime value below"), required=False, max_digits=14, decimal_places=2
+    )
     sort = forms.ChoiceField(label=gettext_lazy("Sort by"), required=False)
     per_page = forms.TypedChoiceField(
         label=gettext_lazy("Rows per page"),
@@ -151,6 +165,8 @@ class CustomerFilterForm(StyledForm):
         f["segment"].choices = _any(_segment_choices(user))
         for name in ("owner", "team", "tag"):
             f[name].empty_label = _("Any")
+        for name in DATE_FILTERS:
+            f[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         sorts = []
         for key, label in SORTS.items():
             sorts += [(f"-{key}", f"{label} ↓"), (key, f"{label} ↑")]
@@ -183,10 +199,28 @@ class CustomerFilterForm(StyledForm):
                 "form-select", "form-select form-select-sm"
             ).replace("form-control", "form-control form-control-sm")
 
+    def clean(self):
+        data = super().clean()
+        for name in DATE_FILTERS:
+            day = data.get(name)
+            if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                self.add_error(name, date_range_message())
+        return data
+
     def valid_data(self) -> dict[str, Any]:
         """The values that passed validation; an invalid filter is left out (and reported)."""
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors}
+
+
+DATE_FILTERS = ("created_from", "created_to", "last_purchase_from", "last_purchase_to")
+
+
+def _day_start(day: dt.date, *, next_day: bool = False) -> dt.datetime:
+    """Midnight at the start of `day` (or of the day after) in the active time zone."""
+    if next_day:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _segment_choices(user) -> list[tuple[str, str]]:
@@ -223,6 +257,16 @@ def _apply_filters(
         qs = qs.filter(region=data["region"].strip())
     if data.get("industry"):
         qs = qs.filter(industry=data["industry"].strip())
+    for column in ("created_at", "last_purchase_at"):
+        prefix = column.removesuffix("_at")
+        if data.get(f"{prefix}_from"):
+            qs = qs.filter(**{f"{column}__gte": _day_start(data[f"{prefix}_from"])})
+        if data.get(f"{prefix}_to"):
+            qs = qs.filter(**{f"{column}__lt": _day_start(data[f"{prefix}_to"], next_day=True)})
+    if data.get("clv_from") is not None:
+        qs = qs.filter(score__clv__gte=data["clv_from"])
+    if data.get("clv_below") is not None:
+        qs = qs.filter(score__clv__lt=data["clv_below"])
     if data.get("segment"):
         try:
             qs = selectors.in_segment(qs, data["segment"], user=user)

@@ -51,6 +51,8 @@ class DashboardView(APIView):
         if not form.is_valid():
             raise ValidationError({k: list(v) for k, v in form.errors.items()})
         data = selectors.dashboard(user=request.user, filters=form.filters())
+        if data["as_of"] is not None:  # in the active time zone, as every date of the API
+            data["as_of"] = serializers.DateTimeField().to_representation(data["as_of"])
         return Response(data)
 
 

@@ -164,7 +164,61 @@ def test_click_through_links(world):
     assert link == f"/customers/?team={world.team_a.pk}&status=dormant"
     region = data["by_region"]
     assert region["links"][0].endswith("region=%E4%B8%8A%E6%B5%B7")
-    assert data["new_vs_churned"]["series_links"][1].endswith("status=churned")
+    churned = charts(world.rep_a, world.period)["new_vs_churned"]["point_links"][1]
+    assert churned[1].endswith(
+        "status=churned&last_purchase_from=2025-02-01&last_purchase_to=2025-02-28"
+    )
+
+
+def _names(client, link):
+    return sorted(r["customer"].display_name for r in client.get(link).context["rows"])
+
+
+@pytest.mark.parametrize("who", ["rep_a", "admin"])
+def test_each_point_of_a_monthly_or_lifetime_value_chart_opens_exactly_its_customers(
+    world, client, who
+):
+    """Clicking February's churned customers opened every churned customer (the month was
+    not in the link), and New and the lifetime value bars opened nothing: each point now opens
+    the list of exactly the customers it counted."""
+    user = getattr(world, who)
+    data = charts(user, world.period)
+    client.force_login(user)
+    chart = data["new_vs_churned"]
+    for series, expected in ((0, {"2025-01": ["a1", "a2"], "2025-02": ["a3"]}),):
+        for month, link in zip(chart["categories"], chart["point_links"][series], strict=True):
+            names = _names(client, link)
+            if who == "rep_a":
+                assert names == expected.get(month, []), (series, month)
+            assert len(names) == pairs(chart, series)[month], (series, month)
+    feb = chart["point_links"][1][chart["categories"].index("2025-02")]
+    assert _names(client, feb) == ["a2"]
+    assert _names(client, chart["point_links"][1][0]) == []  # January: nobody churned
+    clv = data["clv"]
+    for bucket, link in zip(clv["categories"], clv["links"], strict=True):
+        assert len(_names(client, link)) == pairs(clv)[bucket], bucket
+    assert _names(client, clv["links"][clv["categories"].index("100-500")]) == ["a1"]
+    # The list gate holds: another rep following the same link sees none of rep A's customers.
+    client.force_login(world.rep_b)
+    assert _names(client, chart["point_links"][0][0]) == []
+    assert _names(client, clv["links"][0]) == []
+
+
+def test_the_lifetime_value_and_date_filters_of_the_customer_list(world, client):
+    client.force_login(world.admin)
+    url = reverse("customers:list")
+    assert _names(client, f"{url}?clv_from=100&clv_below=1000") == ["a1", "b1"]
+    assert _names(client, f"{url}?clv_below=100") == ["a2"]
+    assert _names(client, f"{url}?created_from=2025-02-01") == ["a3", "b1"]
+    assert _names(client, f"{url}?created_to=2025-01-31") == ["a1", "a2"]
+    assert _names(client, f"{url}?last_purchase_from=2025-02-01&last_purchase_to=2025-02-28") == [
+        "a2",
+        "b1",
+    ]
+    # A bad value is reported and left out, never a 500.
+    resp = client.get(url, {"created_from": "2025-13-01", "clv_from": "abc"})
+    assert resp.status_code == 200
+    assert len(resp.context["rows"]) == 4
 
 
 def test_api_dashboard_and_bad_input(world, api):
@@ -372,3 +426,43 @@ def test_a_parent_team_filter_never_shows_a_sibling_teams_customers(tree, client
     client.force_login(tree.head_manager)
     rows = client.get(reverse("customers:list"), {"team": tree.head.pk}).context["rows"]
     assert "b1" in {r["customer"].display_name for r in rows}
+
+
+def test_a_chart_with_nothing_to_draw_says_so_instead_of_blank_axes(two_teams, client):
+    """A fresh base (no customers, no orders): every chart drew empty axes or a grey ring."""
+    client.force_login(two_teams.admin)
+    resp = client.get(reverse("reports:dashboard"), **EN)
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    charts_drawn = body.count('class="gx-chart"')
+    empty = body.count("No data to show yet.")
+    assert charts_drawn == 0 and empty == len(resp.context["charts"]) > 0
+
+
+def test_money_in_the_dashboard_tables_is_shown_as_money_with_its_currency(world, client):
+    client.force_login(world.rep_b)
+    body = client.get(reverse("reports:dashboard"), {"date_from": "2025-01-01"}, **EN)
+    revenue = next(c for c in body.context["charts"] if c["key"] == "revenue")
+    assert revenue["table"]["columns"] == ["Month", "Revenue (CNY)", "Orders"]
+    assert "<td>700.00</td>" in body.content.decode()
+    clv = next(c for c in body.context["charts"] if c["key"] == "clv")
+    assert clv["table"]["columns"][0] == "Lifetime value (CNY)"
+    assert body.content.decode().count('class="gx-chart"') > 0  # b1's charts are drawn
+
+
+def test_a_month_without_a_figure_is_a_dash_in_the_data_table_not_none(world, client):
+    client.force_login(world.rep_a)
+    period = {"date_from": "2025-01-01", "date_to": "2025-03-31"}
+    resp = client.get(reverse("reports:dashboard"), period, **EN)
+    cohorts = next(c for c in resp.context["charts"] if c["key"] == "cohorts")
+    assert None in cohorts["table"]["rows"][0]  # months that have not come yet
+    assert "<td>None</td>" not in resp.content.decode()
+
+
+def test_the_dashboard_api_gives_its_as_of_in_the_local_time_zone_like_every_other_date(world, api):
+    """`as_of` came out in UTC ("…Z") while every other date of the API is local (+08:00)."""
+    services.refresh_dashboard_summary()
+    data = api(world.admin).get(reverse("api-dashboard")).json()
+    as_of = dt.datetime.fromisoformat(data["as_of"])
+    assert as_of.utcoffset() == dt.timedelta(hours=8)
+    assert not data["as_of"].endswith("Z")

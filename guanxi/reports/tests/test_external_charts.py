@@ -77,3 +77,16 @@ def test_funnel_and_satisfaction_providers_run_on_the_real_selectors(two_teams):
         chart = REGISTRY[key].fn(two_teams.rep_a, filters)
         assert chart.key == key
         assert len(chart.rows) == len(chart.categories)
+
+
+def test_the_first_column_of_each_data_table_is_named():
+    """The exports' tables began with an unnamed column (an empty cell in CSV and XLSX)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        funnel = external.funnel_chart("Funnel", [])
+        satisfaction = external.satisfaction_chart("Satisfaction", [])
+        tickets = external.ticket_chart("Tickets", [])
+    assert funnel.columns[0] == "Stage"
+    assert satisfaction.columns[0] == "Month"
+    assert tickets.columns[0] == "Month"

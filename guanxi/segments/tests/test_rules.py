@@ -151,6 +151,24 @@ def test_each_operator(base, rule, expected):
     assert names(g(rule)) == expected
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        c("cf.income_band", "ne", "high"),
+        c("cf.income_band", "not_in", ["high"]),
+        c("cf.hobbies", "has_none", ["茶"]),
+        g(c("cf.income_band", "eq", "high"), negate=True),
+        g(c("cf.budget", "gte", "1000"), negate=True),
+        g(c("cf.hobbies", "has_any", ["茶"]), c("status", "eq", "active"), negate=True),
+    ],
+)
+def test_excluding_a_custom_field_value_keeps_the_customers_without_one(base, rule):
+    """ "Not (income band = high)" dropped Cai, who has no income band at all: in SQL the
+    missing JSON key is NULL and NOT NULL is not true. Built-in fields keep them
+    ("status is not active", "region is not X")."""
+    assert names(g(rule)) == ["Bob", "Cai"]
+
+
 def test_orders_of_a_product_or_category_in_a_period(base):
     today = timezone.localdate()
     since = (today - dt.timedelta(days=50)).isoformat()

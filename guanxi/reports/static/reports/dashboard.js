@@ -1,5 +1,6 @@
-/* Guanxi dashboard: draws each chart of #dashboard-data with ECharts; a click on a bar or a
-   slice opens the customers behind it (the chart's links). Written for this project. */
+/* Guanxi dashboard: draws each chart of #dashboard-data with ECharts; a click on a bar, a
+   slice or a point opens the customers behind it (the chart's links, one per category, or its
+   point_links, one list per series). Written for this project. */
 (function () {
   "use strict";
 
@@ -40,7 +41,13 @@
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
       grid: { left: 50, right: 10, top: 30, bottom: 40, containLabel: true },
-      xAxis: { type: "category", data: chart.categories, axisLabel: { hideOverlap: true } },
+      // Bars name a category each: every label is shown (slanted when there are many); the
+      // months of a line may skip some.
+      xAxis: {
+        type: "category", data: chart.categories,
+        axisLabel: chart.kind === "line" ? { hideOverlap: true }
+          : { interval: 0, rotate: chart.categories.length > 5 ? 30 : 0 }
+      },
       yAxis: chart.second_axis ? [{ type: "value" }, { type: "value" }] : { type: "value" },
       series: series.map(function (s, i) {
         return {
@@ -63,7 +70,8 @@
       instance.setOption(option(chart));
       instance.on("click", function (params) {
         var link = (chart.links || [])[params.dataIndex];
-        if (!link && chart.series_links) { link = chart.series_links[params.seriesIndex]; }
+        var points = (chart.point_links || [])[params.seriesIndex];
+        if (!link && points) { link = points[params.dataIndex]; }
         if (link) { window.location.href = link; }
       });
       drawn.push(instance);
