@@ -151,7 +151,9 @@ class ScoreSettings(models.Model):
 
 class ModelFit(models.Model):
     """One fit of the lifetime value models, with the cut points of the full run that made it
-    (the incremental updates score against them)."""
+    (the incremental updates score against them). A backtest (a run "as of" a past moment)
+    is kept apart: it changes no customer's scores, is never the fit that scoring uses, and
+    records how its predictions compare with the purchases that followed (`holdout`)."""
 
     fitted_at = models.DateTimeField(_("fitted"), db_index=True)
     as_of = models.DateTimeField(_("as of"))
@@ -167,6 +169,8 @@ class ModelFit(models.Model):
     converged = models.BooleanField(default=False)
     cuts = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    backtest = models.BooleanField(_("backtest"), default=False)
+    holdout = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-fitted_at", "-id"]

@@ -57,6 +57,7 @@ purchases (t_x / x, for customers with a repeat purchase).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -213,6 +214,47 @@ def fit_models(batch: Batch, as_of_day: float, start: Fit | None = None) -> Fit:
     except clv.FitError:
         fit.spend = None
     return fit
+
+
+HOLDOUT_GROUPS = 7  # repeat purchases 0..6 in the calibration period, then "7 or more"
+
+
+def holdout_check(
+    batch: Batch, fit: Fit, as_of_day: float, horizon_days: float, actual: np.ndarray
+) -> dict[str, Any]:
+    """How well the purchase model fitted as of a past day predicts what followed: for the
+    customers who had bought by then, the expected purchases over the `horizon_days` after it
+    against `actual` (their purchases in that period, in the batch's order), in all and by the
+    number of repeat purchases in the calibration period (the conditional-expectation check of
+    Fader, Hardie & Lee 2005, figure 4). {} without a fit or a period to compare."""
+    buyers, x, t_x, T = model_inputs(batch, as_of_day)
+    if fit.purchases is None or horizon_days <= 0 or not buyers.any():
+        return {}
+    predicted = clv.expected_purchases(
+        fit.purchases, horizon_days, x[buyers], t_x[buyers], T[buyers]
+    )
+    got = np.asarray(actual, dtype=float)[buyers]
+    repeats = x[buyers]
+    groups = []
+    for k in range(HOLDOUT_GROUPS + 1):
+        mask = repeats == k if k < HOLDOUT_GROUPS else repeats >= k
+        if mask.any():
+            groups.append(
+                {
+                    "repeat_purchases": k,
+                    "or_more": k == HOLDOUT_GROUPS,
+                    "customers": int(mask.sum()),
+                    "predicted": round(float(predicted[mask].mean()), 4),
+                    "actual": round(float(got[mask].mean()), 4),
+                }
+            )
+    return {
+        "horizon_days": round(float(horizon_days), 2),
+        "customers": int(buyers.sum()),
+        "predicted": round(float(predicted.sum()), 2),
+        "actual": int(got.sum()),
+        "by_repeat_purchases": groups,
+    }
 
 
 def _cut_points(values: np.ndarray) -> list[float]:

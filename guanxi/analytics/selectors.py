@@ -46,10 +46,12 @@ def score_get(*, user: User, customer: Customer) -> CustomerScore | None:
         return None
 
 
-def latest_fit(*, user: User) -> ModelFit | None:
+def latest_fit(*, user: User, backtest: bool = False) -> ModelFit | None:
+    """The latest fit of the full runs (the one today's scores come from), or with `backtest`
+    the latest backtest (a run as of a past moment, with its holdout check)."""
     if not can_view(user):
         return None
-    return ModelFit.objects.order_by("-fitted_at", "-id").first()
+    return ModelFit.objects.filter(backtest=backtest).order_by("-fitted_at", "-id").first()
 
 
 def sees_fit_size(user: User) -> bool:

@@ -302,7 +302,7 @@ def _nullable(values: np.ndarray, decimals: int | None, nan_is_null: bool) -> np
 
 
 def _score_columns(
-    batch: scoring.Batch, result: scoring.Result, computed_at: Any, keep_profit: bool
+    batch: scoring.Batch, result: scoring.Result, computed_at: Any
 ) -> list[np.ndarray]:
     """The values of _SCORE_COLUMNS, one array per column, in the batch's order (numpy
     arrays: a million Python objects per column would only burden the garbage collector;
@@ -348,7 +348,7 @@ def _score_columns(
         nullable(result.expected_spend, 2),
         nullable(result.clv, 2),
         nullable(result.churn_risk),
-        nullable(result.profit if keep_profit else np.full(n, np.nan), 2),
+        nullable(result.profit, 2),
         np.round(result.referral_value, 2),
         nullable(result.usual_interval),
         warning,
@@ -378,7 +378,6 @@ def write_scores(
     result: scoring.Result,
     *,
     computed_at: dt.datetime,
-    keep_profit: bool = True,
     rebuild: bool = False,
 ) -> None:
     """Write the score rows of the batch: an upsert, row by row; or, with `rebuild` (a full
@@ -386,7 +385,7 @@ def write_scores(
     (see _rebuild_table). Both leave the same rows."""
     # The moment is adapted for the database once, not once per row.
     stamp = connection.ops.adapt_datetimefield_value(computed_at)
-    columns = _score_columns(batch, result, stamp, keep_profit)
+    columns = _score_columns(batch, result, stamp)
     if rebuild and bool(np.all(batch.ids[1:] > batch.ids[:-1])) and _can_rebuild():
         _rebuild_table(columns, batch.ids)
         return
@@ -546,7 +545,8 @@ def apply_customer_changes(batch, result, *, at: dt.datetime) -> int:
 
 
 def latest_fit() -> ModelFit | None:
-    return ModelFit.objects.order_by("-fitted_at", "-id").first()
+    """The fit that scoring uses: the latest of the full runs (never a backtest)."""
+    return ModelFit.objects.filter(backtest=False).order_by("-fitted_at", "-id").first()
 
 
 def _fit_from(row: ModelFit | None) -> scoring.Fit:
@@ -583,9 +583,11 @@ class _PhaseClock:
 def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None = None) -> dict:
     """Fit the models and score every live customer. Returns the phase timings (seconds).
 
-    With `as_of` (a past moment) only the orders up to then count, and the customers' stage,
-    status and tier are not rewritten: such a run is an analysis of the past (a calibration
-    period), not a change of today's customers. Profit is left empty in such a run."""
+    With `as_of` (a past moment) the run is a backtest: only the orders up to then count, the
+    models are fitted on that calibration period, and their predictions for the time since are
+    compared with the purchases that followed (ModelFit.holdout). A backtest changes no
+    customer: today's scores, stages, statuses, tiers and tasks stay as they are, and its fit
+    is never the one that scoring uses (latest_fit)."""
     now = now or timezone.now()
     moment = as_of or now
     as_of_day = day_number(moment)
@@ -598,14 +600,21 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
     with clock("fit"):
         # The previous fit is a good starting point (fewer iterations; the optimum is the same).
         fit = scoring.fit_models(batch, as_of_day, start=_fit_from(latest_fit()))
-    with clock("score"):
-        result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
-    changed = 0
+    result = None
+    holdout: dict[str, Any] = {}
+    changed = closed = 0
+    if as_of is not None:
+        with clock("holdout"):
+            actual = purchases_between(batch.ids, start=moment, end=now)
+            horizon = (now - moment).total_seconds() / 86400
+            holdout = scoring.holdout_check(batch, fit, as_of_day, horizon, actual)
+    else:
+        with clock("score"):
+            result = scoring.score(batch, fit, rules, as_of_day, cuts=None)
     with clock("write"), transaction.atomic():
-        with clock("write_scores"):
-            write_scores(batch, result, computed_at=now, keep_profit=as_of is None, rebuild=True)
-        closed = 0
-        if as_of is None:
+        if result is not None:
+            with clock("write_scores"):
+                write_scores(batch, result, computed_at=now, rebuild=True)
             with clock("write_customers"):
                 changed = apply_customer_changes(batch, result, at=now)
             with clock("close_tasks"):
@@ -623,17 +632,38 @@ def recompute_all(*, as_of: dt.datetime | None = None, now: dt.datetime | None =
             gamma=fit.spend.gamma if fit.spend else None,
             log_likelihood=fit.log_likelihood,
             converged=fit.converged,
-            cuts=result.extra["cuts"],
+            cuts=result.extra["cuts"] if result is not None else {},
+            backtest=as_of is not None,
+            holdout=holdout,
         )
     ModelFit.objects.filter(pk=row.pk).update(timings=timings)
     return {
         "customers": len(batch),
         "changed_customers": changed,
-        "warnings": int(result.warning.sum()),
+        "warnings": int(result.warning.sum()) if result is not None else 0,
         "closed_winback_tasks": closed,
         "fit_id": row.pk,
+        "holdout": holdout,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
+
+
+def purchases_between(ids: np.ndarray, *, start: dt.datetime, end: dt.datetime) -> np.ndarray:
+    """How many purchases each of the customers `ids` (sorted) made after `start`, up to and
+    including `end`, in the order of `ids` (one grouped scan of the orders in that period)."""
+    counts = np.zeros(len(ids))
+    marks = ", ".join("%s" for _ in NOT_PURCHASES)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT customer_id, COUNT(*) FROM sales_order WHERE status NOT IN ({marks}) "  # noqa: S608 (constants; values are parameters)
+            "AND ordered_at > %s AND ordered_at <= %s GROUP BY customer_id",
+            [*(str(s) for s in NOT_PURCHASES), start, end],
+        )
+        for customer_id, count in cursor.fetchall():
+            at = int(np.searchsorted(ids, customer_id))
+            if at < len(ids) and ids[at] == customer_id:
+                counts[at] = count
+    return counts
 
 
 def refresh_customers(customer_ids: Iterable[int], *, now: dt.datetime | None = None) -> None:
@@ -878,8 +908,7 @@ def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
 def start_nightly_recompute() -> Job | None:
     """The nightly full recompute as a job, unless one for today is already under way (a
     person's, or last night's still running): the same run twice would only write the same
-    scores. A run as of a past date does not count: it writes the scores as of then, and the
-    nightly run is what brings them back to today."""
+    scores. A backtest (a run as of a past date) does not count: it changes no scores."""
     running = under_way("analytics.recompute", without_param="as_of")
     if running is not None:
         log.info("nightly recompute skipped: job %s is under way", running.pk)

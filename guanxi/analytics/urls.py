@@ -12,6 +12,7 @@ urlpatterns = [
     path("lifecycle/export/", views.lifecycle_export, name="lifecycle_export"),
     path("settings/", views.settings_page, name="settings"),
     path("recompute/", views.recompute, name="recompute"),
+    path("backtest/", views.backtest, name="backtest"),
     path("rebuild-costs/", views.rebuild_costs, name="rebuild_costs"),
     path("customers/<int:pk>/apply-grade/", views.apply_grade, name="apply_grade"),
 ]

@@ -24,7 +24,7 @@ from guanxi.customers.selectors import customer_get
 from guanxi.reports import export
 
 from . import scoring, selectors, services
-from .forms import SettingsForm
+from .forms import BacktestForm, SettingsForm
 
 
 @login_required
@@ -128,6 +128,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "fit": selectors.latest_fit(user=request.user),
+        "backtest": selectors.latest_fit(user=request.user, backtest=True),
+        "backtest_form": BacktestForm(),
         "stages": selectors.time_in_stages(user=request.user),
         "stages_as_of": selectors.stage_times_as_of(user=request.user),
     }
@@ -142,6 +144,26 @@ def recompute(request: HttpRequest) -> HttpResponse:
         lambda: services.start_recompute(actor=request.user),
         started=_("The recompute has started; scores update when it finishes."),
         back=reverse("analytics:settings"),
+    )
+
+
+@login_required
+@require_POST
+def backtest(request: HttpRequest) -> HttpResponse:
+    """Start a backtest: the models fitted as of a past day, their predictions compared with
+    what followed. Changes no customer's scores."""
+    if not services.may_recompute(request.user):
+        raise PermissionDenied
+    form = BacktestForm(request.POST)
+    back = reverse("analytics:settings")
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(back)
+    return start_job_button(
+        request,
+        lambda: services.start_recompute(actor=request.user, as_of=form.moment()),
+        started=_("The backtest has started; its result appears below when it finishes."),
+        back=back,
     )
 
 

@@ -4,10 +4,12 @@ from guanxi.analytics.models import ModelFit
 
 
 class ModelFitSerializer(serializers.ModelSerializer):
-    """`customers` (how many the fit covered) is null unless the context says the reader may
-    see the whole base (`show_size`)."""
+    """`customers` (how many the fit covered) and a backtest's `holdout` (counts and averages
+    over the whole base) are null unless the context says the reader may see the whole base
+    (`show_size`)."""
 
     customers = serializers.SerializerMethodField()
+    holdout = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelFit
@@ -24,11 +26,16 @@ class ModelFitSerializer(serializers.ModelSerializer):
             "customers",
             "as_of",
             "fitted_at",
+            "backtest",
+            "holdout",
         ]
         read_only_fields = fields
 
     def get_customers(self, fit: ModelFit) -> int | None:
         return fit.customers if self.context.get("show_size") else None
+
+    def get_holdout(self, fit: ModelFit) -> dict | None:
+        return fit.holdout if self.context.get("show_size") and fit.backtest else None
 
 
 class RecomputeSerializer(serializers.Serializer):

@@ -2,9 +2,9 @@
 customer's lifecycle history and the days spent in each stage."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,13 +25,25 @@ from .serializers import (
 class ModelView(APIView):
     """The parameters of the latest fit of the BG/NBD (r, alpha, a, b; time in days) and
     Gamma-Gamma (p, q, gamma) models, and when they were fitted; how many customers it covered
-    only for roles that see every customer (null otherwise)."""
+    only for roles that see every customer (null otherwise). With `?backtest=true`, the latest
+    backtest instead (a recompute as of a past date): its `holdout` compares the purchases it
+    predicted for the time since with those that followed."""
 
-    @extend_schema(responses={200: ModelFitSerializer})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "backtest", bool, description="the latest backtest instead of the current fit"
+            )
+        ],
+        responses={200: ModelFitSerializer},
+    )
     def get(self, request):
         if not selectors.can_view(request.user):
             raise PermissionDenied()
-        fit = selectors.latest_fit(user=request.user)
+        flag = request.query_params.get("backtest", "false").strip().lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise ValidationError({"backtest": _("Enter true or false.")})
+        fit = selectors.latest_fit(user=request.user, backtest=flag in ("true", "1"))
         if fit is None:
             raise NotFound(_("The models have not been fitted yet."))
         show_size = selectors.sees_fit_size(request.user)

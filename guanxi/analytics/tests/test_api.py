@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from guanxi.analytics import services
@@ -103,6 +105,23 @@ def test_model_endpoint_counts_the_customers_only_for_who_sees_them_all(shop, ap
     assert api(shop.manager_a).get("/api/v1/analytics/model/").json()["customers"] is None
     assert api(shop.analyst).get("/api/v1/analytics/model/").json()["customers"] == 6
     assert api(shop.admin).get("/api/v1/analytics/model/").json()["customers"] == 6
+
+
+def test_model_endpoint_gives_the_current_fit_or_the_latest_backtest(shop, api):
+    services.recompute_all(now=NOW)
+    services.recompute_all(as_of=NOW - dt.timedelta(days=100), now=NOW)
+    admin = api(shop.admin)
+    current = admin.get("/api/v1/analytics/model/").json()
+    assert current["backtest"] is False and current["holdout"] is None
+    assert current["as_of"] == current["fitted_at"]
+    backtest = admin.get("/api/v1/analytics/model/", {"backtest": "true"}).json()
+    assert backtest["backtest"] is True and backtest["as_of"] < backtest["fitted_at"]
+    assert backtest["holdout"]["horizon_days"] == 100 and backtest["holdout"]["actual"] == 2
+    # The holdout counts cover the whole base: not for a rep.
+    rep = api(shop.rep_a).get("/api/v1/analytics/model/", {"backtest": "true"}).json()
+    assert rep["holdout"] is None and rep["r"] == backtest["r"]
+    bad = admin.get("/api/v1/analytics/model/", {"backtest": "maybe"})
+    assert bad.status_code == 400 and "backtest" in bad.json()
 
 
 def test_model_endpoint_needs_the_analytics_view_permission(shop, api, make_user):

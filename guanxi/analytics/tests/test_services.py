@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from guanxi.analytics import selectors, services
+from guanxi.analytics import clv, selectors, services
 from guanxi.analytics.models import CustomerScore, LifecycleChange, ModelFit
 from guanxi.audit.models import AuditEvent
 from guanxi.customers.models import Customer
@@ -127,14 +127,50 @@ def test_order_services_rescore_on_commit(shop, django_capture_on_commit_callbac
     ).exists()
 
 
-def test_as_of_counts_only_orders_up_to_that_date(shop):
+def test_a_backtest_fits_the_past_and_changes_no_customer(shop):
+    """A run as of a past date fits the models on the orders up to then and compares their
+    predictions with the purchases that followed. Today's scores, stages and tasks stay as
+    they are, and later scoring keeps using the fit of the last full run."""
+    services.recompute_all(now=NOW)
+    current = services.latest_fit()
+    before = {name: (s.recency_days, s.frequency, s.clv) for name, s in scores().items()}
+    stages = dict(Customer.objects.values_list("display_name", "lifecycle_stage"))
+
     out = services.recompute_all(as_of=days_ago(100), now=NOW)
-    s = scores()
-    # At 100 days ago Echo (first order 30 days ago) had not bought yet; Alpha had 4 orders.
-    assert s["Echo"].frequency == 0 and s["Echo"].rfm_score == ""
-    assert s["Alpha"].frequency == 5 and s["Alpha"].recency_days == 0
-    assert out["changed_customers"] == 0  # today's stages are not rewritten from the past
-    assert ModelFit.objects.get().as_of == days_ago(100)
+
+    assert {n: (s.recency_days, s.frequency, s.clv) for n, s in scores().items()} == before
+    assert dict(Customer.objects.values_list("display_name", "lifecycle_stage")) == stages
+    assert out["changed_customers"] == 0 and out["warnings"] == 0
+    backtest = ModelFit.objects.get(pk=out["fit_id"])
+    assert backtest.backtest and backtest.as_of == days_ago(100)
+    assert services.latest_fit() == current  # scoring still uses the full run's fit
+    # Up to 100 days ago (that day included): Alpha (5 orders, 4 repeats), Bravo (4, 3) and
+    # Delta (1, 0) had bought; Charlie and Echo had not. After it Alpha bought twice (50 and 10
+    # days ago), Bravo and Delta not at all.
+    holdout = backtest.holdout
+    assert holdout["horizon_days"] == 100
+    assert holdout["customers"] == 3
+    assert holdout["actual"] == 2  # Alpha's orders 50 and 10 days ago
+    groups = {g["repeat_purchases"]: g for g in holdout["by_repeat_purchases"]}
+    assert groups[0]["customers"] == 1 and groups[0]["actual"] == 0  # Delta
+    assert groups[3]["customers"] == 1 and groups[3]["actual"] == 0  # Bravo
+    assert groups[4]["customers"] == 1 and groups[4]["actual"] == 2  # Alpha
+    params = clv.BgNbdParams(backtest.r, backtest.alpha, backtest.a, backtest.b)
+    delta = clv.expected_purchases(params, 100, [0.0], [0.0], [400.0])[0]  # first order 500 d ago
+    assert groups[0]["predicted"] == pytest.approx(float(delta), abs=1e-4)
+    assert holdout["predicted"] == pytest.approx(
+        sum(g["predicted"] * g["customers"] for g in groups.values()), abs=0.01
+    )
+
+
+def test_the_last_full_fit_is_used_after_a_backtest_by_incremental_scoring(shop):
+    services.recompute_all(now=NOW)
+    current = services.latest_fit()
+    services.recompute_all(as_of=days_ago(100), now=NOW)
+    assert ModelFit.objects.order_by("-id").first().backtest
+    services.refresh_customers([shop.customers["Alpha"].pk], now=NOW)
+    assert scores()["Alpha"].recency_days == 10  # today's facts, not those of the backtest
+    assert services.latest_fit() == current
 
 
 def test_warnings_tasks_and_reasons(shop):
@@ -298,7 +334,7 @@ def test_the_rebuild_and_the_upsert_leave_the_same_rows(shop):
     assert _stored_rows() == rebuilt
     # And the same as parameters in the form other databases get (None for missing values,
     # booleans): the NaN and 0/1 that SQLite is given are stored as NULL and 0/1.
-    columns = services._score_columns(batch, result, "x", True)
+    columns = services._score_columns(batch, result, "x")
     columns[-1][:] = connection.ops.adapt_datetimefield_value(NOW)
     plain = [
         [None if isinstance(v, float) and v != v else v for v in column.tolist()]

@@ -165,3 +165,31 @@ def test_money_on_the_value_card_and_the_warning_list_reads_as_money(shop, clien
     assert "12,345.60" in text and "1,000.00" in text
     text = client.get("/analytics/warnings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "12,345.60" in text
+
+
+def test_a_backtest_from_the_settings_page_shows_its_holdout_and_changes_no_scores(
+    shop, client, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from guanxi.analytics.models import CustomerScore, ModelFit
+
+    services.recompute_all(now=NOW)
+    before = list(CustomerScore.objects.order_by("customer_id").values_list("recency_days", "clv"))
+    url = "/analytics/backtest/"
+    day = (NOW - dt.timedelta(days=100)).date().isoformat()
+    assert login(client, shop.head_manager).post(url, {"as_of": day}).status_code == 403
+    client.logout()
+    admin = login(client, shop.admin)
+    admin.cookies["django_language"] = "en"
+    bad = admin.post(url, {"as_of": "2026-02-30"}, follow=True).content.decode()
+    assert "Enter a valid date" in bad
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin.post(url, {"as_of": day}).status_code == 302
+    fit = ModelFit.objects.get(backtest=True)
+    assert fit.holdout["actual"] == 2 and fit.holdout["customers"] == 3
+    after = list(CustomerScore.objects.order_by("customer_id").values_list("recency_days", "clv"))
+    assert after == before
+    page = admin.get("/analytics/settings/").content.decode()
+    assert "purchases predicted, 2 made." in page
+    assert "Changes no customer" in page
