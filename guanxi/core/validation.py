@@ -174,3 +174,16 @@ class Errors:
     def raise_any(self) -> None:
         if self.by_field:
             raise ValidationError(self.by_field)
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a text, or any key or text inside lists and dicts, holds a NUL character, which
+    PostgreSQL cannot store in a text or a JSON value (SQLite can: the same input must give the
+    same answer on both)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(v) for v in value)
+    return False

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message, has_nul
 from guanxi.customers.models import (
     CustomerKind,
     CustomFieldDefinition,
@@ -603,6 +603,8 @@ def validate(rules: Any, *, known: dict[str, Field] | None = None) -> dict:
             raise ValidationError({"rules": _("The rules are not valid JSON.")}) from None
     if rules in (None, {}):
         rules = {"type": "group", "op": "and", "rules": []}
+    if has_nul(rules):
+        raise ValidationError({"rules": _("A value in the rules holds a NUL character.")})
     errors = _Errors()
     if not isinstance(rules, dict) or rules.get("type", "group") != "group":
         raise ValidationError({"rules": _("The rules must be a group.")})

@@ -216,6 +216,12 @@ class Table:
     first_row_number: int = 2  # the file's row number of the first data row
 
 
+def _clean_cell(value: str | None) -> str:
+    """A cell's text without spaces at the ends and without NUL characters (a CSV may hold
+    them; no field can, and PostgreSQL cannot store them)."""
+    return (value or "").replace("\x00", "").strip()
+
+
 def open_table(content: bytes, fmt: str, encoding: str = "") -> Table:
     """The header and an iterator over the data rows. Blank lines before the header are
     skipped; cells are stripped; a row is padded or cut to the header's width."""
@@ -226,8 +232,8 @@ def open_table(content: bytes, fmt: str, encoding: str = "") -> Table:
     headers: list[str] | None = None
     skipped = 0
     for row in rows:
-        if any((c or "").strip() for c in row):
-            headers = [(c or "").strip() for c in row]
+        if any(_clean_cell(c) for c in row):
+            headers = [_clean_cell(c) for c in row]
             break
         skipped += 1
     if headers is None:
@@ -243,7 +249,7 @@ def open_table(content: bytes, fmt: str, encoding: str = "") -> Table:
 
     def data() -> Iterator[list[str]]:
         for row in rows:
-            cells = [(c or "").strip() for c in row[:width]]
+            cells = [_clean_cell(c) for c in row[:width]]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
             yield cells

@@ -1,10 +1,13 @@
-"""A JSON parser that refuses bodies above DATA_UPLOAD_MAX_MEMORY_SIZE before reading them."""
+"""A JSON parser that refuses bodies above DATA_UPLOAD_MAX_MEMORY_SIZE before reading them, and
+bodies with a NUL character in any text (PostgreSQL cannot store one)."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+
+from guanxi.core.validation import has_nul
 
 
 class RequestTooLarge(APIException):
@@ -24,4 +27,7 @@ class LimitedJSONParser(JSONParser):
                 length = 0
             if length > limit:
                 raise RequestTooLarge()
-        return super().parse(stream, media_type, parser_context)
+        data = super().parse(stream, media_type, parser_context)
+        if has_nul(data):
+            raise ParseError(_("A text in the request holds a NUL character (\\u0000)."))
+        return data

@@ -191,6 +191,12 @@ def test_nested_groups_and_not(base):
     assert names(g()) == ["Ann", "Bob", "Cai"]
 
 
+def test_a_nul_character_in_a_rule_is_refused_as_postgresql_would_fail_on_it(base):
+    with pytest.raises(ValidationError) as exc:
+        R.validate(g(c("display_name", "contains", "a\x00b")))
+    assert "rules" in exc.value.message_dict
+
+
 @pytest.mark.parametrize(
     "rule,key",
     [

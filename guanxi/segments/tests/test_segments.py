@@ -110,6 +110,14 @@ def test_api_crud_members_count(world, api):
     )
     assert bad.status_code == 400
     assert "rules.0.operator" in bad.json()
+    # A NUL character in any text of a JSON body is a 400, never a database error.
+    nul = client.post(
+        url,
+        {"name": "N", "rules": {"rules": [{"field": "display_name", "operator": "contains",
+                                           "value": "a\u0000b"}]}},
+        format="json",
+    )  # fmt: skip
+    assert nul.status_code == 400 and "NUL" in str(nul.json())
     made = client.post(url, {"name": "Dormant", "rules": ACTIVE}, format="json")
     assert made.status_code == 201, made.json()
     pk = made.json()["id"]

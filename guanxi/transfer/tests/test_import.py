@@ -321,6 +321,16 @@ def test_every_error_of_a_row_is_reported_at_once(two_teams, csv_bytes, run_impo
     assert all(column in lines[2] for column in ("手机:", "邮箱:", "生日:", "邮编:"))
 
 
+def test_nul_characters_in_cells_are_dropped(two_teams, run_import):
+    """A CSV may hold NUL characters (past the first bytes, which would mark it as binary);
+    no field can, and PostgreSQL cannot store one: they are dropped, not a failed job."""
+    head = "姓名,备注\n" + "".join(f"客户{i},ok\n" for i in range(6000))  # > 64 KiB
+    content = (head + "王\x00芳,a\x00b\n").encode("utf-8")
+    imp = run_import(two_teams.rep_a, content)
+    assert imp.status == "done" and imp.error_count == 0
+    assert Customer.objects.filter(display_name="王芳", notes="ab").exists()
+
+
 def test_errors_are_in_the_users_language(two_teams, csv_bytes, django_capture_on_commit_callbacks):
     content = csv_bytes([["姓名", "手机"], ["李四", "12345"]])
     imp = services.upload_import(
