@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from guanxi.core import context
 
@@ -81,7 +82,11 @@ def refuse_if_under_way(kind: str, message: str) -> None:
 
     job = under_way(kind)
     if job is not None:
-        raise ValidationError(message % {"ago": timesince(job.created_at)})
+        if timezone.now() - job.created_at < dt.timedelta(minutes=1):
+            ago = gettext("less than a minute")  # timesince would say "0 minutes"
+        else:
+            ago = timesince(job.created_at)
+        raise ValidationError(message % {"ago": ago})
 
 
 def start_job(*, kind: str, actor=None, params: dict[str, Any] | None = None) -> Job:

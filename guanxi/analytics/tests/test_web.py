@@ -143,6 +143,7 @@ def test_a_second_recompute_or_cost_rebuild_is_a_message_while_one_is_under_way(
         page = client.post(reverse(name), follow=True, HTTP_ACCEPT_LANGUAGE="en")
         assert page.status_code == 200
         assert "already under way" in page.content.decode()
+        assert "less than a minute ago" in page.content.decode()  # not "0 minutes ago"
         assert Job.objects.filter(kind=kind).count() == 1
         Job.objects.filter(kind=kind).update(status=JobStatus.SUCCEEDED)
         assert client.post(reverse(name)).status_code == 302
