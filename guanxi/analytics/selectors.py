@@ -167,7 +167,8 @@ def _stage_times_from_summary() -> dict[str, tuple] | None:
 def _stage_times(customers: QuerySet[Customer], now) -> dict[str, tuple]:
     """{stage: (stays, average days, median days)} over the history of the given customers.
     One query: the stays by window functions over the history (its index on customer and
-    time), the median by ranking them."""
+    time), the median by ranking them. A customer whose stage never changed has one stay, in
+    their stage since they were created."""
     visible_sql, visible_params = customers.values("id").query.sql_with_params()
     if connection.vendor == "postgresql":
 
@@ -195,6 +196,11 @@ def _stage_times(customers: QuerySet[Customer], now) -> dict[str, tuple]:
             SELECT h.from_stage, {span("h.changed_at", "c.created_at")}
             FROM history h JOIN {customer_table} c ON c.id = h.customer_id
             WHERE h.n = 1 AND h.from_stage <> '' AND c.created_at < h.changed_at
+            UNION ALL
+            SELECT c.lifecycle_stage, {span("%s", "c.created_at")}
+            FROM {customer_table} c
+            WHERE c.id IN ({visible_sql}) AND c.lifecycle_stage <> ''
+              AND NOT EXISTS (SELECT 1 FROM {table} l WHERE l.customer_id = c.id)
         ),
         ranked AS (
             SELECT stage, days,
@@ -208,7 +214,7 @@ def _stage_times(customers: QuerySet[Customer], now) -> dict[str, tuple]:
         GROUP BY stage
     """  # noqa: S608 (constants; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*visible_params, now])
+        cursor.execute(sql, [*visible_params, now, now, *visible_params])
         return {stage: (n, avg, median) for stage, n, avg, median in cursor.fetchall()}
 
 
@@ -224,16 +230,21 @@ def stage_stays(*, user: User, customer: Customer, now=None) -> list[dict]:
     """The stages a customer (fetched through customers.selectors) went through, oldest
     first: each with its stage and label, when it began and ended (None: the current one)
     and the days spent in it (the current one up to now). The stage before the first
-    recorded change began when the customer was created."""
+    recorded change began when the customer was created; a customer whose stage never changed
+    has been in it since then."""
     now = now or timezone.now()
-    changes = list(stage_history(user=user, customer=customer))
-    if not changes:
+    if not can_view(user):
         return []
+    changes = list(stage_history(user=user, customer=customer))
     stays = []
-    first = changes[0]
-    if first.from_stage and customer.created_at and customer.created_at < first.changed_at:
-        stays.append((first.from_stage, customer.created_at))
-    stays += [(change.to_stage, change.changed_at) for change in changes]
+    if changes:
+        first = changes[0]
+        if first.from_stage and customer.created_at and customer.created_at < first.changed_at:
+            stays.append((first.from_stage, customer.created_at))
+        stays += [(change.to_stage, change.changed_at) for change in changes]
+    elif customer.lifecycle_stage and customer.created_at:
+        # Never changed: in the stage they were created in, since then.
+        stays.append((customer.lifecycle_stage, customer.created_at))
     out = []
     for i, (stage, began) in enumerate(stays):
         ended = stays[i + 1][1] if i + 1 < len(stays) else None

@@ -108,6 +108,25 @@ def test_the_report_counts_only_the_customers_the_user_may_see(history):
     assert set(theirs) == {"prospect", "new", "churned"} and theirs["new"]["stays"] == 1
 
 
+def test_a_customer_whose_stage_never_changed_has_one_stay_since_created(history):
+    """A prospect created on day 30 and never moved has been a prospect for 100 days at NOW:
+    one stay in the report (a manager's team of prospects was missing from it) and on the
+    customer's own history card."""
+    w = history
+    walt = Customer.objects.create(
+        display_name="Walt", owner=w.rep_b, team=w.team_b, lifecycle_stage="prospect"
+    )
+    Customer.objects.filter(pk=walt.pk).update(created_at=day(30))
+    walt.refresh_from_db()
+    theirs = _report(w.rep_b)  # Yankee's prospect stay (20 days) and Walt's (100)
+    assert (theirs["prospect"]["stays"], theirs["prospect"]["average_days"]) == (2, 60.0)
+    assert _report(w.rep_a)["prospect"]["stays"] == 1  # Xavier's only: Walt is rep B's
+    [stay] = selectors.stage_stays(user=w.rep_b, customer=walt, now=NOW)
+    assert (stay["stage"], stay["began"], stay["ended"], stay["days"]) == (
+        "prospect", day(30), None, 100.0
+    )  # fmt: skip
+
+
 def test_customers_in_the_recycle_bin_are_left_out(history):
     Customer.objects.filter(pk=history.customers["Yankee"].pk).update(deleted_at=timezone.now())
     assert "churned" not in _report(history.admin)
