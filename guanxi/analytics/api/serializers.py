@@ -1,3 +1,7 @@
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from guanxi.analytics.models import ModelFit
@@ -39,7 +43,32 @@ class ModelFitSerializer(serializers.ModelSerializer):
 
 
 class RecomputeSerializer(serializers.Serializer):
-    as_of = serializers.DateTimeField(required=False, allow_null=True)
+    """`as_of`: a moment (2025-12-31T18:00:00+08:00) or a day (2025-12-31: up to its end, in
+    the server's time zone) for a backtest."""
+
+    as_of = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        input_formats=["iso-8601"],
+        help_text="A backtest's end of calibration: an ISO 8601 moment, or a day (its end).",
+        error_messages={
+            "invalid": _("Enter a date (2025-12-31) or a moment (2025-12-31T18:00:00+08:00).")
+        },
+    )
+
+    def to_internal_value(self, data):
+        value = data.get("as_of") if hasattr(data, "get") else None
+        if isinstance(value, str) and len(value.strip()) == 10:
+            try:
+                day = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise serializers.ValidationError(
+                    {"as_of": [self.fields["as_of"].error_messages["invalid"]]}
+                ) from None
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+            moment = timezone.make_aware(end) - dt.timedelta(microseconds=1)
+            return {"as_of": moment}
+        return super().to_internal_value(data)
 
 
 class StageStaySerializer(serializers.Serializer):

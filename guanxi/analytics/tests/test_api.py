@@ -160,6 +160,25 @@ def test_recompute_as_of_and_bad_input(shop, api):
         "/api/v1/analytics/recompute/", {"as_of": "2999-01-01T00:00:00Z"}, format="json"
     )
     assert future.status_code == 400 and "as_of" in str(future.json())
+    for wrong in ("2026-02-30", "2026-13-01T00:00:00Z"):
+        answer = client.post(
+            "/api/v1/analytics/recompute/", {"as_of": wrong}, format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )  # fmt: skip
+        assert answer.status_code == 400
+        assert "Enter a date (2025-12-31)" in answer.json()["as_of"][0]
+
+
+def test_recompute_as_of_a_day_means_up_to_its_end(shop, api):
+    from guanxi.jobs.models import JobStatus
+
+    Job.objects.all().delete()
+    client = api(shop.admin)
+    response = client.post("/api/v1/analytics/recompute/", {"as_of": "2026-01-01"}, format="json")
+    assert response.status_code == 202, response.json()
+    as_of = Job.objects.get(pk=response.json()["id"]).params["as_of"]
+    assert as_of.startswith("2026-01-01T23:59:59.999999")
+    Job.objects.update(status=JobStatus.SUCCEEDED)
 
 
 @pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00Z", "1900-01-01T00:00:00Z", "2024-01-01"])
