@@ -379,7 +379,9 @@ class RowReader:
             return ""
         return self.column_of.get(field, "")
 
-    def read(self, cells: list[str]) -> dict[str, Any]:
+    def read_all(self, cells: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """The row's data without the cells that cannot be read, and those cells' (column,
+        message): the rest can still be checked, so that a row's mistakes are told at once."""
         data: dict[str, Any] = {}
         points: list[dict[str, str]] = []
         address: dict[str, str] = {}
@@ -426,8 +428,6 @@ class RowReader:
                     data[field] = text
             except ValidationError as exc:
                 problems.append((self.headers[index], exc.messages[0]))
-        if problems:
-            raise RowError(*problems[0], problems=problems)
         if "kind" not in data:
             data["kind"] = self.kind or CustomerKind.PERSON
         if points:
@@ -436,7 +436,7 @@ class RowReader:
             data["addresses"] = [address]
         if custom:
             data["custom_fields"] = custom
-        return data
+        return data, problems
 
     def key_value(self, key: str, data: dict[str, Any]) -> str | None:
         """The normalised value of the match key in this row's data, or None when empty.

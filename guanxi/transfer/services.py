@@ -349,7 +349,10 @@ class ImportRun:
         key = self.imp.key
         for row in rows:
             try:
-                row.data = self.reader.read(row.cells)
+                row.data, problems = self.reader.read_all(row.cells)
+                if problems:
+                    self._unreadable(outcome, row, problems)
+                    continue
                 if key:
                     row.keys = self.reader.key_values(key, row.data)
                     row.key = row.keys[0] if row.keys else None
@@ -365,6 +368,31 @@ class ImportRun:
                 continue
             good.append(row)
         return good
+
+    def _unreadable(self, outcome: _Outcome, row: _Row, problems: list[tuple[str, str]]) -> None:
+        """A row with cells that cannot be read is not imported. Its other cells are still
+        checked by the customers' rules where the row would create a customer (a create
+        import), so that the error file tells every mistake of the row at once."""
+        for column, message in problems:
+            self._error(outcome, row, column, message)
+        if self.imp.mode != ImportMode.CREATE:
+            return  # an update's rules depend on the customer it would match
+        told = {column for column, _message in problems}
+        checked = _Outcome()
+        try:
+            owner, team = self._owner(row)
+            customer_services.prepare_new_customer(
+                actor=self.actor,
+                data=row.data,
+                owner=owner,
+                team=team,
+                definitions=self.active_list,
+            )
+        except RowError as exc:
+            self._row_error(checked, row, exc)
+        except ValidationError as exc:
+            self._validation_error(checked, row, exc)
+        outcome.errors += [e for e in checked.errors if e.column not in told]
 
     def _process(self, rows: list[_Row]) -> _Outcome:
         outcome = _Outcome()
