@@ -86,6 +86,20 @@ def test_codes_typed_with_spaces_and_lower_case_are_accepted_as_on_the_form(two_
     assert person.json()["identity_code"] == "11010519491231002X"
 
 
+def test_the_credit_code_filter_takes_the_code_as_the_create_takes_it(two_teams, api):
+    """A code looked up as it is printed (hyphens, spaces, a lower-case letter) finds the
+    customer saved with it, as the create accepted it."""
+    client = api(two_teams.rep_a)
+    made = create(
+        client, kind="organisation", display_name="字节", credit_code="91110108-MA01X6TK3-9"
+    )
+    assert made.status_code == 201, made.json()
+    for code in ("91110108-MA01X6TK3-9", "9111 0108 ma01 x6tk 39", "91110108MA01X6TK39"):
+        response = client.get(URL, {"credit_code": code})
+        assert response.status_code == 200, (code, response.json())
+        assert [c["id"] for c in response.json()["results"]] == [made.json()["id"]], code
+
+
 @pytest.mark.parametrize(
     "payload",
     [
