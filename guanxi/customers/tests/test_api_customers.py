@@ -415,6 +415,54 @@ def test_every_mistake_in_a_request_is_reported_at_once(two_teams, api):
         assert field in body, (field, body)
 
 
+def test_a_taken_credit_code_or_unique_phone_is_reported_with_the_other_mistakes(
+    two_teams, api, settings
+):
+    """Another customer's credit code (or a phone made unique) is named in the same answer as
+    every other mistake, not only once the others are corrected."""
+    from guanxi.quality import services as quality_services
+
+    quality_services.save_settings(
+        actor=two_teams.admin,
+        data={"unique_phone": True},
+        version=quality_services.get_settings().version,
+    )
+    client = api(two_teams.rep_a)
+    taken = create(
+        client,
+        kind="organisation",
+        display_name="字节跳动",
+        credit_code="91110000802100433B",
+        contact_points=[{"kind": "phone", "value": "010-12345678"}],
+    )
+    assert taken.status_code == 201, taken.json()
+    response = create(
+        client,
+        kind="organisation",
+        display_name="字节",
+        credit_code="91110000802100433B",
+        contact_points=[{"kind": "phone", "value": "010 1234 5678"}],
+        birthday="2000-01-01",  # an organisation has none
+    )
+    assert response.status_code == 400
+    body = response.json()
+    for field in ("credit_code", "contact_points.0.value", "kind"):
+        assert field in body, (field, body)
+    other = create(client, kind="organisation", display_name="别家")
+    response = client.patch(
+        f"{URL}{other.json()['id']}/",
+        {
+            "version": other.json()["version"],
+            "credit_code": "91110000802100433B",
+            "contact_points": [{"kind": "phone", "value": "01012345678"}],
+            "birthday": "2000-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"credit_code", "contact_points.0.value", "kind"} <= set(response.json())
+
+
 def test_names_are_kept_as_written_and_matched_by_their_normalised_keys(two_teams, api):
     """The registered name keeps its full-width brackets and the user's spelling; spaces at the
     ends and runs of spaces go. Width, case and traditional forms are normalised beside it, in
