@@ -53,6 +53,25 @@ def can_edit(user: User, customer: Customer) -> bool:
     return shares.filter(Q(user_id=user.pk) | Q(team_id=user.team_id or -1)).exists()
 
 
+def editable_q(user: User) -> Q:
+    """`can_edit` as a filter, for many customers at once (a page of rows each saying whether
+    the user may change its customer): of the customers the user sees, those they may change."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    scope = data_scope(user)
+    if scope == DataScope.ALL:
+        return Q()
+    shares = CustomerShare.objects.filter(can_edit=True).filter(
+        Q(user_id=user.pk) | Q(team_id=user.team_id or -1)
+    )
+    q = Q(owner_id=user.pk) | Q(id__in=shares.values("customer_id"))
+    if scope == DataScope.TEAM:
+        teams = managed_team_ids(user)
+        if teams:
+            q |= Q(team_id__in=teams)
+    return q
+
+
 def may(user: User, action: str, customer: Customer | None = None, module: str = "customers"):
     """Role permission for an action, and for a given customer the record-level right too."""
     if not has_perm(user, module, action):

@@ -419,6 +419,17 @@ def _check_unique_credit_code(actor: User | None, customer: Customer) -> None:
     raise ValidationError({"credit_code": _clash_message(actor, other, "credit_code")})
 
 
+def _check_clashes(
+    errors: validation.Errors, actor: User | None, customer: Customer, points: list[ContactPoint]
+) -> None:
+    """The credit code and the unique phones and e-mails another customer has, reported with
+    every other mistake (`errors`) rather than after they are corrected. claim_contact_keys
+    checks the keys again when it claims them (a concurrent save)."""
+    if not errors.has("credit_code"):
+        errors.run(_check_unique_credit_code, actor, customer)
+    errors.run(_contact_key_clashes, actor, customer, _wanted_keys(points))
+
+
 def _clash_message(actor: User | None, other: Customer, what: str) -> str:
     seen = actor is not None and Customer.objects.filter(visible_q(actor), pk=other.pk).exists()
     labels = {
@@ -583,8 +594,8 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     points = errors.run(_clean_contact_points, data.get("contact_points"), default=[])
     addresses = errors.run(_clean_addresses, data.get("addresses"), default=[])
     errors.run(_prepare, actor, customer, data)
+    _check_clashes(errors, actor, customer, points)
     errors.raise_any()
-    _check_unique_credit_code(actor, customer)
     tags = _clean_tags(actor, data.get("tags"))
     _apply_keys(customer, points)
     _score(customer, points, addresses, tags, contacts=0)
@@ -659,8 +670,8 @@ def update_customer(
     if "addresses" in data:
         addresses = errors.run(_clean_addresses, data["addresses"], default=[])
     errors.run(_prepare, actor, locked, data)
+    _check_clashes(errors, actor, locked, points if "contact_points" in data else [])
     errors.raise_any()
-    _check_unique_credit_code(actor, locked)
     tags = _clean_tags(actor, data["tags"]) if "tags" in data else old_tags
     _apply_keys(locked, points)
     _score(locked, points, addresses, tags)
@@ -711,9 +722,8 @@ def validate_customer_changes(*, customer: Customer, data: dict[str, Any]) -> No
     errors.run(
         _prepare, copy.owner, copy, {k: v for k, v in data.items() if k not in RELATED_FIELDS}
     )
+    _check_clashes(errors, None, copy, points)
     errors.raise_any()
-    _check_unique_credit_code(None, copy)
-    _contact_key_clashes(None, copy, _wanted_keys(points))
 
 
 @transaction.atomic

@@ -156,6 +156,12 @@ def _name_forms(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...
     return texts, compact, bool(texts) and _cjk(texts[0])
 
 
+def _folded(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names width-folded with single spaces; the same tuple when nothing changes."""
+    folded = tuple(normalize.clean_text(n) for n in names)
+    return names if folded == names else folded
+
+
 def prepare(
     record: Record,
     *,
@@ -164,22 +170,26 @@ def prepare(
 ) -> Record:
     """Comparable forms of the names (lower case, width-folded), computed once per record.
 
-    `cleaned`: the texts were stored by the customer services, already width-folded and with
-    single spaces (normalize.clean_text), so only case is folded (the scan's fast path).
+    `cleaned`: the street and city were stored by the customer services, already width-folded
+    and with single spaces (normalize.clean_text), so only case is folded (the scan's fast
+    path). Names are width-folded in every case: the services keep them as written
+    (normalize.tidy_text: ＪＯＨＮ and （北京） stay full-width).
     `shared`: a dict kept across records (by the scan): records with the same names share
     their forms, computed once (a million customers have far fewer distinct names)."""
     if not cleaned:
-        record.names = tuple(normalize.clean_text(n) for n in record.names)
         record.street = normalize.clean_text(record.street)
         record.city = normalize.clean_text(record.city)
     names = record.names
     if shared is None:
+        names = record.names = _folded(names)
         texts, record.name_compact, record.cjk = _name_forms(names)
     else:
         forms = shared.get(names)
         if forms is None:
-            forms = shared[names] = (names, *_name_forms(names))
+            folded = _folded(names)
+            forms = shared[names] = (folded, *_name_forms(folded))
         record.names, texts, record.name_compact, record.cjk = forms
+        names = record.names
     record.name_texts = texts
     if record.birthday is not None:
         record.birthday_digits = _birthday_digits(record.birthday)

@@ -863,8 +863,11 @@ def merge_customers(
         s.gender, s.birthday = "", None
     # Every name either record had stays: the kept record's names that the merged one's
     # replaced, and the merged record's names, become aliases.
+    # Names are kept as written: one that differs from another only in width, case or
+    # traditional / simplified form is the same name (normalize.text_key), as the customer
+    # services keep aliases.
     aliases = list(s.aliases or [])
-    current = (s.display_name, s.legal_name, s.short_name)
+    seen = {normalize.text_key(n) for n in (*aliases, s.display_name, s.legal_name, s.short_name)}
     for name in (
         *own_names,
         lo.display_name,
@@ -872,7 +875,9 @@ def merge_customers(
         lo.short_name,
         *(lo.aliases or []),
     ):
-        if name and name not in aliases and name not in current:
+        key = normalize.text_key(name or "")
+        if key and key not in seen:
+            seen.add(key)
             aliases.append(name)
     s.aliases = aliases[:20]
     if s.credit_code:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from guanxi.accounts.models import User
 from guanxi.accounts.policies import is_admin
 from guanxi.customers.models import Customer
-from guanxi.customers.policies import may, visible_q
+from guanxi.customers.policies import editable_q, may, visible_q
 
 
 def may_configure(user: User) -> bool:
@@ -21,6 +21,13 @@ def may_configure(user: User) -> bool:
 
 def may_manage_links(user: User, customer: Customer) -> bool:
     return customer.deleted_at is None and may(user, "change", customer)
+
+
+def links_managed_q(user: User) -> Q:
+    """`may_manage_links` as a filter on customers the user sees."""
+    if not may(user, "change"):
+        return Q(pk__in=[])
+    return Q(deleted_at__isnull=True) & editable_q(user)
 
 
 def request_visible_q(user: User) -> Q:

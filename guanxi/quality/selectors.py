@@ -17,7 +17,7 @@ from guanxi.customers.selectors import customer_list
 
 from . import rules
 from .models import ChangeRequest, RequestStatus, SelfServiceLink
-from .policies import may_manage_links, request_visible_q
+from .policies import links_managed_q, may_manage_links, request_visible_q
 from .services import current_values, stale_q
 
 MODES = ("any", "stale", "incomplete", "both")
@@ -57,6 +57,17 @@ def request_list(*, user: User, status: str | None = RequestStatus.PENDING) -> Q
 def request_get(*, user: User, pk: int) -> ChangeRequest:
     """ChangeRequest.DoesNotExist outside the user's scope (a 404 to every adapter)."""
     return request_list(user=user, status=None).get(pk=pk)
+
+
+def decidable_customer_ids(*, user: User, requests: list[ChangeRequest]) -> set[int]:
+    """The customers of `requests` (read through request_list) whose requests the user may
+    decide: for a page of requests in one query."""
+    ids = {r.customer_id for r in requests}
+    if not ids:
+        return set()
+    return set(
+        Customer.objects.filter(links_managed_q(user), pk__in=ids).values_list("pk", flat=True)
+    )
 
 
 def pending_for(*, user: User, customer: Customer) -> list[ChangeRequest]:

@@ -270,11 +270,12 @@ def request_list(request: HttpRequest) -> HttpResponse:
         "customer__contact_points", "customer__addresses"
     )
     web_page = keyset.paginate_request(request, qs, sort="-created_at")
+    decidable = selectors.decidable_customer_ids(user=request.user, requests=web_page.rows)
     rows = [
         {
             "request": r,
             "changes": _shown_changes(request.user, r),
-            "may_decide": may_manage_links(request.user, r.customer),
+            "may_decide": r.customer_id in decidable,
         }
         for r in web_page.rows
     ]

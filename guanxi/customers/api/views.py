@@ -15,7 +15,7 @@ from guanxi.accounts.api.filters import TeamFilter
 from guanxi.audit.api.serializers import AuditEventSerializer
 from guanxi.audit.selectors import customer_history
 from guanxi.core.api.viewsets import ServiceViewSet
-from guanxi.customers import selectors, services
+from guanxi.customers import normalize, selectors, services
 from guanxi.customers.models import (
     Customer,
     CustomerKind,
@@ -70,7 +70,8 @@ class CustomerFilter(django_filters.FilterSet):
     industry = django_filters.CharFilter(max_length=100)
     source = django_filters.CharFilter(max_length=100)
     external_id = django_filters.CharFilter(max_length=100)
-    credit_code = django_filters.CharFilter(max_length=18)
+    # As the services take it: grouped with spaces or hyphens, any case (stored compact).
+    credit_code = django_filters.CharFilter(max_length=40, method="filter_credit_code")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     segment = django_filters.NumberFilter(method="filter_segment", label=_("Segment"))
@@ -78,6 +79,9 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = []
+
+    def filter_credit_code(self, queryset, name, value):
+        return queryset.filter(credit_code=normalize.compact_credit_code(value))
 
     def filter_segment(self, queryset, name, value):
         from rest_framework.exceptions import ValidationError as ApiValidationError

@@ -86,6 +86,20 @@ def test_codes_typed_with_spaces_and_lower_case_are_accepted_as_on_the_form(two_
     assert person.json()["identity_code"] == "11010519491231002X"
 
 
+def test_the_credit_code_filter_takes_the_code_as_the_create_takes_it(two_teams, api):
+    """A code looked up as it is printed (hyphens, spaces, a lower-case letter) finds the
+    customer saved with it, as the create accepted it."""
+    client = api(two_teams.rep_a)
+    made = create(
+        client, kind="organisation", display_name="字节", credit_code="91110108-MA01X6TK3-9"
+    )
+    assert made.status_code == 201, made.json()
+    for code in ("91110108-MA01X6TK3-9", "9111 0108 ma01 x6tk 39", "91110108MA01X6TK39"):
+        response = client.get(URL, {"credit_code": code})
+        assert response.status_code == 200, (code, response.json())
+        assert [c["id"] for c in response.json()["results"]] == [made.json()["id"]], code
+
+
 @pytest.mark.parametrize(
     "payload",
     [
@@ -399,6 +413,54 @@ def test_every_mistake_in_a_request_is_reported_at_once(two_teams, api):
     body = response.json()
     for field in ("identity_code", "birthday", "contact_points.0.value", "addresses.0.postcode"):
         assert field in body, (field, body)
+
+
+def test_a_taken_credit_code_or_unique_phone_is_reported_with_the_other_mistakes(
+    two_teams, api, settings
+):
+    """Another customer's credit code (or a phone made unique) is named in the same answer as
+    every other mistake, not only once the others are corrected."""
+    from guanxi.quality import services as quality_services
+
+    quality_services.save_settings(
+        actor=two_teams.admin,
+        data={"unique_phone": True},
+        version=quality_services.get_settings().version,
+    )
+    client = api(two_teams.rep_a)
+    taken = create(
+        client,
+        kind="organisation",
+        display_name="字节跳动",
+        credit_code="91110000802100433B",
+        contact_points=[{"kind": "phone", "value": "010-12345678"}],
+    )
+    assert taken.status_code == 201, taken.json()
+    response = create(
+        client,
+        kind="organisation",
+        display_name="字节",
+        credit_code="91110000802100433B",
+        contact_points=[{"kind": "phone", "value": "010 1234 5678"}],
+        birthday="2000-01-01",  # an organisation has none
+    )
+    assert response.status_code == 400
+    body = response.json()
+    for field in ("credit_code", "contact_points.0.value", "kind"):
+        assert field in body, (field, body)
+    other = create(client, kind="organisation", display_name="别家")
+    response = client.patch(
+        f"{URL}{other.json()['id']}/",
+        {
+            "version": other.json()["version"],
+            "credit_code": "91110000802100433B",
+            "contact_points": [{"kind": "phone", "value": "01012345678"}],
+            "birthday": "2000-01-01",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert {"credit_code", "contact_points.0.value", "kind"} <= set(response.json())
 
 
 def test_names_are_kept_as_written_and_matched_by_their_normalised_keys(two_teams, api):

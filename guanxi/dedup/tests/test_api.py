@@ -109,6 +109,25 @@ def test_check_finds_an_organisation_written_with_region_and_legal_form_elsewher
         assert "same_name_key" in [r["code"] for r in match["reasons"]]
 
 
+def test_names_kept_in_full_width_are_compared_width_folded(
+    two_teams, api, person, django_capture_on_commit_callbacks
+):
+    """Names are stored as written (full-width letters and brackets kept): the check and the
+    scan still compare them width-folded, so the same name typed either way is a duplicate."""
+    stored = person("ＪＯＨＮ ＳＭＩＴＨ", birthday="1991-05-06")
+    other = person("John Smith", birthday="1991-05-06")
+    client = api(two_teams.rep_a)
+    for name in ("ＪＯＨＮ ＳＭＩＴＨ", "john smith"):
+        body = {"display_name": name, "birthday": "1991-05-06"}
+        results = client.post(CHECK, body, format="json").json()["results"]
+        scores = {m["id"]: m["score"] for m in results}
+        assert scores.get(stored["id"], 0) > 0.9 and scores.get(other["id"], 0) > 0.9
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api(two_teams.admin).post("/api/v1/duplicates/scan/").status_code == 202
+    pair = DuplicatePair.objects.get(customer_a_id=stored["id"], customer_b_id=other["id"])
+    assert pair.score > 0.9
+
+
 def test_check_excludes_the_customer_being_edited(two_teams, api, person):
     made = person("王芳", contact_points=[MOBILE])
     body = {"id": made["id"], "display_name": "王芳", "contact_points": [MOBILE]}
@@ -580,6 +599,24 @@ def test_the_kept_records_own_names_stay_as_aliases_when_the_merged_ones_win(
     # Undone, the aliases are what they were.
     assert client.post(f"/api/v1/customers/merge/{done.json()['id']}/undo/").status_code == 200
     assert Customer.objects.get(pk=kept["id"]).aliases == []
+
+
+def test_a_merged_name_that_differs_only_in_width_is_not_an_alias(two_teams, api, person):
+    """The aliases hold each name once whatever its width or case (as the customer services
+    keep them): merging a name with half-width brackets into the same one with full-width
+    brackets adds no alias."""
+    kept = person("字节跳动科技（北京）有限公司", kind="organisation")
+    gone = person("字节跳动科技(北京)有限公司", kind="organisation", short_name="字节")
+    body = {
+        "survivor": kept["id"],
+        "loser": gone["id"],
+        "survivor_version": kept["version"],
+        "loser_version": gone["version"],
+        "choices": {},
+    }
+    done = api(two_teams.rep_a).post("/api/v1/customers/merge/", body, format="json")
+    assert done.status_code == 201, done.json()
+    assert Customer.objects.get(pk=kept["id"]).aliases == ["字节"]
 
 
 def test_merging_people_of_different_kinds_needs_a_choice(two_teams, api, person):

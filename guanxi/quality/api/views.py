@@ -166,6 +166,16 @@ class ChangeRequestViewSet(
             qs = qs.filter(customer_id=int(customer))
         return qs.prefetch_related("customer__contact_points", "customer__addresses")
 
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            rows = list(args[0])
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["decidable"] = selectors.decidable_customer_ids(
+                user=self.request.user, requests=rows
+            )
+            args = (rows, *args[1:])
+        return super().get_serializer(*args, **kwargs)
+
     @extend_schema(
         parameters=[
             STATUS_PARAMETER,

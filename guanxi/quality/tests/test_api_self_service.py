@@ -385,3 +385,22 @@ def test_links_for_customers_start_with_the_public_address(
     assert "https://crm.example.com/self-service/" in mail.outbox[0].body
     page = web(two_teams.rep_a).post(reverse("quality:link_create", args=[wang.pk]))
     assert page.context["url"].startswith("https://crm.example.com/self-service/")
+
+
+def test_list_of_shared_customers_reads_a_bounded_number_of_queries(
+    two_teams, api, customer_of, django_assert_max_num_queries
+):
+    """Whether the user may decide is read for the page at once, not once per request: a
+    user who sees the customers through shares (some with the right to edit) too."""
+    from guanxi.customers.services import share_customer
+
+    for i in range(12):
+        customer = customer_of(two_teams.rep_a, display_name=f"客户{i}")
+        share_customer(
+            actor=two_teams.rep_a, customer=customer, user=two_teams.rep_b, can_edit=i % 2 == 0
+        )
+        proposal(two_teams.rep_a, customer, display_name=f"新客户{i}")
+    client = api(two_teams.rep_b)
+    with django_assert_max_num_queries(8):
+        rows = client.get("/api/v1/change-requests/").json()["results"]
+    assert sorted(r["may_decide"] for r in rows) == [False] * 6 + [True] * 6
