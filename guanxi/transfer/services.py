@@ -380,19 +380,24 @@ class ImportRun:
         told = {column for column, _message in problems}
         checked = _Outcome()
         try:
-            owner, team = self._owner(row)
-            customer_services.prepare_new_customer(
-                actor=self.actor,
-                data=row.data,
-                owner=owner,
-                team=team,
-                definitions=self.active_list,
-            )
+            self._prepare_new(row)
         except RowError as exc:
             self._row_error(checked, row, exc)
         except ValidationError as exc:
             self._validation_error(checked, row, exc)
         outcome.errors += [e for e in checked.errors if e.column not in told]
+
+    def _prepare_new(self, row: _Row) -> customer_services.PreparedCustomer:
+        """The row as a new customer, checked by the customers' rules (nothing written).
+        Raises RowError (the owner column) or ValidationError."""
+        owner, team = self._owner(row)
+        return customer_services.prepare_new_customer(
+            actor=self.actor,
+            data=row.data,
+            owner=owner,
+            team=team,
+            definitions=self.active_list,
+        )
 
     def _process(self, rows: list[_Row]) -> _Outcome:
         outcome = _Outcome()
@@ -458,19 +463,7 @@ class ImportRun:
         prepared: list[tuple[_Row, customer_services.PreparedCustomer]] = []
         for row in rows:
             try:
-                owner, team = self._owner(row)
-                prepared.append(
-                    (
-                        row,
-                        customer_services.prepare_new_customer(
-                            actor=self.actor,
-                            data=row.data,
-                            owner=owner,
-                            team=team,
-                            definitions=self.active_list,
-                        ),
-                    )
-                )
+                prepared.append((row, self._prepare_new(row)))
             except RowError as exc:
                 self._row_error(outcome, row, exc)
             except ValidationError as exc:
