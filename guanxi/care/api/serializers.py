@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from guanxi.care.models import CarePlan, GreetingTemplate
+from guanxi.care.services import TEMPLATE_FIELDS
 from guanxi.core.api.serializers import StrictSerializerMixin, VersionField
 from guanxi.customers.models import Grade
 
@@ -50,17 +51,6 @@ class GreetingTemplateSerializer(StrictSerializerMixin, serializers.ModelSeriali
 
     class Meta:
         model = GreetingTemplate
-        fields = [
-            "occasion",
-            "label",
-            "enabled",
-            "grades",
-            "task_days_ahead",
-            "subject_zh",
-            "body_zh",
-            "subject_en",
-            "body_en",
-            "version",
-            "updated_at",
-        ]
+        # What the service changes (care.services.TEMPLATE_FIELDS), between what is read only.
+        fields = ["occasion", "label", *TEMPLATE_FIELDS, "version", "updated_at"]
         read_only_fields = ["occasion", "updated_at"]
