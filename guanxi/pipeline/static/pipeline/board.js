@@ -59,7 +59,7 @@
   board.querySelectorAll("[data-dropzone]").forEach((zone) => {
     Sortable.create(zone, {
       group: "pipeline",
-      sort: false, // the order within a column is the server's (newest first)
+      sort: false, // the order within a column is the server's (biggest amount first)
       draggable: '.pipeline-card[draggable="true"]',
       delay: 200,
       delayOnTouchOnly: true,
