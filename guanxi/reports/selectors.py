@@ -10,7 +10,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
-from guanxi.accounts.models import User
+from guanxi.accounts.models import DataScope, User
+from guanxi.accounts.policies import data_scope
 from guanxi.customers.models import Customer
 from guanxi.sales.models import NOT_PURCHASES, OrderLine
 from guanxi.sales.selectors import order_list, product_list
@@ -47,8 +48,8 @@ class Recommendation:
     because: Any
     confidence: float
     lift: float
-    together: int
-    buyers: int
+    together: int | None  # counts over the whole base: None for a user who does not see it
+    buyers: int | None
 
     @property
     def percent(self) -> int:
@@ -66,7 +67,10 @@ class Recommendation:
 def recommendations(*, user: User, customer: Customer, limit: int = 5) -> list[Recommendation]:
     """Products this customer has not bought that customers who bought the same products also
     bought, best first: one query. `customer` comes from a customer selector for `user` (the
-    gate has been passed); a role that may not see orders or products gets none."""
+    gate has been passed); a role that may not see orders or products gets none. The share
+    of buyers is the recommendation's reason; the counts of customers behind it are counts
+    over the whole base, given only to a user who sees every customer."""
+    counts = data_scope(user) == DataScope.ALL
     bought = OrderLine.objects.filter(
         order__in=order_list(user=user)
         .filter(customer_id=customer.pk)
@@ -95,8 +99,8 @@ def recommendations(*, user: User, customer: Customer, limit: int = 5) -> list[R
                 because=pair.product,
                 confidence=pair.confidence,
                 lift=pair.lift,
-                together=pair.together,
-                buyers=pair.buyers,
+                together=pair.together if counts else None,
+                buyers=pair.buyers if counts else None,
             )
         )
         if len(out) == limit:

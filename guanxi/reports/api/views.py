@@ -23,7 +23,11 @@ class RecommendationSerializer(serializers.Serializer):
     because_of_name = serializers.CharField(source="because.name")
     confidence = serializers.FloatField()
     lift = serializers.FloatField()
-    customers = serializers.IntegerField(source="together")
+    customers = serializers.IntegerField(
+        source="together",
+        allow_null=True,
+        help_text="customers who bought both, over the whole base: null unless the user sees it",
+    )
     explanation = serializers.CharField()
 
 

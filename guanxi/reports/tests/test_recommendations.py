@@ -91,7 +91,12 @@ def test_api_goes_through_the_customers_gate(world, api):
     resp = api(world.rep_a).get(url)
     assert resp.status_code == 200
     first = resp.json()["results"][0]
-    assert first["product_name"] == "PC" and first["customers"] == 2
+    # The share is the reason; the count of customers behind it is a count over the whole
+    # base, which a rep (who sees their own customers) does not get.
+    assert first["product_name"] == "PC" and first["confidence"] == 0.5
+    assert first["customers"] is None
+    everyone = api(world.admin).get(url).json()["results"][0]
+    assert everyone["customers"] == 2
     assert api(world.rep_b).get(url).status_code == 404
     bogus = reverse("api-customer-recommendations", args=[999999])
     assert api(world.rep_a).get(bogus).status_code == 404
