@@ -50,6 +50,28 @@ def test_dragging_a_card_moves_the_opportunity(board) -> None:
     assert Opportunity.objects.get(pk=opp.pk).stays.count() == 2
 
 
+def test_a_moved_card_takes_its_place_by_amount(board, ada) -> None:
+    """A column lists the biggest amount first; a card dropped anywhere in it goes where the
+    next load would show it."""
+    from guanxi.pipeline import services
+
+    page, opp, stages = board
+    services.create_opportunity(
+        actor=ada,
+        data={"name": "Big deal", "customer": opp.customer, "pipeline": opp.pipeline,
+              "stage": stages[2], "amount": Decimal("5000")},
+    )  # fmt: skip
+    page.reload()
+    target = column(page, stages[2])
+    page.get_by_role("article", name="Dragon deal").drag_to(
+        target.get_by_role("article", name="Big deal"), target_position={"x": 20, "y": 5}
+    )
+    expect(page.get_by_role("status")).to_contain_text(stages[2].name)
+    expect(target.locator(".pipeline-card")).to_have_count(2)
+    names = target.locator(".pipeline-card").evaluate_all("cards => cards.map(c => c.ariaLabel)")
+    assert names == ["Big deal", "Dragon deal"]
+
+
 def test_a_stale_card_snaps_back(board) -> None:
     from guanxi.pipeline.models import Opportunity
 

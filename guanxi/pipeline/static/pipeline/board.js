@@ -24,6 +24,21 @@
     if (badge) badge.textContent = String(Math.max(0, parseInt(badge.textContent, 10) + delta));
   }
 
+  // Where the server lists a card in a column: biggest amount first (the cards not loaded yet
+  // come after the last one shown).
+  function placeByAmount(zone, card) {
+    const amount = parseFloat(card.dataset.amount) || 0;
+    const next = Array.from(zone.querySelectorAll(".pipeline-card")).find(
+      (other) => other !== card && (parseFloat(other.dataset.amount) || 0) < amount,
+    );
+    if (next) zone.insertBefore(card, next);
+    else {
+      const last = Array.from(zone.querySelectorAll(".pipeline-card")).filter((c) => c !== card).pop();
+      if (last) last.after(card);
+      else zone.prepend(card);
+    }
+  }
+
   async function moved(event) {
     const card = event.item;
     const from = event.from.closest(".pipeline-column");
@@ -44,7 +59,10 @@
       const data = await response.json();
       ok = response.ok;
       message = data.message || "";
-      if (ok) card.dataset.version = String(data.version);
+      if (ok) {
+        card.dataset.version = String(data.version);
+        placeByAmount(event.to, card);
+      }
     } catch {
       message = board.dataset.networkError;
     }
