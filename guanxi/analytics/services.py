@@ -883,9 +883,14 @@ def close_winback_tasks(
 
 
 @transaction.atomic
-def start_recompute(*, actor: User, as_of: dt.datetime | None = None) -> Job:
+def start_recompute(*, actor: User, as_of: dt.datetime | dt.date | None = None) -> Job:
+    """A full recompute job; with `as_of`, a backtest up to that moment, or for a day up to
+    its end (in the active time zone)."""
     if not may_recompute(actor):
         raise PermissionDeniedError()
+    if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
+        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min)
+        as_of = timezone.make_aware(end) - dt.timedelta(microseconds=1)
     if as_of is not None and as_of > timezone.now():
         raise ValidationError({"as_of": _("Choose a date in the past.")})
     if as_of is not None and not Customer.objects.filter(first_purchase_at__lte=as_of).exists():

@@ -161,7 +161,7 @@ def backtest(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     return start_job_button(
         request,
-        lambda: services.start_recompute(actor=request.user, as_of=form.moment()),
+        lambda: services.start_recompute(actor=request.user, as_of=form.cleaned_data["as_of"]),
         started=_("The backtest has started; its result appears below when it finishes."),
         back=back,
     )

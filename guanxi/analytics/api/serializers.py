@@ -1,6 +1,5 @@
 import datetime as dt
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -57,17 +56,15 @@ class RecomputeSerializer(serializers.Serializer):
     )
 
     def to_internal_value(self, data):
+        """A day stays a date: services.start_recompute reads it as up to its end."""
         value = data.get("as_of") if hasattr(data, "get") else None
         if isinstance(value, str) and len(value.strip()) == 10:
             try:
-                day = dt.date.fromisoformat(value.strip())
+                return {"as_of": dt.date.fromisoformat(value.strip())}
             except ValueError:
                 raise serializers.ValidationError(
                     {"as_of": [self.fields["as_of"].error_messages["invalid"]]}
                 ) from None
-            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
-            moment = timezone.make_aware(end) - dt.timedelta(microseconds=1)
-            return {"as_of": moment}
         return super().to_internal_value(data)
 
 
