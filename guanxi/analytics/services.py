@@ -37,9 +37,10 @@ from guanxi.core import bulk, context
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import Customer
-from guanxi.jobs.models import Job
+from guanxi.jobs.models import Job, JobStatus
 from guanxi.jobs.services import Progress, refuse_if_under_way, start_job, under_way
 from guanxi.sales.models import NOT_PURCHASES
+from guanxi.sales.rates import rate_case_sql
 
 from . import clv, scoring
 from .models import CustomerScore, LifecycleChange, ModelFit, ScoreSettings
@@ -163,7 +164,8 @@ def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -
     if as_of:
         source = f"""
             LEFT JOIN (
-                SELECT customer_id, COUNT(*) AS n, SUM(total) AS total,
+                SELECT customer_id, COUNT(*) AS n, SUM(total_base) AS total,
+                       COUNT(total_base) AS valued,
                        MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at
                 FROM sales_order
                 WHERE status NOT IN ({", ".join("%s" for _ in NOT_PURCHASES)})
@@ -171,7 +173,7 @@ def _select_sql(*, as_of: bool, ids: list[int] | None, referrals_in_sql: bool) -
                 GROUP BY customer_id
             ) o ON o.customer_id = c.id"""  # noqa: S608 (constants; values are parameters)
         count, total = "COALESCE(o.n, 0)", "COALESCE(o.total, 0)"
-        average = "CASE WHEN o.n > 0 THEN 1.0 * o.total / o.n ELSE 0 END"
+        average = "CASE WHEN o.valued > 0 THEN 1.0 * o.total / o.valued ELSE 0 END"
         # A typed NULL: PostgreSQL cannot pick an EXTRACT for a bare one.
         first, last, contact = "o.first_at", "o.last_at", "CAST(NULL AS TIMESTAMP)"
     else:
@@ -715,7 +717,7 @@ def _refresh_quietly(ids: list[int]) -> None:
 # --- cost totals (profit) ---------------------------------------------------------------------
 
 _COST_SQL = """
-    SELECT o.customer_id, COALESCE(SUM(l.quantity * COALESCE(p.unit_cost, 0)), 0)
+    SELECT o.customer_id, COALESCE(SUM(l.quantity * COALESCE(p.unit_cost, 0) * {rate}), 0)
     FROM sales_order o
     JOIN sales_orderline l ON l.order_id = o.id
     JOIN sales_product p ON p.id = l.product_id
@@ -747,9 +749,10 @@ def _refresh_costs(ids: set[int]) -> None:
     id_list = sorted(ids)
     statuses = ", ".join("%s" for _ in NOT_PURCHASES)
     marks = ", ".join("%s" for _ in id_list)
-    sql = _COST_SQL.format(statuses=statuses, filter=f"AND o.customer_id IN ({marks})")
+    rate, rate_params = rate_case_sql("p.currency")
+    sql = _COST_SQL.format(rate=rate, statuses=statuses, filter=f"AND o.customer_id IN ({marks})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [str(s) for s in NOT_PURCHASES] + id_list)
+        cursor.execute(sql, [*rate_params, *(str(s) for s in NOT_PURCHASES), *id_list])
         rows = cursor.fetchall()
     with transaction.atomic():
         _store_costs(rows, id_list)
@@ -757,7 +760,9 @@ def _refresh_costs(ids: set[int]) -> None:
 
 def rebuild_costs(*, progress: Progress | None = None, chunk: int = 20_000) -> int:
     """Recompute every customer's cost total from the order lines, a range of customer ids at
-    a time (a scan of the order lines: run it after product costs change)."""
+    a time (a scan of the order lines: on_costs_changed starts it when product costs or the
+    rates that value them change). Costs are valued at today's rates, as the products' costs
+    are today's."""
     bounds = Customer.objects.order_by("pk").values_list("pk", flat=True)
     low, high = bounds.first(), bounds.last()
     if low is None:
@@ -765,12 +770,15 @@ def rebuild_costs(*, progress: Progress | None = None, chunk: int = 20_000) -> i
     if progress:
         progress.set_total(high - low + 1)
     statuses = ", ".join("%s" for _ in NOT_PURCHASES)
-    sql = _COST_SQL.format(statuses=statuses, filter="AND o.customer_id BETWEEN %s AND %s")
+    rate, rate_params = rate_case_sql("p.currency")
+    sql = _COST_SQL.format(
+        rate=rate, statuses=statuses, filter="AND o.customer_id BETWEEN %s AND %s"
+    )
     done = 0
     for start in range(low, high + 1, chunk):
         end = min(start + chunk - 1, high)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [str(s) for s in NOT_PURCHASES] + [start, end])
+            cursor.execute(sql, [*rate_params, *(str(s) for s in NOT_PURCHASES), start, end])
             rows = cursor.fetchall()
         ids = list(Customer.objects.filter(pk__range=(start, end)).values_list("pk", flat=True))
         with transaction.atomic():
@@ -779,6 +787,16 @@ def rebuild_costs(*, progress: Progress | None = None, chunk: int = 20_000) -> i
         if progress:
             progress.advance_to(end - low + 1)
     return done
+
+
+def on_costs_changed(*, actor: User | None) -> None:
+    """Product costs, or the exchange rates that value them, changed: every customer's cost
+    total is rebuilt in a job, unless one is queued that has not started yet (it will read the
+    new costs)."""
+    job = under_way("analytics.rebuild_costs")
+    if job is not None and job.status == JobStatus.QUEUED:
+        return
+    start_job(kind="analytics.rebuild_costs", actor=actor)
 
 
 # --- win-back tasks ---------------------------------------------------------------------------

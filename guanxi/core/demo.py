@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -240,8 +241,8 @@ CONTACT_FIELDS = (
     "email_normalized", "notes", "is_primary", "version", "created_at", "updated_at",
 )
 ORDER_FIELDS = (
-    "id", "customer", "number", "status", "ordered_at", "currency", "total", "notes",
-    "created_by", "version", "created_at", "updated_at",
+    "id", "customer", "number", "status", "ordered_at", "currency", "total", "exchange_rate",
+    "total_base", "notes", "created_by", "version", "created_at", "updated_at",
 )
 LINE_FIELDS = ("order", "product", "quantity", "unit_price", "amount")
 INTERACTION_FIELDS = (
@@ -748,6 +749,7 @@ class _Generator:
         written as cents / 100: the shortest repr of that float is the two-decimal amount
         (what PostgreSQL reads), and SQLite stores decimals as REAL in any case."""
         r, now, fmt = self.r, self.clock.now, self.clock.fmt
+        currency = settings.DEFAULT_CURRENCY  # the products' (their default)
         products, n_products = self.products, len(self.products)
         compact_days = self.clock.compact_days
         spent = 0
@@ -775,8 +777,9 @@ class _Generator:
                 spent += total
             ts = fmt(t)
             number = f"SO{compact_days[t // DAY]}-{oid:09d}"  # services use 8 hex digits
+            money = total / 100  # in the base currency: worth itself
             batch.orders.append(
-                (oid, cid, number, status, ts, "CNY", total / 100, "", None, 1, ts, ts)
+                (oid, cid, number, status, ts, currency, money, 1, money, "", None, 1, ts, ts)
             )
         return spent
 

@@ -1,5 +1,8 @@
 """Per-customer aggregates (orders, spend, last purchase, last contact), computed from the facts.
 
+Spend is in the base currency: each order's `total_base` (its total at the exchange rate of its
+day); an order in a currency without any rate yet counts as a purchase but adds no spend.
+
 One SQL statement serves a single customer (called by the order and interaction services in
 the same transaction as the fact) and a full rebuild (a job, and the demo seeder): the same code,
 so the incremental and the full result cannot drift apart.
@@ -15,14 +18,14 @@ _ORDERS_SQL = """
 UPDATE customers_customer SET
     order_count = COALESCE(a.n, 0),
     total_spent = COALESCE(a.total, 0),
-    average_order_value = CASE WHEN a.n > 0 THEN ROUND(1.0 * a.total / a.n, 2) ELSE 0 END,
+    average_order_value = CASE WHEN a.valued > 0 THEN ROUND(1.0 * a.total / a.valued, 2) ELSE 0 END,
     first_purchase_at = a.first_at,
     last_purchase_at = a.last_at
 FROM (
-    SELECT c.id AS cid, o.n, o.total, o.first_at, o.last_at
+    SELECT c.id AS cid, o.n, o.valued, o.total, o.first_at, o.last_at
     FROM customers_customer c
     LEFT JOIN (
-        SELECT customer_id, COUNT(*) AS n, SUM(total) AS total,
+        SELECT customer_id, COUNT(*) AS n, COUNT(total_base) AS valued, SUM(total_base) AS total,
                MIN(ordered_at) AS first_at, MAX(ordered_at) AS last_at
         FROM sales_order
         WHERE status NOT IN ('cancelled', 'refunded') {order_filter}

@@ -118,9 +118,7 @@ def create_pipeline(*, actor: User, data: dict[str, Any]) -> Pipeline:
 
 def _prepare_pipeline(pipeline: Pipeline) -> None:
     _required_text(pipeline, "name")
-    pipeline.currency = (pipeline.currency or "").strip().upper()
-    if len(pipeline.currency) != 3 or not pipeline.currency.isalpha():
-        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    pipeline.currency = sales.clean_currency(pipeline.currency)
     pipeline.full_clean(validate_unique=False)
     if Pipeline.objects.filter(name=pipeline.name).exclude(pk=pipeline.pk).exists():
         raise ValidationError({"name": _("Another pipeline already has this name.")})
@@ -317,9 +315,7 @@ def _prepare(actor: User, opp: Opportunity, data: dict[str, Any], previous_owner
         opp.probability = opp.stage.probability
     if not opp.currency:
         opp.currency = opp.pipeline.currency
-    opp.currency = opp.currency.strip().upper()
-    if len(opp.currency) != 3 or not opp.currency.isalpha():
-        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    opp.currency = sales.clean_currency(opp.currency)
     _check_owner(actor, opp, previous_owner)
     opp.full_clean(
         exclude=[

@@ -243,7 +243,8 @@ def figures_churned(customers: QuerySet, *, by_team: bool = False, since=None, u
 
 
 def figures_revenue(orders: QuerySet, *, by_team: bool = False, since=None, until=None):
-    """Revenue and order count per month (cancelled and refunded orders are not purchases)."""
+    """Revenue (in the base currency) and order count per month (cancelled and refunded
+    orders are not purchases)."""
     from guanxi.sales.models import NOT_PURCHASES
 
     qs = orders.exclude(status__in=NOT_PURCHASES)
@@ -254,7 +255,7 @@ def figures_revenue(orders: QuerySet, *, by_team: bool = False, since=None, unti
         qs = qs.annotate(team_id=F("customer__team_id"))
     names = (["team_id"] if by_team else []) + ["month"]
     out: dict[tuple, Any] = {}
-    for row in qs.order_by().values(*names).annotate(v=Sum("total"), n=Count("id")):
+    for row in qs.order_by().values(*names).annotate(v=Sum("total_base"), n=Count("id")):
         base = tuple(row[n] for n in names)
         out[(*base, "revenue")] = row["v"] or Decimal(0)
         out[(*base, "orders")] = row["n"]

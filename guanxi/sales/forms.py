@@ -38,6 +38,32 @@ class ProductForm(ServiceForm):
     )
 
 
+class ExchangeRateForm(ServiceForm):
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        min_length=3,
+        help_text=_("Three letters, e.g. USD."),
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Orders from this day on, until the currency's next rate, are valued at it."),
+    )
+    rate = forms.DecimalField(
+        label=_("Rate"),
+        max_digits=18,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rate"].help_text = _(
+            "What one unit of the currency is worth in %(base)s, e.g. 7.1 for one USD."
+        ) % {"base": settings.DEFAULT_CURRENCY}
+
+
 class CustomerField(forms.ModelChoiceField):
     """A customer the user may see, entered by its number: a list of a million customers cannot
     be a drop-down."""

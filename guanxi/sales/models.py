@@ -77,6 +77,15 @@ class Order(models.Model):
     total = models.DecimalField(
         _("total"), max_digits=16, decimal_places=2, default=Decimal("0"), editable=False
     )
+    # What the order is worth in the base currency (settings.DEFAULT_CURRENCY), at the exchange
+    # rate of the order's day: what revenue and the customer's aggregates add up. NULL while
+    # its currency has no rate (orders from before rates existed).
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, editable=False
+    )
+    total_base = models.DecimalField(
+        _("total in the base currency"), max_digits=16, decimal_places=2, null=True, editable=False
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -126,3 +135,42 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} × {self.quantity}"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of `currency` is worth in the base currency (settings.DEFAULT_CURRENCY),
+    from the day `valid_from` (in the business's time zone) until the currency's next rate.
+    Before its first rate, a currency is valued at that first rate."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    valid_from = models.DateField(_("valid from"))
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "valid_from"], name="exchange_rate_currency_day"
+            )
+        ]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from} {self.rate}"

@@ -7,9 +7,10 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,8 @@ from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates
 from guanxi.customers.policies import can_edit, can_see
 
-from .models import Order, OrderLine, Product
+from .models import ExchangeRate, Order, OrderLine, Product
+from .rates import in_base, rate_from, rate_on, rates_of
 
 PRODUCT_FIELDS = (
     "sku",
@@ -37,6 +39,7 @@ PRODUCT_FIELDS = (
     "active",
 )
 ORDER_FIELDS = ("customer", "number", "status", "ordered_at", "currency", "notes")
+RATE_FIELDS = ("currency", "valid_from", "rate")
 MAX_LINES = 500
 CENT = Decimal("0.01")
 
@@ -45,6 +48,14 @@ def _unknown(data: dict[str, Any], allowed) -> None:
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+
+
+def clean_currency(value: Any) -> str:
+    """A currency code as stored: three Latin letters, upper case (ISO 4217: CNY, USD…)."""
+    code = str(value or "").strip().upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    return code
 
 
 # --- products ---------------------------------------------------------------------------------
@@ -69,7 +80,7 @@ def save_product(
         setattr(product, field, value)
     product.sku = (product.sku or "").strip()
     product.name = " ".join((product.name or "").split())
-    product.currency = (product.currency or "").upper()
+    product.currency = clean_currency(product.currency)
     product.full_clean(exclude=["version"])
     if Product.objects.filter(sku=product.sku).exclude(pk=product.pk).exists():
         raise ValidationError({"sku": _("Another product already has this SKU.")})
@@ -86,6 +97,8 @@ def save_product(
         instance=product,
         changes=changes,
     )
+    if not creating and {"unit_cost", "currency"} & set(changes):
+        analytics.on_costs_changed(actor=actor)
     return product
 
 
@@ -196,7 +209,7 @@ def _prepare_order(order: Order, data: dict[str, Any]) -> None:
         if field in data:
             setattr(order, field, data[field])
     order.number = (order.number or "").strip() or _new_number()
-    order.currency = (order.currency or "").upper()
+    order.currency = clean_currency(order.currency)
     if order.ordered_at is None:
         order.ordered_at = timezone.now()
     if order.customer_id and order.customer.deleted_at is not None:
@@ -204,6 +217,10 @@ def _prepare_order(order: Order, data: dict[str, Any]) -> None:
     order.full_clean(exclude=["customer", "version"], validate_unique=False)
     if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
         raise ValidationError({"number": _("Another order already has this number.")})
+    # Valued in the base currency at the rate of the order's day (in the business's zone).
+    order.exchange_rate = rate_on(order.currency, timezone.localdate(order.ordered_at))
+    if order.exchange_rate is None:
+        raise ValidationError({"currency": _no_rate_message(order.currency)})
 
 
 def _allowed(actor: User, action: str, order: Order) -> bool:
@@ -228,6 +245,7 @@ def create_order(*, actor: User, data: dict[str, Any]) -> Order:
         raise PermissionDeniedError()
     lines = _clean_lines(data.get("lines"), order.currency)
     order.total = sum((line.amount for line in lines), Decimal("0"))
+    order.total_base = in_base(order.total, order.exchange_rate)
     order.save()
     for line in lines:
         line.order = order
@@ -265,6 +283,7 @@ def update_order(*, actor: User, order: Order, data: dict[str, Any], version: in
         raise PermissionDeniedError()
     lines = _clean_lines(data["lines"], locked.currency) if "lines" in data else old_lines
     locked.total = sum((line.amount for line in lines), Decimal("0"))
+    locked.total_base = in_base(locked.total, locked.exchange_rate)
     after = audit.snapshot(locked, (*ORDER_FIELDS, "total"))
     after["lines"] = _lines_snapshot(lines)
     changes = audit.diff(before, after)
@@ -306,3 +325,157 @@ def delete_order(*, actor: User, order: Order) -> None:
     order.delete()
     aggregates.refresh_order_aggregates([customer_id])
     analytics.on_orders_changed([customer_id])
+
+
+# --- exchange rates ---------------------------------------------------------------------------
+
+
+def _no_rate_message(currency: str) -> str:
+    return _(
+        "There is no exchange rate for %(currency)s yet, so the order cannot be valued in "
+        "%(base)s. Someone who manages products enters one under Sales › Exchange rates."
+    ) % {"currency": currency, "base": settings.DEFAULT_CURRENCY}
+
+
+def currencies_without_rate() -> list[dict[str, Any]]:
+    """Currencies that orders or products use but that have no rate: their orders count in
+    no revenue or customer total, their costs in no profit, until a rate is entered."""
+    rated = set(ExchangeRate.objects.order_by().values_list("currency", flat=True).distinct())
+    rated.add(settings.DEFAULT_CURRENCY)
+    orders = dict(
+        Order.objects.exclude(currency__in=rated)
+        .order_by()
+        .values_list("currency")
+        .annotate(n=Count("id"))
+    )
+    products = dict(
+        Product.objects.exclude(currency__in=rated)
+        .order_by()
+        .values_list("currency")
+        .annotate(n=Count("id"))
+    )
+    return [
+        {"currency": code, "orders": orders.get(code, 0), "products": products.get(code, 0)}
+        for code in sorted(set(orders) | set(products))
+    ]
+
+
+def revalue_orders(currency: str, *, chunk: int = 2000) -> int:
+    """Value every order in `currency` again at the rates now known (after a rate was
+    entered, changed or deleted), and refresh the aggregates and scores of the customers
+    whose orders changed value. Returns how many orders changed."""
+    if currency == settings.DEFAULT_CURRENCY:
+        return 0
+    rates = rates_of(currency)
+    changed: list[Order] = []
+    customers: set[int] = set()
+    orders = Order.objects.filter(currency=currency).only(
+        "id", "customer_id", "ordered_at", "total", "exchange_rate", "total_base"
+    )
+    for order in orders.iterator(chunk_size=chunk):
+        rate = rate_from(rates, timezone.localdate(order.ordered_at))
+        total_base = in_base(order.total, rate)
+        if order.exchange_rate != rate or order.total_base != total_base:
+            order.exchange_rate, order.total_base = rate, total_base
+            changed.append(order)
+            customers.add(order.customer_id)
+    Order.objects.bulk_update(changed, ["exchange_rate", "total_base"], batch_size=500)
+    ids = sorted(customers)
+    for low in range(0, len(ids), chunk):
+        aggregates.refresh_order_aggregates(ids[low : low + chunk])
+    analytics.on_orders_changed(ids)
+    return len(changed)
+
+
+def _rates_changed(actor: User, currencies: set[str]) -> None:
+    for currency in currencies:
+        revalue_orders(currency)
+    if Product.objects.filter(currency__in=currencies, unit_cost__isnull=False).exists():
+        analytics.on_costs_changed(actor=actor)
+
+
+@transaction.atomic
+def save_exchange_rate(
+    *,
+    actor: User,
+    rate: ExchangeRate | None,
+    data: dict[str, Any],
+    version: int | None = None,
+) -> ExchangeRate:
+    """Enter or change a rate; the orders it values are valued again."""
+    creating = rate is None
+    if not has_perm(actor, "products", "create" if creating else "change"):
+        raise PermissionDeniedError()
+    _unknown(data, RATE_FIELDS)
+    if creating:
+        rate = ExchangeRate(created_by=actor)
+        before: dict[str, Any] = {}
+    else:
+        rate = ExchangeRate.objects.select_for_update().get(pk=rate.pk)
+        check_version(rate, version)
+        before = audit.snapshot(rate, RATE_FIELDS)
+    old_currency = rate.currency
+    for field, value in data.items():
+        setattr(rate, field, value)
+    rate.currency = clean_currency(rate.currency)
+    if rate.currency == settings.DEFAULT_CURRENCY:
+        raise ValidationError(
+            {
+                "currency": _("%(currency)s is the base currency: it is always worth 1.")
+                % {"currency": rate.currency}
+            }
+        )
+    rate.full_clean(exclude=["version"], validate_constraints=False, validate_unique=False)
+    taken = ExchangeRate.objects.filter(currency=rate.currency, valid_from=rate.valid_from)
+    if taken.exclude(pk=rate.pk).exists():
+        raise ValidationError(
+            {
+                "valid_from": _("%(currency)s already has a rate from this day; change that one.")
+                % {"currency": rate.currency}
+            }
+        )
+    changes = audit.diff(before, audit.snapshot(rate, RATE_FIELDS))
+    if not creating and not changes:
+        return rate
+    if not creating:
+        rate.version = F("version") + 1
+    rate.save()
+    rate.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        instance=rate,
+        changes=changes,
+    )
+    _rates_changed(actor, {rate.currency, old_currency} - {""})
+    return rate
+
+
+@transaction.atomic
+def delete_exchange_rate(*, actor: User, rate: ExchangeRate) -> None:
+    """Delete a rate; the orders it valued are valued at the currency's other rates. The last
+    rate of a currency that orders use cannot be deleted: they would lose their value."""
+    if not has_perm(actor, "products", "delete"):
+        raise PermissionDeniedError()
+    locked = ExchangeRate.objects.select_for_update().get(pk=rate.pk)
+    others = ExchangeRate.objects.filter(currency=locked.currency).exclude(pk=locked.pk)
+    if not others.exists() and Order.objects.filter(currency=locked.currency).exists():
+        raise ValidationError(
+            _(
+                "Orders in %(currency)s are valued at this rate. Enter another rate for "
+                "%(currency)s before deleting its last one."
+            )
+            % {"currency": locked.currency}
+        )
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        instance=locked,
+        changes={
+            "currency": [locked.currency, None],
+            "valid_from": [str(locked.valid_from), None],
+            "rate": [str(locked.rate), None],
+        },
+    )
+    locked.delete()
+    _rates_changed(actor, {locked.currency})

@@ -8,30 +8,34 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
+from guanxi.core.numbers import plain_decimal
 from guanxi.core.web import ServiceFormView
 from guanxi.customers import selectors as customer_selectors
 
 from . import selectors, services
 from .forms import (
+    ExchangeRateForm,
     OrderFilterForm,
     OrderForm,
     OrderLineFormSet,
     ProductFilterForm,
     ProductForm,
 )
-from .models import Order, Product
+from .models import ExchangeRate, Order, Product
 
 PAGE_SIZE = 25
 # Newest first by id: the primary key serves every page, even among millions of orders (there is
@@ -110,6 +114,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "lines": list(order.lines.all()),
             "may_change": has_perm(request.user, "orders", "change"),
+            "base_currency": settings.DEFAULT_CURRENCY,
         },
     )
 
@@ -285,3 +290,96 @@ class ProductEditView(ProductFormView):
 
     def get_object(self) -> Product:
         return selectors.product_list(user=self.request.user).get(pk=self.kwargs["pk"])
+
+
+# --- exchange rates ---------------------------------------------------------------------------
+
+
+@login_required
+def exchange_rate_list(request: HttpRequest) -> HttpResponse:
+    """The rates into the base currency, by currency and newest first, and the currencies that
+    orders or products use without any rate (their amounts count nowhere until one is
+    entered)."""
+    _require(request.user, "products", "view")
+    qs = selectors.exchange_rate_list(user=request.user)
+    context = {
+        "base_currency": settings.DEFAULT_CURRENCY,
+        "missing": services.currencies_without_rate(),
+        "may_create": has_perm(request.user, "products", "create"),
+        "may_change": has_perm(request.user, "products", "change"),
+        **_page(request, qs, "-valid_from"),
+    }
+    return render(request, "sales/exchange_rate_list.html", context)
+
+
+class ExchangeRateFormView(ServiceFormView):
+    template_name = "sales/exchange_rate_form.html"
+    form_class = ExchangeRateForm
+    action = "create"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            _require(request.user, "products", self.action)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self, obj: ExchangeRate | None) -> dict[str, Any]:
+        if obj is None:
+            currency = self.request.GET.get("currency", "")
+            return {"valid_from": timezone.localdate(), "currency": currency[:3]}
+        return {
+            "version": obj.version,
+            "currency": obj.currency,
+            "valid_from": obj.valid_from,
+            "rate": plain_decimal(obj.rate),
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["base_currency"] = settings.DEFAULT_CURRENCY
+        context["may_delete"] = self.object is not None and has_perm(
+            self.request.user, "products", "delete"
+        )
+        return context
+
+    def call_service(self, data: dict[str, Any], version: int | None) -> ExchangeRate:
+        return services.save_exchange_rate(
+            actor=self.request.user, rate=self.object, data=data, version=version
+        )
+
+    def get_success_url(self, result: ExchangeRate) -> str:
+        return reverse("sales:exchange_rate_list")
+
+    def get_discard_url(self) -> str:
+        return reverse("sales:exchange_rate_list")
+
+
+class ExchangeRateCreateView(ExchangeRateFormView):
+    action = "create"
+
+
+class ExchangeRateEditView(ExchangeRateFormView):
+    action = "change"
+
+    def get_object(self) -> ExchangeRate:
+        return selectors.exchange_rate_list(user=self.request.user).get(pk=self.kwargs["pk"])
+
+
+@login_required
+@require_POST
+def exchange_rate_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, "products", "delete")
+    rate = selectors.exchange_rate_list(user=request.user).filter(pk=pk).first()
+    if rate is None:
+        raise Http404
+    try:
+        services.delete_exchange_rate(actor=request.user, rate=rate)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("sales:exchange_rate_edit", pk=rate.pk)
+    messages.success(
+        request,
+        _("Rate deleted: %(currency)s from %(day)s.")
+        % {"currency": rate.currency, "day": rate.valid_from.isoformat()},
+    )
+    return redirect("sales:exchange_rate_list")

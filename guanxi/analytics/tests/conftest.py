@@ -45,6 +45,7 @@ def shop(two_teams):
                 number=f"T{n}",
                 ordered_at=days_ago(d),
                 total=Decimal("100") * (1 + n % 3),
+                total_base=Decimal("100") * (1 + n % 3),
             )
             OrderLine.objects.create(
                 order=o,

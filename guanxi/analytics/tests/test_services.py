@@ -556,7 +556,11 @@ def test_the_full_recompute_closes_the_tasks_of_customers_no_longer_warned(shop)
     # Delta buys (an order written straight into the table, as an import would), and the
     # thresholds no longer warn about Bravo.
     Order.objects.create(
-        customer=shop.customers["Delta"], number="D2", ordered_at=timezone.now(), total=100
+        customer=shop.customers["Delta"],
+        number="D2",
+        ordered_at=timezone.now(),
+        total=100,
+        total_base=100,
     )
     aggregates.refresh_all()
     services.update_settings(

@@ -37,7 +37,7 @@ from guanxi.quality.api.views import (
     RevokeLinkView,
 )
 from guanxi.reports.api.views import CustomerRecommendationsView, DashboardView
-from guanxi.sales.api.views import OrderViewSet, ProductViewSet
+from guanxi.sales.api.views import ExchangeRateViewSet, OrderViewSet, ProductViewSet
 from guanxi.segments.api.views import SegmentViewSet
 from guanxi.surveys.api.views import ImprovementActionViewSet, SurveyViewSet
 from guanxi.tickets.api.views import TicketViewSet
@@ -49,6 +49,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("products", ProductViewSet, basename="product")
 router.register("orders", OrderViewSet, basename="order")
+router.register("exchange-rates", ExchangeRateViewSet, basename="exchange-rate")
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("roles", RoleViewSet, basename="role")

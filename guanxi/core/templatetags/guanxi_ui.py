@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 from guanxi.accounts import policies
+from guanxi.core.numbers import plain_decimal
 
 register = template.Library()
 
@@ -34,3 +37,11 @@ def active(context, *prefixes: str) -> str:
 def alert_class(level_tag: str) -> str:
     """Bootstrap alert colour for a Django message level."""
     return {"error": "danger", "debug": "secondary"}.get(level_tag, level_tag or "info")
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A Decimal without trailing zeros or an exponent: 7.10000000 as "7.1", 100 as "100"."""
+    if value is None or value == "":
+        return ""
+    return plain_decimal(Decimal(value))

@@ -69,7 +69,12 @@ def world(two_teams):
         nonlocal n
         n += 1
         Order.objects.create(
-            customer=w.c[name], number=f"O{n}", status=status, ordered_at=when, total=total
+            customer=w.c[name],
+            number=f"O{n}",
+            status=status,
+            ordered_at=when,
+            total=total,
+            total_base=total,
         )
 
     order("a1", at(2025, 1), 100)

@@ -7,7 +7,7 @@ from guanxi.core.api.viewsets import ServiceViewSet
 from guanxi.sales import selectors, services
 from guanxi.sales.models import OrderStatus
 
-from .serializers import OrderSerializer, ProductSerializer
+from .serializers import ExchangeRateSerializer, OrderSerializer, ProductSerializer
 
 
 class ProductViewSet(ServiceViewSet):
@@ -28,6 +28,30 @@ class ProductViewSet(ServiceViewSet):
 
     def delete_record(self, *, actor, instance):
         services.delete_product(actor=actor, product=instance)
+
+
+class ExchangeRateViewSet(ServiceViewSet):
+    """Exchange rates into the base currency; entering, changing or deleting one values the
+    orders in that currency again (and the customers' spend with them)."""
+
+    module = "products"
+    serializer_class = ExchangeRateSerializer
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filterset_fields = ["currency"]
+    ordering_fields = ["id", "currency", "valid_from"]
+    ordering = ["currency", "-valid_from"]
+
+    def select(self, user):
+        return selectors.exchange_rate_list(user=user)
+
+    def create_record(self, *, actor, data):
+        return services.save_exchange_rate(actor=actor, rate=None, data=data)
+
+    def update_record(self, *, actor, instance, data, version):
+        return services.save_exchange_rate(actor=actor, rate=instance, data=data, version=version)
+
+    def delete_record(self, *, actor, instance):
+        services.delete_exchange_rate(actor=actor, rate=instance)
 
 
 class OrderFilter(django_filters.FilterSet):
