@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.web import ServiceForm
+from guanxi.core.web import DateInput, ServiceForm
 
 from .models import ScoreSettings
 from .services import SETTINGS_FIELDS
@@ -17,6 +17,4 @@ class BacktestForm(forms.Form):
     """The last day of a backtest's calibration period: the models are fitted on the orders up
     to the end of that day (services.start_recompute)."""
 
-    as_of = forms.DateField(
-        label=_("calibration period ends on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = forms.DateField(label=_("calibration period ends on"), widget=DateInput())

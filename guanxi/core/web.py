@@ -71,6 +71,17 @@ def start_job_button(
     return HttpResponseRedirect(back)
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. Its value is always ISO (2026-03-01), whatever the language:
+    a date input cannot show the zh-hans format (2026/03/01), so in Chinese an edit form
+    showed the date empty and saving it erased the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 def style_widgets(form: forms.Form) -> None:
     """Tabler (Bootstrap 5) classes on the widgets of a form."""
     for field in form.fields.values():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import is_admin, managed_team_ids, sees_contact_details
 from guanxi.accounts.selectors import team_list, user_list
-from guanxi.core.web import ServiceForm, StyledForm, style_widgets
+from guanxi.core.web import DateInput, ServiceForm, StyledForm, style_widgets
 from guanxi.interactions.models import Channel, Direction, Outcome, Purpose
 
 from . import countries, normalize, selectors
@@ -108,7 +108,7 @@ def _custom_field(definition: CustomFieldDefinition) -> forms.Field:
     if kind == CustomFieldType.NUMBER:
         return NumberField(min_value=definition.min_value, max_value=definition.max_value, **common)
     if kind == CustomFieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=DateInput(), **common)
     if kind == CustomFieldType.BOOLEAN:
         return forms.TypedChoiceField(
             choices=[("", "—"), ("true", _("yes")), ("false", _("no"))],
@@ -139,9 +139,7 @@ class CustomerForm(ServiceForm):
         label=_("unified social credit code"), max_length=30, required=False
     )
     gender = forms.ChoiceField(label=_("gender"), choices=BLANK + Gender.choices, required=False)
-    birthday = forms.DateField(
-        label=_("birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birthday = forms.DateField(label=_("birthday"), required=False, widget=DateInput())
     identity_code = forms.CharField(
         label=_("identity number"),
         max_length=40,

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 
 from .models import MAX_BODY, ArticleStatus, Category
 
@@ -44,7 +44,7 @@ class ArticleForm(ServiceForm):
     review_due_on = forms.DateField(
         label=_("review due"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("Empty: set automatically when the article is published."),
     )
     note = forms.CharField(

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_list
 
@@ -61,12 +61,8 @@ class AnalysisForm(StyledForm):
     segment = forms.ChoiceField(
         label=_("segment by"), required=False, choices=list(SEGMENTS.items())
     )
-    date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 from guanxi.customers.models import Customer
 from guanxi.customers.policies import assignable_owner_q
 from guanxi.customers.selectors import customer_list
@@ -41,9 +41,7 @@ class OpportunityForm(ServiceForm):
         required=False,
         help_text=_("Empty: the stage's default probability."),
     )
-    expected_close = forms.DateField(
-        label=_("expected close"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expected_close = forms.DateField(label=_("expected close"), required=False, widget=DateInput())
     owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none())
     notes = forms.CharField(
         label=_("notes"), max_length=20000, required=False, widget=forms.Textarea(attrs={"rows": 3})

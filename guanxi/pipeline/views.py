@@ -21,7 +21,7 @@ from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
-from guanxi.core.web import ServiceFormView, StyledForm
+from guanxi.core.web import DateInput, ServiceFormView, StyledForm
 
 from . import selectors, services
 from .forms import LoseForm, LostReasonForm, OpportunityForm, PipelineForm, StageForm
@@ -71,11 +71,9 @@ class BoardFilterForm(StyledForm):
     close_from = forms.DateField(
         label=gettext_lazy("expected close from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
-    close_to = forms.DateField(
-        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    close_to = forms.DateField(label=gettext_lazy("to"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

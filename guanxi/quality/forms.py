@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 from guanxi.customers.forms import ListTextField
 
 from .services import MAX_PROPOSAL_TEXT
@@ -93,9 +93,7 @@ class SelfServiceForm(StyledForm):
     district = forms.CharField(label=_("district"), max_length=50, required=False)
     street = forms.CharField(label=_("street"), max_length=200, required=False)
     postcode = forms.CharField(label=_("postcode"), max_length=12, required=False)
-    birthday = forms.DateField(
-        label=_("birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birthday = forms.DateField(label=_("birthday"), required=False, widget=DateInput())
     marketing_consent = forms.BooleanField(
         label=_("I agree to receive greetings and offers"), required=False
     )

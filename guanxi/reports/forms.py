@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from guanxi.accounts import selectors as account_selectors
 from guanxi.accounts.forms import TeamChoiceField
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
-from guanxi.core.web import StyledForm
+from guanxi.core.web import DateInput, StyledForm
 
 from .charts import Filters
 
@@ -23,12 +23,8 @@ class DashboardFilterForm(StyledForm):
     team = TeamChoiceField(  # the team and the teams below it
         label=gettext_lazy("Team"), required=False, queryset=None, empty_label=None
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 from guanxi.customers.models import Customer
 
 from .models import OrderStatus, Product
@@ -47,7 +47,7 @@ class ExchangeRateForm(ServiceForm):
     )
     valid_from = forms.DateField(
         label=_("Valid from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Orders from this day on, until the currency's next rate, are valued at it."),
     )
     rate = forms.DecimalField(
@@ -171,12 +171,8 @@ class OrderFilterForm(StyledForm):
         label=_("Status"), required=False, choices=[("", _("All")), *OrderStatus.choices]
     )
     customer = forms.IntegerField(label=_("Customer number"), required=False, min_value=1)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

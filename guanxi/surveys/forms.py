@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import Team, User
-from guanxi.core.web import ServiceForm, StyledForm
+from guanxi.core.web import DateInput, ServiceForm, StyledForm
 
 from .models import ActionStatus, QuestionKind, Survey, SurveyKind
 from .selectors import GROUPS
@@ -125,12 +125,8 @@ class ResultsFilterForm(StyledForm):
         required=False,
         empty_label=_("Any"),
     )
-    date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -154,9 +150,7 @@ class ActionForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none())
-    due_date = forms.DateField(
-        label=_("due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=_("due date"), required=False, widget=DateInput())
     status = forms.ChoiceField(label=_("status"), choices=ActionStatus.choices)
     survey = forms.ModelChoiceField(
         label=_("survey"), queryset=Survey.objects.order_by("-created_at"), required=False

@@ -527,3 +527,16 @@ def test_a_role_with_masked_details_neither_reads_nor_overwrites_them_when_editi
     )
     assert refused.status_code == 400 and "contact_points" in refused.json()
     assert customer.contact_points.get().normalized == "+8613912345678"
+
+
+def test_the_edit_page_in_chinese_shows_the_saved_birthday_in_its_date_picker(client, two_teams):
+    """A date input only takes 2026-03-01; the zh-hans format 1990/05/04 showed as empty,
+    and saving the form erased the birthday."""
+    customer = services.create_customer(
+        actor=two_teams.rep_a, data={"display_name": "王芳", "birthday": dt.date(1990, 5, 4)}
+    )
+    c = web(client, two_teams.rep_a)
+    page = c.get(
+        reverse("customers:edit", args=[customer.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert 'name="birthday" value="1990-05-04"' in page

@@ -35,7 +35,7 @@ from guanxi.accounts.policies import has_perm
 from guanxi.core import keyset
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
-from guanxi.core.web import StyledForm, is_htmx_partial, style_widgets
+from guanxi.core.web import DateInput, StyledForm, is_htmx_partial, style_widgets
 
 from .. import selectors, services
 from ..masking import present
@@ -166,7 +166,7 @@ class CustomerFilterForm(StyledForm):
         for name in ("owner", "team", "tag"):
             f[name].empty_label = _("Any")
         for name in DATE_FILTERS:
-            f[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            f[name].widget = DateInput()
         sorts = []
         for key, label in SORTS.items():
             sorts += [(f"-{key}", f"{label} ↓"), (key, f"{label} ↑")]

@@ -17,7 +17,7 @@ from guanxi.customers.models import Customer
 from guanxi.jobs.models import Job
 from guanxi.reports.charts import figures_revenue
 from guanxi.sales import services
-from guanxi.sales.models import ExchangeRate, Order, Product
+from guanxi.sales.models import ExchangeRate, Order
 from guanxi.sales.rates import rate_from, rate_on
 
 pytestmark = pytest.mark.django_db
@@ -312,9 +312,7 @@ def test_deleting_the_last_rate_in_use_says_why_on_the_page(shop, client):
     rate = enter_rate(shop, "USD", day(1), "7")
     usd_order(shop, at(5))
     client.force_login(shop.admin)
-    response = client.post(
-        reverse("sales:exchange_rate_delete", args=[rate.pk]), follow=True, **EN
-    )
+    response = client.post(reverse("sales:exchange_rate_delete", args=[rate.pk]), follow=True, **EN)
     assert "before deleting its last one" in response.content.decode()
     assert ExchangeRate.objects.filter(pk=rate.pk).exists()
 
