@@ -55,6 +55,7 @@ class ExchangeRateForm(ServiceForm):
         max_digits=18,
         decimal_places=8,
         min_value=Decimal("0.00000001"),
+        error_messages={"min_value": _("Enter a rate above zero.")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -148,7 +148,7 @@ class ExchangeRate(models.Model):
         _("rate"),
         max_digits=18,
         decimal_places=8,
-        validators=[MinValueValidator(Decimal("0.00000001"))],
+        validators=[MinValueValidator(Decimal("0.00000001"), _("Enter a rate above zero."))],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from guanxi.core.api.serializers import StrictSerializerMixin, VersionField
@@ -41,7 +42,10 @@ class ExchangeRateSerializer(StrictSerializerMixin, serializers.ModelSerializer)
     """What one unit of `currency` is worth in the base currency, from `valid_from` on."""
 
     rate = serializers.DecimalField(
-        max_digits=18, decimal_places=8, min_value=Decimal("0.00000001")
+        max_digits=18,
+        decimal_places=8,
+        min_value=Decimal("0.00000001"),
+        error_messages={"min_value": _("Enter a rate above zero.")},
     )
     version = VersionField()
 

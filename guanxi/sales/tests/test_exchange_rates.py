@@ -159,8 +159,8 @@ def test_the_last_rate_of_a_currency_that_orders_use_cannot_be_deleted(shop):
         ({"currency": "CNY"}, "currency", "base currency"),
         ({"currency": "人民币"}, "currency", "three-letter"),
         ({"currency": "US"}, "currency", "three-letter"),
-        ({"rate": Decimal("0")}, "rate", ""),
-        ({"rate": Decimal("-1")}, "rate", ""),
+        ({"rate": Decimal("0")}, "rate", "above zero"),
+        ({"rate": Decimal("-1")}, "rate", "above zero"),
         ({"valid_from": "not a day"}, "valid_from", ""),
     ],
 )
@@ -262,6 +262,8 @@ def test_rates_through_the_api(shop, api):
         format="json",
     )
     assert taken.status_code == 400 and "valid_from" in taken.json()
+    zero = admin.patch(url, {"rate": "0", "version": 2}, format="json", **EN)
+    assert zero.json() == {"rate": ["Enter a rate above zero."]}
     last = admin.delete(url)
     assert last.status_code == 400
 
