@@ -1,0 +1,54 @@
+"""A service lead (a role whose scope is the team) sees and works the queue of their team: the
+tickets assigned to the team, whoever the customer belongs to, like the agents who work them.
+The lead of another team does not."""
+
+import pytest
+
+from guanxi.tickets import selectors, services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(world, make_team, make_user):
+    """A service team beside the sales teams: its lead (a manager), an agent, and a ticket of
+    team B's customer assigned to the agent. Neither the lead nor manager A sees the customer."""
+    w = world
+    w.care = make_team("Customer care")
+    w.lead = make_user("lead", "manager", w.care)
+    w.agent = make_user("agent", "service", w.care)
+    w.ticket = services.create_ticket(
+        actor=w.agent,
+        data={
+            "customer": w.cust_b,
+            "category": w.product,
+            "subject": "Wrong colour",
+            "assignee": w.agent,
+        },
+    )
+    assert w.ticket.team_id == w.care.pk
+    return w
+
+
+def test_the_service_lead_sees_the_tickets_of_their_team(desk, api):
+    w = desk
+    assert selectors.ticket_list(user=w.lead).filter(pk=w.ticket.pk).exists()
+    assert selectors.ticket_get(user=w.lead, pk=w.ticket.pk) == w.ticket
+    response = api(w.lead).get("/api/v1/tickets/")
+    assert [row["id"] for row in response.json()["results"]] == [w.ticket.pk]
+
+
+def test_the_service_lead_works_a_ticket_of_their_team(desk):
+    w = desk
+    ticket = services.change_status(actor=w.lead, ticket=w.ticket, action="start")
+    assert ticket.status == "in_progress"
+    services.add_reply(actor=w.lead, ticket=ticket, body="We are on it.", public=False)
+
+
+def test_the_lead_of_another_team_does_not_see_them(desk, api):
+    w = desk
+    assert not selectors.ticket_list(user=w.manager_a).filter(pk=w.ticket.pk).exists()
+    assert api(w.manager_a).get(f"/api/v1/tickets/{w.ticket.pk}/").status_code == 404
+    assert w.ticket.pk not in [
+        row["id"] for row in api(w.manager_a).get("/api/v1/tickets/").json()["results"]
+    ]
