@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import Team, User
@@ -14,7 +15,7 @@ from .selectors import GROUPS
 
 
 class SurveyForm(ServiceForm):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("heading", "title"), max_length=200)
     kind = forms.ChoiceField(label=_("kind"), choices=SurveyKind.choices)
     intro = forms.CharField(
         label=_("introduction"),
@@ -55,7 +56,9 @@ class QuestionForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For single and multiple choice: one per line."),
     )
-    required = forms.BooleanField(label=_("required"), required=False, initial=True)
+    required = forms.BooleanField(
+        label=pgettext_lazy("survey question", "required"), required=False, initial=True
+    )
     scale_min = forms.IntegerField(label=_("scale from"), initial=1, min_value=-100, max_value=100)
     scale_max = forms.IntegerField(label=_("scale to"), initial=5, min_value=-100, max_value=100)
     position = forms.IntegerField(
@@ -108,7 +111,7 @@ class ResultsFilterForm(StyledForm):
         empty_label=_("Any"),
     )
     group_by = forms.ChoiceField(
-        label=_("by"),
+        label=pgettext_lazy("group by", "by"),
         required=False,
         choices=[
             ("month", _("month")),
@@ -126,10 +129,14 @@ class ResultsFilterForm(StyledForm):
         empty_label=_("Any"),
     )
     date_from = forms.DateField(
-        label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def filters(self) -> dict[str, Any]:
@@ -146,7 +153,7 @@ class ResultsFilterForm(StyledForm):
 
 
 class ActionForm(ServiceForm):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("heading", "title"), max_length=200)
     description = forms.CharField(
         label=_("description"),
         required=False,

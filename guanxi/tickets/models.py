@@ -28,7 +28,7 @@ class Priority(models.TextChoices):
 
 class TicketStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("ticket status", "new")
-    IN_PROGRESS = "in_progress", _("in progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "in progress")
     WAITING = "waiting", _("waiting on customer")
     RESOLVED = "resolved", _("resolved")
     CLOSED = "closed", _("closed")
