@@ -90,7 +90,7 @@ class SendForm(StyledForm):
         import re
 
         raw = [t for t in re.split(r"[\s,，;；]+", self.cleaned_data["customers"]) if t]
-        bad = [t for t in raw if not t.isdigit() or len(t) > 18]
+        bad = [t for t in raw if not t.isdecimal() or len(t) > 18]
         if bad:
             raise forms.ValidationError(
                 _("These are not customer numbers: %(list)s") % {"list": ", ".join(bad[:10])}

@@ -326,7 +326,7 @@ class ActionCreate(_Form):
         initial = {}
         for name in ("survey", "ticket", "need"):  # "New action" from a survey, ticket or need
             value = self.request.GET.get(name, "")
-            if value.isdigit() and len(value) < 19:
+            if value.isdecimal() and len(value) < 19:
                 initial[name] = int(value)
         return initial
 

@@ -199,3 +199,19 @@ def test_results_filters_offer_any_survey_and_team_in_the_users_language(world, 
     client.force_login(world.admin)
     html = client.get(reverse("surveys:results"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "不限" in html and "---------" not in html
+
+
+@pytest.mark.parametrize("number", ["²", "١٢", "１２"])
+def test_customer_numbers_in_other_scripts_are_a_message_not_an_error(world, client, number):
+    """A superscript ² passes str.isdigit() but is not a number int() reads."""
+    client.force_login(world.rep_a)
+    url = reverse("surveys:send", args=[world.nps.pk])
+    response = client.post(url, {"customers": number})
+    assert response.status_code == 400
+    assert "customers" in response.context["form"].errors
+
+
+def test_a_new_action_ignores_a_link_that_is_not_a_number(world, client):
+    client.force_login(world.rep_a)
+    response = client.get(reverse("surveys:action_create"), {"ticket": "²", "survey": "٣"})
+    assert response.status_code == 200
