@@ -62,6 +62,9 @@ class FilterForm(StyledForm):
         required=False,
         choices=[("", _("any")), ("open", _("open (not resolved)")), *TicketStatus.choices],
     )
+    kind = forms.ChoiceField(
+        label=_("type"), required=False, choices=[("", _("any")), *TicketKind.choices]
+    )
     priority = forms.ChoiceField(
         label=_("priority"), required=False, choices=[("", _("any")), *Priority.choices]
     )
