@@ -3,6 +3,7 @@ tickets assigned to the team, whoever the customer belongs to, like the agents w
 The lead of another team does not."""
 
 import pytest
+from django.urls import reverse
 
 from guanxi.tickets import selectors, services
 
@@ -52,3 +53,20 @@ def test_the_lead_of_another_team_does_not_see_them(desk, api):
     assert w.ticket.pk not in [
         row["id"] for row in api(w.manager_a).get("/api/v1/tickets/").json()["results"]
     ]
+
+
+def test_the_ticket_page_offers_no_dead_links_to_a_customer_the_lead_cannot_see(desk, client):
+    """The lead works the ticket, but the customer's page, its portal link and a need for it
+    are out of their scope: the page names the customer without linking to what would 404."""
+    w = desk
+    client.force_login(w.lead)
+    html = client.get(reverse("tickets:detail", args=[w.ticket.pk])).content.decode()
+    assert "Beta" in html
+    assert f"/customers/{w.cust_b.pk}/" not in html
+    assert reverse("portal:issue", args=[w.cust_b.pk]) not in html
+    assert reverse("needs:create") not in html
+    client.force_login(w.agent)  # who sees every customer gets them all
+    html = client.get(reverse("tickets:detail", args=[w.ticket.pk])).content.decode()
+    assert f"/customers/{w.cust_b.pk}/" in html
+    assert reverse("portal:issue", args=[w.cust_b.pk]) in html
+    assert reverse("needs:create") in html
