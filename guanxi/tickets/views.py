@@ -165,7 +165,7 @@ class TicketEdit(TicketCreate):
         return selectors.ticket_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"user": self.request.user, "editing": True}
+        return {"user": self.request.user, "editing": True, "assignee_id": self.object.assignee_id}
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
         names = [f for f in services.EDITABLE]
