@@ -681,6 +681,12 @@ def rate_ticket(*, ticket: Ticket, rating: Any, comment: Any = "") -> Ticket:
 # --- follow-up after closing -------------------------------------------------------------------
 
 
+def _task_customer(assignee: User, ticket: Ticket) -> Customer | None:
+    """The customer a task about the ticket names: none when the assignee works the ticket
+    without seeing its customer (a team lead, say); the title names the ticket."""
+    return ticket.customer if can_see(assignee, ticket.customer) else None
+
+
 def _schedule_followup(actor: User | None, ticket: Ticket) -> None:
     """A follow-up task for the assignee N days after closing (settings.followup_days)."""
     from guanxi.followups import services as followups
@@ -690,7 +696,7 @@ def _schedule_followup(actor: User | None, ticket: Ticket) -> None:
         return
     days = service_settings().followup_days
     data = {
-        "customer": ticket.customer,
+        "customer": _task_customer(assignee, ticket),
         "kind": "follow_up",
         "title": (_("Follow-up check: ticket #%(id)s") % {"id": ticket.pk} + " " + ticket.subject)[
             :200
@@ -778,7 +784,7 @@ def _notify_sla(ticket: Ticket, level: str, due: dt.datetime) -> None:
             followups.create_task(
                 actor=assignee,
                 data={
-                    "customer": ticket.customer,
+                    "customer": _task_customer(assignee, ticket),
                     "kind": "other",
                     "title": title,
                     "assignee": assignee,

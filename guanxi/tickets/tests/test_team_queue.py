@@ -2,10 +2,15 @@
 tickets assigned to the team, whoever the customer belongs to, like the agents who work them.
 The lead of another team does not."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from guanxi.followups.models import Task
 from guanxi.tickets import selectors, services
+from guanxi.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +75,30 @@ def test_the_ticket_page_offers_no_dead_links_to_a_customer_the_lead_cannot_see(
     assert f"/customers/{w.cust_b.pk}/" in html
     assert reverse("portal:issue", args=[w.cust_b.pk]) in html
     assert reverse("needs:create") in html
+
+
+@pytest.fixture
+def leads_ticket(desk):
+    """A ticket of team B's customer assigned (by round robin, say) to the lead, who does not
+    see the customer."""
+    w = desk
+    return services.update_ticket(
+        actor=w.agent, ticket=w.ticket, data={"assignee": w.lead}, version=w.ticket.version
+    )
+
+
+def test_the_lead_is_told_of_a_breach_on_a_ticket_whose_customer_they_cannot_see(
+    desk, leads_ticket
+):
+    past = timezone.now() - dt.timedelta(hours=1)
+    Ticket.objects.filter(pk=leads_ticket.pk).update(first_response_due_at=past)
+    assert services.check_sla() == 1
+    task = Task.objects.get(assignee=desk.lead, title__contains=f"#{leads_ticket.pk}")
+    assert task.customer_id is None  # the task names the ticket, not the unseen customer
+    assert services.check_sla() == 0
+
+
+def test_the_lead_gets_the_follow_up_of_a_ticket_they_closed(desk, leads_ticket):
+    t = services.change_status(actor=desk.lead, ticket=leads_ticket, action="resolve")
+    services.change_status(actor=desk.lead, ticket=t, action="close")
+    assert Task.objects.filter(assignee=desk.lead, title__contains=f"#{t.pk}").exists()
