@@ -44,12 +44,16 @@ class TicketForm(ServiceForm):
         user: User,
         editing: bool = False,
         assignee_id: int | None = None,
+        category_id: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customer_list(user=user)
         self.fields["customer"].error_messages["invalid_choice"] = _("There is no such customer.")
-        self.fields["category"].queryset = TicketCategory.objects.filter(is_active=True)
+        # A category the admin has retired stays on offer for the tickets that have it.
+        self.fields["category"].queryset = TicketCategory.objects.filter(
+            Q(is_active=True) | Q(pk=category_id)
+        )
         # The ticket's current assignee stays on offer even when the editor could not have
         # chosen them: otherwise the list shows nobody and saving any change unassigns it.
         reach = assignable_owner_q(user)

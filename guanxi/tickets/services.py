@@ -279,12 +279,13 @@ def _prepare(actor: User | None, ticket: Ticket, data: dict[str, Any], allowed, 
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    old_category = ticket.category_id
     for field, value in data.items():
         setattr(ticket, field, value)
     _clean_text(ticket)
     if ticket.category_id is None:
         raise ValidationError({"category": _("This field is required.")})
-    if not ticket.category.is_active and "category" in data:
+    if not ticket.category.is_active and ticket.category_id != old_category:
         raise ValidationError({"category": _("This category is no longer in use.")})
     _check_assignee(actor, ticket, previous)
     ticket.full_clean(

@@ -165,7 +165,12 @@ class TicketEdit(TicketCreate):
         return selectors.ticket_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"user": self.request.user, "editing": True, "assignee_id": self.object.assignee_id}
+        return {
+            "user": self.request.user,
+            "editing": True,
+            "assignee_id": self.object.assignee_id,
+            "category_id": self.object.category_id,
+        }
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
         names = [f for f in services.EDITABLE]
