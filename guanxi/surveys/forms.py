@@ -190,13 +190,23 @@ class ActionForm(ServiceForm):
         help_text=_("Optional: the customer need this action answers."),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, links: dict[str, int | None] | None = None, **kwargs: Any
+    ) -> None:
+        from guanxi.needs.models import Need
         from guanxi.needs.selectors import need_list
+        from guanxi.tickets.models import Ticket
         from guanxi.tickets.selectors import ticket_list
 
         super().__init__(*args, **kwargs)
-        self.fields["ticket"].queryset = ticket_list(user=user)
-        self.fields["need"].queryset = need_list(user=user)
+        # The action's current ticket and need stay valid for whoever edits it (its owner may
+        # not see them); a new link must be one the user sees.
+        links = links or {}
+        for name, selector, model in (("ticket", ticket_list, Ticket), ("need", need_list, Need)):
+            queryset = selector(user=user)
+            if links.get(name):
+                queryset = queryset | model.objects.filter(pk=links[name])
+            self.fields[name].queryset = queryset
         for name in ("ticket", "need"):
             self.fields[name].error_messages["invalid_choice"] = _("There is no such record.")
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")

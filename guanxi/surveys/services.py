@@ -574,7 +574,8 @@ def _low_score_task(survey: Survey, response: Response):
 
 
 def _check_action_links(actor: User, action: ImprovementAction, data: dict[str, Any]) -> None:
-    """A ticket or need linked to an action must be one the actor may see (else: no such)."""
+    """A ticket or need newly linked to an action must be one the actor may see (else: no
+    such); a link kept as it was stays, whoever edits the action."""
     from guanxi.needs.selectors import need_list
     from guanxi.tickets.selectors import ticket_list
 
@@ -583,6 +584,8 @@ def _check_action_links(actor: User, action: ImprovementAction, data: dict[str, 
         if value is None:
             continue
         pk = getattr(value, "pk", value)
+        if action.pk and pk == getattr(action, f"{field}_id"):
+            continue  # kept as it was: its owner may not see it
         if not selector(user=actor).filter(pk=pk).exists():
             raise ValidationError({field: _("There is no such record.")})
 

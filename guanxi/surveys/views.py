@@ -346,6 +346,10 @@ class ActionEdit(ActionCreate):
     def get_object(self) -> ImprovementAction:
         return selectors.action_get(user=self.request.user, pk=self.kwargs["pk"])
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        links = {"ticket": self.object.ticket_id, "need": self.object.need_id}
+        return {"user": self.request.user, "links": links}
+
     def get_initial(self, obj: Any) -> dict[str, Any]:
         names = [f for f in ActionForm.base_fields if f != "version"]
         return {f: getattr(obj, f) for f in names} | {"version": obj.version}
