@@ -10,7 +10,7 @@ The SLA rule (documented for users in the settings page as well):
   time spent waiting is added to both targets (first response only if none was given yet).
 - Changing the priority recomputes both targets from their start with the new priority.
 - The first public reply by staff is the first response; resolving records whether each target
-  was met.
+  was met (a ticket resolved with no reply met its first-response target if resolved before it).
 """
 
 from __future__ import annotations
@@ -487,7 +487,10 @@ def _apply(ticket: Ticket, action: str, now: dt.datetime, hours: sla.BusinessHou
         ticket.resolved_at = now
         ticket.resolution_met = bool(ticket.resolution_due_at and now <= ticket.resolution_due_at)
         if ticket.first_responded_at is None:
-            ticket.first_response_met = False
+            # Settled without a reply: late only if the first-response target had passed.
+            ticket.first_response_met = bool(
+                ticket.first_response_due_at and now <= ticket.first_response_due_at
+            )
     elif action == "close":
         ticket.closed_at = now
     elif action == "reopen":
