@@ -642,15 +642,24 @@ def request_rating(*, ticket: Ticket) -> bool:
     url, subject_line, pk = rating_url(ticket), ticket.subject, ticket.pk
 
     def send() -> None:
+        # In Chinese, with the English text below (as the survey e-mails): the English link
+        # opens the rating page in English.
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("How did we do? Ticket #%(id)s") % {"id": pk}
-            text = "\n".join(
-                [
-                    _("Your request “%(subject)s” has been resolved.") % {"subject": subject_line},
-                    _("Please tell us how satisfied you are (1 to 5):"),
-                    url,
-                ]
-            )
+        parts = []
+        for language, link in (("zh-hans", url), ("en", url + "?lang=en")):
+            with translation.override(language):
+                parts.append(
+                    "\n".join(
+                        [
+                            _("Your request “%(subject)s” has been resolved.")
+                            % {"subject": subject_line},
+                            _("Please tell us how satisfied you are (1 to 5):"),
+                            link,
+                        ]
+                    )
+                )
+        text = "\n\n".join(parts)
         try:
             send_mail(subject, text, None, [email])
         except Exception:  # a broken mailer must not undo the resolution
