@@ -63,7 +63,7 @@ class BirthdayCalendar(models.TextChoices):
 
 class GreetingLanguage(models.TextChoices):
     CHINESE = "zh-hans", _("Chinese")
-    ENGLISH = "en", _("English")
+    ENGLISH = "en", pgettext_lazy("language", "English")
 
 
 class CareProfile(models.Model):

@@ -20,7 +20,7 @@ from guanxi.accounts.policies import require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core import bulk
-from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import ContactPoint, Customer, CustomerKind, Grade
 from guanxi.customers.policies import may
@@ -256,7 +256,9 @@ def update_template(
 def save_profile(
     *, actor: User, customer: Customer, data: dict[str, Any], version: int | None
 ) -> CareProfile:
-    """Set how a customer is greeted. The lunar month and day come from the birth date."""
+    """Set how a customer is greeted. The lunar month and day come from the birth date.
+
+    `version` is that of the preferences edited; None only when the customer had none yet."""
     if not may(actor, "change", customer):
         raise PermissionDeniedError()
     data = dict(data)
@@ -266,7 +268,10 @@ def save_profile(
     created = profile is None
     if created:
         profile = CareProfile(customer=customer)
-    elif version is not None:
+    elif version is None:
+        # Read before the customer had preferences (no version): someone has set them since.
+        raise ConflictError(current_version=profile.version)
+    else:
         check_version(profile, version)
     before = audit.snapshot(profile, (*PROFILE_FIELDS, "lunar_month", "lunar_day"))
     for field, value in data.items():

@@ -84,7 +84,7 @@ class NeedCreate(ServiceFormView):
                     if ticket.category.code in ("product", "service", "price")
                     else "other",
                 )
-        if get.get("interaction", "").isdigit():
+        if get.get("interaction", "").isdecimal():
             initial["interaction"] = int(get["interaction"])
         return initial
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PoolEventKind(models.TextChoices):
@@ -38,7 +39,7 @@ class PoolEvent(models.Model):
     # Who did it (None: the system's daily job).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
+        verbose_name=pgettext_lazy("done by", "by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.accounts.forms import TeamChoiceField
 from guanxi.accounts.models import Team, User
@@ -14,7 +15,7 @@ from .selectors import GROUPS
 
 
 class SurveyForm(ServiceForm):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("heading", "title"), max_length=200)
     kind = forms.ChoiceField(label=_("kind"), choices=SurveyKind.choices)
     intro = forms.CharField(
         label=_("introduction"),
@@ -55,7 +56,9 @@ class QuestionForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("For single and multiple choice: one per line."),
     )
-    required = forms.BooleanField(label=_("required"), required=False, initial=True)
+    required = forms.BooleanField(
+        label=pgettext_lazy("survey question", "required"), required=False, initial=True
+    )
     scale_min = forms.IntegerField(label=_("scale from"), initial=1, min_value=-100, max_value=100)
     scale_max = forms.IntegerField(label=_("scale to"), initial=5, min_value=-100, max_value=100)
     position = forms.IntegerField(
@@ -87,7 +90,7 @@ class SendForm(StyledForm):
         import re
 
         raw = [t for t in re.split(r"[\s,，;；]+", self.cleaned_data["customers"]) if t]
-        bad = [t for t in raw if not t.isdigit() or len(t) > 18]
+        bad = [t for t in raw if not t.isdecimal() or len(t) > 18]
         if bad:
             raise forms.ValidationError(
                 _("These are not customer numbers: %(list)s") % {"list": ", ".join(bad[:10])}
@@ -108,7 +111,7 @@ class ResultsFilterForm(StyledForm):
         empty_label=_("Any"),
     )
     group_by = forms.ChoiceField(
-        label=_("by"),
+        label=pgettext_lazy("group by", "by"),
         required=False,
         choices=[
             ("month", _("month")),
@@ -125,8 +128,16 @@ class ResultsFilterForm(StyledForm):
         required=False,
         empty_label=_("Any"),
     )
-    date_from = forms.DateField(label=_("from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("to"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "from"),
+        required=False,
+        widget=DateInput(),
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "to"),
+        required=False,
+        widget=DateInput(),
+    )
 
     def filters(self) -> dict[str, Any]:
         data = self.cleaned_data if self.is_valid() else {}
@@ -142,7 +153,7 @@ class ResultsFilterForm(StyledForm):
 
 
 class ActionForm(ServiceForm):
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("heading", "title"), max_length=200)
     description = forms.CharField(
         label=_("description"),
         required=False,
@@ -177,13 +188,23 @@ class ActionForm(ServiceForm):
         help_text=_("Optional: the customer need this action answers."),
     )
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: User, links: dict[str, int | None] | None = None, **kwargs: Any
+    ) -> None:
+        from guanxi.needs.models import Need
         from guanxi.needs.selectors import need_list
+        from guanxi.tickets.models import Ticket
         from guanxi.tickets.selectors import ticket_list
 
         super().__init__(*args, **kwargs)
-        self.fields["ticket"].queryset = ticket_list(user=user)
-        self.fields["need"].queryset = need_list(user=user)
+        # The action's current ticket and need stay valid for whoever edits it (its owner may
+        # not see them); a new link must be one the user sees.
+        links = links or {}
+        for name, selector, model in (("ticket", ticket_list, Ticket), ("need", need_list, Need)):
+            queryset = selector(user=user)
+            if links.get(name):
+                queryset = queryset | model.objects.filter(pk=links[name])
+            self.fields[name].queryset = queryset
         for name in ("ticket", "need"):
             self.fields[name].error_messages["invalid_choice"] = _("There is no such record.")
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")

@@ -21,6 +21,7 @@ from guanxi.accounts.policies import has_perm
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import ContactPoint, ContactPointKind, Customer
 from guanxi.customers.policies import can_see
@@ -83,6 +84,24 @@ def _prepare_survey(survey: Survey) -> None:
     survey.full_clean(exclude=["created_by"], validate_unique=False)
 
 
+def _check_closing(survey: Survey, before: Any = None) -> None:
+    """A closing time within the dates people may type and, when it is set or moved, not
+    already past (such a survey could never be answered; closing one is a status)."""
+    closes = survey.closes_at
+    if closes is None or closes == before:
+        return
+    if not isinstance(closes, dt.datetime):
+        return  # full_clean reports a value of the wrong type
+    try:
+        day = timezone.localtime(closes).date() if timezone.is_aware(closes) else closes.date()
+    except OverflowError:
+        day = dt.date.min
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValidationError({"closes_at": date_range_message()})
+    if closes <= timezone.now():
+        raise ValidationError({"closes_at": _("This time has already passed.")})
+
+
 @transaction.atomic
 def create_survey(*, actor: User, data: dict[str, Any]) -> Survey:
     """A draft survey; a CSAT or NPS survey starts with its score question."""
@@ -90,6 +109,7 @@ def create_survey(*, actor: User, data: dict[str, Any]) -> Survey:
     _unknown(data, SURVEY_FIELDS)
     survey = Survey(created_by=actor if actor.pk else None, **data)
     _prepare_survey(survey)
+    _check_closing(survey)
     survey.save()
     if survey.kind == SurveyKind.CSAT:
         Question.objects.create(
@@ -128,6 +148,7 @@ def update_survey(
     for field, value in data.items():
         setattr(locked, field, value)
     _prepare_survey(locked)
+    _check_closing(locked, before["closes_at"])
     return _save(actor, locked, before, SURVEY_FIELDS)
 
 
@@ -553,7 +574,8 @@ def _low_score_task(survey: Survey, response: Response):
 
 
 def _check_action_links(actor: User, action: ImprovementAction, data: dict[str, Any]) -> None:
-    """A ticket or need linked to an action must be one the actor may see (else: no such)."""
+    """A ticket or need newly linked to an action must be one the actor may see (else: no
+    such); a link kept as it was stays, whoever edits the action."""
     from guanxi.needs.selectors import need_list
     from guanxi.tickets.selectors import ticket_list
 
@@ -562,6 +584,8 @@ def _check_action_links(actor: User, action: ImprovementAction, data: dict[str, 
         if value is None:
             continue
         pk = getattr(value, "pk", value)
+        if action.pk and pk == getattr(action, f"{field}_id"):
+            continue  # kept as it was: its owner may not see it
         if not selector(user=actor).filter(pk=pk).exists():
             raise ValidationError({field: _("There is no such record.")})
 

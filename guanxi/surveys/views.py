@@ -326,7 +326,7 @@ class ActionCreate(_Form):
         initial = {}
         for name in ("survey", "ticket", "need"):  # "New action" from a survey, ticket or need
             value = self.request.GET.get(name, "")
-            if value.isdigit() and len(value) < 19:
+            if value.isdecimal() and len(value) < 19:
                 initial[name] = int(value)
         return initial
 
@@ -345,6 +345,10 @@ class ActionEdit(ActionCreate):
 
     def get_object(self) -> ImprovementAction:
         return selectors.action_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        links = {"ticket": self.object.ticket_id, "need": self.object.need_id}
+        return {"user": self.request.user, "links": links}
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
         names = [f for f in ActionForm.base_fields if f != "version"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import Team, User
@@ -37,14 +38,28 @@ class TicketForm(ServiceForm):
         help_text=_("Leave empty to assign by the assignment rules."),
     )
 
-    def __init__(self, *args: Any, user: User, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        user: User,
+        editing: bool = False,
+        assignee_id: int | None = None,
+        category_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customer_list(user=user)
         self.fields["customer"].error_messages["invalid_choice"] = _("There is no such customer.")
-        self.fields["category"].queryset = TicketCategory.objects.filter(is_active=True)
-        self.fields["assignee"].queryset = User.objects.filter(assignable_owner_q(user)).order_by(
-            "username"
+        # A category the admin has retired stays on offer for the tickets that have it.
+        self.fields["category"].queryset = TicketCategory.objects.filter(
+            Q(is_active=True) | Q(pk=category_id)
         )
+        # The ticket's current assignee stays on offer even when the editor could not have
+        # chosen them: otherwise the list shows nobody and saving any change unassigns it.
+        reach = assignable_owner_q(user)
+        if assignee_id is not None:
+            reach |= Q(pk=assignee_id)
+        self.fields["assignee"].queryset = User.objects.filter(reach).order_by("username")
         if editing:
             del self.fields["customer"]
 
@@ -61,6 +76,9 @@ class FilterForm(StyledForm):
         label=_("status"),
         required=False,
         choices=[("", _("any")), ("open", _("open (not resolved)")), *TicketStatus.choices],
+    )
+    kind = forms.ChoiceField(
+        label=_("type"), required=False, choices=[("", _("any")), *TicketKind.choices]
     )
     priority = forms.ChoiceField(
         label=_("priority"), required=False, choices=[("", _("any")), *Priority.choices]

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketKind(models.TextChoices):
@@ -26,8 +27,8 @@ class Priority(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
-    NEW = "new", _("new")
-    IN_PROGRESS = "in_progress", _("in progress")
+    NEW = "new", pgettext_lazy("ticket status", "new")
+    IN_PROGRESS = "in_progress", pgettext_lazy("ticket status", "in progress")
     WAITING = "waiting", _("waiting on customer")
     RESOLVED = "resolved", _("resolved")
     CLOSED = "closed", _("closed")

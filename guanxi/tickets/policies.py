@@ -1,7 +1,9 @@
 """Who sees and who may change a ticket, written once.
 
 A ticket is seen by whoever may see its customer (the customers gate) and by its assignee;
-administrators see every ticket of a live customer. It is changed, within the role's `tickets`
+a role whose scope is the team (a service lead) also sees the tickets of the teams it manages,
+the queue its agents work, whoever the customer belongs to; administrators see every ticket of
+a live customer. It is changed, within the role's `tickets`
 rights, by whoever sees it.
 """
 
@@ -9,8 +11,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from guanxi.accounts.models import User
-from guanxi.accounts.policies import has_perm, is_admin
+from guanxi.accounts.models import DataScope, User
+from guanxi.accounts.policies import data_scope, has_perm, is_admin, managed_team_ids
 from guanxi.customers.models import Customer
 from guanxi.customers.policies import visible_q
 
@@ -26,7 +28,10 @@ def ticket_visible_q(user: User) -> Q:
     customers = visible_q(user, "customer__")
     if not customers:  # a role that sees every customer (Q() would swallow the OR below)
         return live
-    return live & (Q(assignee_id=user.pk) | customers)
+    mine = Q(assignee_id=user.pk)
+    if data_scope(user) == DataScope.TEAM and managed_team_ids(user):
+        mine |= Q(team_id__in=managed_team_ids(user))
+    return live & (mine | customers)
 
 
 def may(user: User, action: str) -> bool:

@@ -70,6 +70,8 @@ def filtered(
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif params.get("status"):
         qs = qs.filter(status=params["status"])
+    if params.get("kind"):
+        qs = qs.filter(kind=params["kind"])
     if params.get("priority"):
         qs = qs.filter(priority=params["priority"])
     if params.get("category"):

@@ -10,7 +10,7 @@ The SLA rule (documented for users in the settings page as well):
   time spent waiting is added to both targets (first response only if none was given yet).
 - Changing the priority recomputes both targets from their start with the new priority.
 - The first public reply by staff is the first response; resolving records whether each target
-  was met.
+  was met (a ticket resolved with no reply met its first-response target if resolved before it).
 """
 
 from __future__ import annotations
@@ -279,12 +279,13 @@ def _prepare(actor: User | None, ticket: Ticket, data: dict[str, Any], allowed, 
     unknown = set(data) - set(allowed)
     if unknown:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
+    old_category = ticket.category_id
     for field, value in data.items():
         setattr(ticket, field, value)
     _clean_text(ticket)
     if ticket.category_id is None:
         raise ValidationError({"category": _("This field is required.")})
-    if not ticket.category.is_active and "category" in data:
+    if not ticket.category.is_active and ticket.category_id != old_category:
         raise ValidationError({"category": _("This category is no longer in use.")})
     _check_assignee(actor, ticket, previous)
     ticket.full_clean(
@@ -486,7 +487,10 @@ def _apply(ticket: Ticket, action: str, now: dt.datetime, hours: sla.BusinessHou
         ticket.resolved_at = now
         ticket.resolution_met = bool(ticket.resolution_due_at and now <= ticket.resolution_due_at)
         if ticket.first_responded_at is None:
-            ticket.first_response_met = False
+            # Settled without a reply: late only if the first-response target had passed.
+            ticket.first_response_met = bool(
+                ticket.first_response_due_at and now <= ticket.first_response_due_at
+            )
     elif action == "close":
         ticket.closed_at = now
     elif action == "reopen":
@@ -638,15 +642,24 @@ def request_rating(*, ticket: Ticket) -> bool:
     url, subject_line, pk = rating_url(ticket), ticket.subject, ticket.pk
 
     def send() -> None:
+        # In Chinese, with the English text below (as the survey e-mails): the English link
+        # opens the rating page in English.
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("How did we do? Ticket #%(id)s") % {"id": pk}
-            text = "\n".join(
-                [
-                    _("Your request “%(subject)s” has been resolved.") % {"subject": subject_line},
-                    _("Please tell us how satisfied you are (1 to 5):"),
-                    url,
-                ]
-            )
+        parts = []
+        for language, link in (("zh-hans", url), ("en", url + "?lang=en")):
+            with translation.override(language):
+                parts.append(
+                    "\n".join(
+                        [
+                            _("Your request “%(subject)s” has been resolved.")
+                            % {"subject": subject_line},
+                            _("Please tell us how satisfied you are (1 to 5):"),
+                            link,
+                        ]
+                    )
+                )
+        text = "\n\n".join(parts)
         try:
             send_mail(subject, text, None, [email])
         except Exception:  # a broken mailer must not undo the resolution
@@ -681,6 +694,12 @@ def rate_ticket(*, ticket: Ticket, rating: Any, comment: Any = "") -> Ticket:
 # --- follow-up after closing -------------------------------------------------------------------
 
 
+def _task_customer(assignee: User, ticket: Ticket) -> Customer | None:
+    """The customer a task about the ticket names: none when the assignee works the ticket
+    without seeing its customer (a team lead, say); the title names the ticket."""
+    return ticket.customer if can_see(assignee, ticket.customer) else None
+
+
 def _schedule_followup(actor: User | None, ticket: Ticket) -> None:
     """A follow-up task for the assignee N days after closing (settings.followup_days)."""
     from guanxi.followups import services as followups
@@ -690,7 +709,7 @@ def _schedule_followup(actor: User | None, ticket: Ticket) -> None:
         return
     days = service_settings().followup_days
     data = {
-        "customer": ticket.customer,
+        "customer": _task_customer(assignee, ticket),
         "kind": "follow_up",
         "title": (_("Follow-up check: ticket #%(id)s") % {"id": ticket.pk} + " " + ticket.subject)[
             :200
@@ -778,7 +797,7 @@ def _notify_sla(ticket: Ticket, level: str, due: dt.datetime) -> None:
             followups.create_task(
                 actor=assignee,
                 data={
-                    "customer": ticket.customer,
+                    "customer": _task_customer(assignee, ticket),
                     "kind": "other",
                     "title": title,
                     "assignee": assignee,

@@ -23,6 +23,7 @@ from guanxi.core import keyset
 from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.web import ServiceFormView
 from guanxi.customers.models import Customer
+from guanxi.customers.policies import can_see
 from guanxi.customers.selectors import customer_get
 
 from . import selectors, services, sla
@@ -77,6 +78,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "view")
     ticket = _get(request, pk)
     may_change = has_perm(request.user, "tickets", "change")
+    # The assignee or the team's lead may work a ticket whose customer is outside their scope:
+    # the customer's page, portal link and needs are not theirs, so they are not offered.
+    sees_customer = can_see(request.user, ticket.customer)
     rating_link = None
     if may_change and ticket.rating_requested_at and ticket.rated_at is None:
         rating_link = services.rating_url(ticket)
@@ -92,8 +96,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_change": may_change,
         "reply_form": ReplyForm(),
         "rating_link": rating_link,
-        "may_record_need": has_perm(request.user, "needs", "create"),
-        "may_issue_link": has_perm(request.user, "tickets", "create"),
+        "sees_customer": sees_customer,
+        "may_record_need": sees_customer and has_perm(request.user, "needs", "create"),
+        "may_issue_link": sees_customer and has_perm(request.user, "tickets", "create"),
         "articles": list(selectors.linked_articles(user=request.user, ticket=ticket)),
         "suggested_articles": services.suggested_articles(user=request.user, ticket=ticket)
         if may_change
@@ -160,7 +165,12 @@ class TicketEdit(TicketCreate):
         return selectors.ticket_get(user=self.request.user, pk=self.kwargs["pk"])
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {"user": self.request.user, "editing": True}
+        return {
+            "user": self.request.user,
+            "editing": True,
+            "assignee_id": self.object.assignee_id,
+            "category_id": self.object.category_id,
+        }
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
         names = [f for f in services.EDITABLE]

@@ -189,3 +189,14 @@ def test_periodic_jobs_run_the_services(world, smtp_server):
     make_care_plan_tasks.call_local()
     assert world.cust_a.tasks.count() == 1
     send_daily_greetings.call_local()  # whatever today is: runs without error
+
+
+def test_two_tabs_setting_a_new_profile_the_second_save_is_a_conflict(world, client):
+    """Both tabs opened the form before the customer had greeting preferences (no version):
+    the second save must not silently overwrite the first."""
+    client.force_login(world.rep_a)
+    url = reverse("care:profile_edit", args=[world.cust_a.pk])
+    assert client.post(url, {"calendar": "gregorian", "language": "en"}).status_code == 302
+    response = client.post(url, {"calendar": "gregorian", "language": "zh-hans"})
+    assert response.status_code == 409
+    assert CareProfile.objects.get(customer=world.cust_a).language == "en"

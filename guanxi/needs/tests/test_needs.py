@@ -203,3 +203,9 @@ def test_analysis_page(world, client):
     client.force_login(world.rep_b)
     body = client.get(reverse("needs:analysis")).content.decode()
     assert "Bulk discount" not in body and "Night delivery" in body
+
+
+def test_a_new_need_ignores_an_interaction_link_that_is_not_a_number(world, client):
+    """A superscript ² passes str.isdigit() but is not a number int() reads."""
+    client.force_login(world.rep_a)
+    assert client.get(reverse("needs:create"), {"interaction": "²"}).status_code == 200

@@ -45,3 +45,30 @@ def test_the_api_treats_an_invisible_ticket_as_missing(world, ticket_b, api):
         "/api/v1/improvement-actions/", {"title": "x", "ticket": ticket_b.pk}, format="json"
     )
     assert ok.status_code == 201 and ok.json()["ticket"] == ticket_b.pk
+
+
+def test_the_owner_updates_an_action_linked_to_a_ticket_they_cannot_see(world, ticket_b, client):
+    """The head manager links rep B's ticket and gives the action to rep A, who cannot see the
+    ticket: rep A can still mark the action done, and the link stays."""
+    from django.urls import reverse
+
+    action = services.create_action(
+        actor=world.head_manager,
+        data={"title": "缩短配送时间", "ticket": ticket_b, "owner": world.rep_a},
+    )
+    client.force_login(world.rep_a)
+    url = reverse("surveys:action_edit", args=[action.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "title": action.title,
+            "owner": world.rep_a.pk,
+            "status": "done",
+            "ticket": ticket_b.pk,
+            "version": action.version,
+        },
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.ticket_id) == ("done", ticket_b.pk)

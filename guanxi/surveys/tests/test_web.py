@@ -199,3 +199,42 @@ def test_results_filters_offer_any_survey_and_team_in_the_users_language(world, 
     client.force_login(world.admin)
     html = client.get(reverse("surveys:results"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "不限" in html and "---------" not in html
+
+
+@pytest.mark.parametrize("number", ["²", "١٢", "１２"])
+def test_customer_numbers_in_other_scripts_are_a_message_not_an_error(world, client, number):
+    """A superscript ² passes str.isdigit() but is not a number int() reads."""
+    client.force_login(world.rep_a)
+    url = reverse("surveys:send", args=[world.nps.pk])
+    response = client.post(url, {"customers": number})
+    assert response.status_code == 400
+    assert "customers" in response.context["form"].errors
+
+
+def test_a_new_action_ignores_a_link_that_is_not_a_number(world, client):
+    client.force_login(world.rep_a)
+    response = client.get(reverse("surveys:action_create"), {"ticket": "²", "survey": "٣"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("closes", ["0001-01-01T00:00", "2020-01-01T10:00"])
+def test_a_closing_time_out_of_range_or_past_is_a_message_on_the_form(world, client, closes):
+    """Year 1 overflowed when stored (a bare "bad request" page, the form lost); a time already
+    past made a survey nobody could ever answer."""
+    client.force_login(world.rep_a)
+    response = client.post(
+        reverse("surveys:create"),
+        {"title": "Winter check", "kind": "nps", "closes_at": closes, "low_csat": 2, "low_nps": 6},
+    )
+    assert response.status_code == 400
+    assert "closes_at" in response.context["form"].errors
+    assert "Winter check" in response.content.decode()
+
+
+def test_the_api_refuses_a_closing_time_already_past(world, api):
+    response = api(world.rep_a).post(
+        "/api/v1/surveys/",
+        {"title": "Winter check", "kind": "nps", "closes_at": "2020-01-01T10:00:00+08:00"},
+        format="json",
+    )
+    assert response.status_code == 400 and "closes_at" in response.json()
