@@ -204,7 +204,7 @@ def _place(
     if head in formsets:
         index, _sep, field = rest.partition(".")
         sent = rows.get(head, [])
-        if index.isdigit() and int(index) < len(sent):
+        if index.isdecimal() and int(index) < len(sent):
             row = sent[int(index)]
             row.add_error(field if field in row.fields else None, message)
             return

@@ -436,7 +436,7 @@ def check(request: HttpRequest) -> HttpResponse:
         matches = services.check_duplicates(
             actor=request.user,
             data=data,
-            exclude_id=int(exclude) if exclude and exclude.isdigit() else None,
+            exclude_id=int(exclude) if exclude and exclude.isdecimal() else None,
         )
     except (ValidationError, PermissionDeniedError, ValueError):
         matches = []

@@ -93,7 +93,7 @@ class BoardFilterForm(StyledForm):
 def _board_pipeline(request: HttpRequest) -> Pipeline | None:
     pipelines = selectors.pipeline_list(user=request.user)
     wanted = request.GET.get("pipeline")
-    if wanted and wanted.isdigit() and len(wanted) < 19:
+    if wanted and wanted.isdecimal() and len(wanted) < 19:
         found = pipelines.filter(pk=int(wanted)).first()
         if found is not None:
             return found
@@ -166,11 +166,11 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     opp = _opportunity(request, pk)
     stage_id = request.POST.get("stage", "")
     stage = None
-    if stage_id.isdigit() and len(stage_id) < 19:
+    if stage_id.isdecimal() and len(stage_id) < 19:
         stage = Stage.objects.filter(pk=int(stage_id), pipeline_id=opp.pipeline_id).first()
     reason_id = request.POST.get("lost_reason", "")
     reason = None
-    if reason_id.isdigit() and len(reason_id) < 19:
+    if reason_id.isdecimal() and len(reason_id) < 19:
         reason = LostReason.objects.filter(pk=int(reason_id)).first()
     status, text = 200, ""
     try:
@@ -245,7 +245,7 @@ class OpportunityCreate(ServiceFormView):
         initial: dict[str, Any] = {}
         for key in ("customer", "pipeline"):
             value = self.request.GET.get(key, "")
-            if value.isdigit() and len(value) < 19:
+            if value.isdecimal() and len(value) < 19:
                 initial[key] = int(value)
         return initial
 

@@ -150,7 +150,7 @@ class OrderFormView(ServiceFormView):
         if obj is None:
             initial: dict[str, Any] = {}
             customer = self.request.GET.get("customer", "")
-            if customer.isdigit():
+            if customer.isdecimal() and len(customer) < 19:
                 initial["customer"] = int(customer)
             return initial
         return {
@@ -176,7 +176,7 @@ class OrderFormView(ServiceFormView):
         form = kwargs["form"]
         customer_id = form["customer"].value()
         customer = None
-        if customer_id and str(customer_id).isdigit():
+        if customer_id and str(customer_id).isdecimal() and len(str(customer_id)) < 19:
             customer = (
                 customer_selectors.customer_list(user=self.request.user)
                 .filter(pk=int(customer_id))

@@ -204,3 +204,12 @@ def test_board_filters_offer_any_owner_and_team_in_the_users_language(world, cli
     client.force_login(world.admin)
     html = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "不限" in html and "---------" not in html
+
+
+@pytest.mark.parametrize("pipeline", ["²", "³" * 5])
+def test_a_board_asked_for_a_pipeline_in_superscript_digits_shows_the_first(
+    world, client, pipeline
+):
+    """ "²" passed str.isdigit() and then failed int(): a 500."""
+    client.force_login(world.admin)
+    assert client.get(reverse("pipeline:board"), {"pipeline": pipeline}).status_code == 200

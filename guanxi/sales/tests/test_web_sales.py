@@ -379,3 +379,10 @@ def test_unreadable_cursor_shows_the_first_page(two_teams, client, product, cust
     response = client.get(reverse("sales:order_list"), {"cursor": "not-a-cursor"})
     assert response.status_code == 200
     assert [o.number for o in response.context["rows"]] == ["SO-1"]
+
+
+@pytest.mark.parametrize("customer", ["²", "9" * 30, "abc"])
+def test_a_new_order_page_with_a_customer_that_is_no_id_opens_empty(client, two_teams, customer):
+    client.force_login(two_teams.rep_a)
+    response = client.get(reverse("sales:order_create"), {"customer": customer})
+    assert response.status_code == 200
