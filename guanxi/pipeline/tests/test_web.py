@@ -204,3 +204,12 @@ def test_board_filters_offer_any_owner_and_team_in_the_users_language(world, cli
     client.force_login(world.admin)
     html = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "不限" in html and "---------" not in html
+
+
+def test_board_close_date_range_reads_from_to_in_chinese_not_lifecycle_stages(world, client):
+    """The "to" of the close-date filter is 至; the lifecycle history's "to" (新阶段, the stage
+    a customer moved to) lives in its own context and must not leak into other forms."""
+    client.force_login(world.rep_a)
+    response = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert str(response.context["form"]["close_to"].label) == "至"
+    assert "新阶段" not in response.content.decode()
