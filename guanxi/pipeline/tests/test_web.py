@@ -213,3 +213,11 @@ def test_board_close_date_range_reads_from_to_in_chinese_not_lifecycle_stages(wo
     response = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert str(response.context["form"]["close_to"].label) == "至"
     assert "新阶段" not in response.content.decode()
+
+
+def test_open_opportunity_reads_in_progress_in_chinese_not_to_do(world, client):
+    """An open opportunity is 进行中; 待办 is an open task's status."""
+    client.force_login(world.rep_a)
+    url = reverse("pipeline:opportunity_detail", args=[world.opp_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "进行中" in html and "待办" not in html
