@@ -39,12 +39,18 @@ class Change:
     after: str
 
 
+# Records whose stored name (str() at the time of the change) is internal, such as a pool
+# event's "12 return": the record type and the changes say what happened, so no name is shown.
+UNNAMED_RECORDS = frozenset({"pool.poolevent", "care.careprofile"})
+
+
 @dataclass
 class PresentedEvent:
     event: AuditEvent
     record_type: str
     source: str
     changes: list[Change]
+    name: str = ""
 
 
 def model_of(object_type: str) -> type[models.Model] | None:
@@ -252,6 +258,7 @@ def present_events(user, events: Iterable[AuditEvent]) -> list[PresentedEvent]:
             PresentedEvent(
                 event=event,
                 record_type=str(model._meta.verbose_name) if model else event.object_type,
+                name="" if event.object_type in UNNAMED_RECORDS else event.object_repr,
                 source=str(SOURCE_LABELS.get(event.source, event.source)),
                 changes=[
                     Change(
