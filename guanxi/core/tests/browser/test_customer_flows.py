@@ -186,6 +186,29 @@ def test_interaction_logged_on_the_360_page_appears_in_its_timeline(signed_in: P
     )
 
 
+def test_interaction_without_subject_on_the_360_page_says_why_and_keeps_the_text(
+    signed_in: Page, ada
+) -> None:
+    """The quick form answers a mistake with 400 and the form with its errors: the page must
+    show them (htmx does not swap an error response unless told to), not seem to do nothing."""
+    page = signed_in
+    zhang = customer(ada, "张晓明", "13812345678")
+    page.goto(f"/customers/{zhang.pk}/")
+    panel = page.get_by_role("tabpanel")
+    labelled(panel, "textbox", "content").fill("客户想要十盒，下周回电")
+    panel.get_by_role("button", name="Log the interaction").click()
+
+    subject = labelled(page.get_by_role("tabpanel"), "textbox", "subject")
+    expect(subject).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("tabpanel")).to_contain_text("This field is required.")
+    expect(labelled(page.get_by_role("tabpanel"), "textbox", "content")).to_have_value(
+        "客户想要十盒，下周回电"
+    )
+    from guanxi.interactions.models import Interaction
+
+    assert not Interaction.objects.filter(customer=zhang).exists()
+
+
 def test_list_search_finds_by_pinyin_initials_and_by_phone_in_another_format(
     signed_in: Page, ada
 ) -> None:
