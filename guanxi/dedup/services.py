@@ -393,6 +393,16 @@ def _refused_by(data: dict[str, Any], record: scoring.Record, exclude_id: int | 
     return found
 
 
+def _dismissed_partners(customer_id: int) -> set[int]:
+    """The customers a dismissed pair says `customer_id` is not a duplicate of."""
+    pairs = DuplicatePair.objects.filter(status=PairStatus.DISMISSED).filter(
+        Q(customer_a_id=customer_id) | Q(customer_b_id=customer_id)
+    )
+    return {
+        b if a == customer_id else a for a, b in pairs.values_list("customer_a_id", "customer_b_id")
+    }
+
+
 def check_duplicates(
     *, actor: User, data: dict[str, Any], exclude_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -412,6 +422,11 @@ def check_duplicates(
     record = record_from_data(data)
     found = find_duplicates(record, exclude_id=exclude_id)
     refused = _refused_by(data, record, exclude_id)
+    if exclude_id is not None:
+        # A pair someone dismissed as "not a duplicate" is not raised again when either of
+        # its customers is edited (unless the save would be refused anyway).
+        different = _dismissed_partners(exclude_id) - refused
+        found = [(cid, result) for cid, result in found if cid not in different]
     missing = refused - {cid for cid, _s in found}
     for cid, other in load_records(missing).items():
         found.append((cid, scoring.score_pair(record, other)))

@@ -257,3 +257,19 @@ def test_customer_form_announces_a_phone_made_unique_and_lets_the_service_refuse
     body = saved.content.decode()
     assert "already has this phone number" in body and "_save_anyway" not in body
     assert not Customer.objects.filter(display_name="刘芳").exists()
+
+
+def test_editing_a_customer_does_not_ask_again_about_a_pair_dismissed_as_not_a_duplicate(
+    client, two_teams, twins
+):
+    """Once someone decided two customers are different people, editing either one must not
+    stop on "this customer probably exists already" for the other."""
+    a, b = twins
+    pair = DuplicatePair.objects.get()
+    services.dismiss_pair(actor=two_teams.rep_a, pair=pair, version=pair.version)
+    data = {"display_name": a.display_name, "contact_points": [MOBILE], "occupation": "医生"}
+    matches = services.check_duplicates(actor=two_teams.rep_a, data=data, exclude_id=a.pk)
+    assert not [m for m in matches if m["id"] == b.pk and m["likely"]]
+    # A third customer with the same details is still a likely duplicate of both.
+    fresh = services.check_duplicates(actor=two_teams.rep_a, data=data)
+    assert {m["id"] for m in fresh if m["likely"]} == {a.pk, b.pk}
