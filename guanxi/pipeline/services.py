@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,9 @@ from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
+from guanxi.customers.normalize import clean_text
 from guanxi.customers.policies import assignable_owner_q, can_see
 from guanxi.sales import services as sales
 from guanxi.sales.models import Product
@@ -116,11 +119,21 @@ def create_pipeline(*, actor: User, data: dict[str, Any]) -> Pipeline:
     return pipeline
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
+def _currency(value: str | None) -> str:
+    """An ISO 4217 code as typed (" cny ", full-width ＣＮＹ) in its form (CNY); three Latin
+    letters, so neither 人民币 nor US$."""
+    code = clean_text(str(value or "")).upper()
+    if not _CURRENCY_CODE.fullmatch(code):
+        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    return code
+
+
 def _prepare_pipeline(pipeline: Pipeline) -> None:
     _required_text(pipeline, "name")
-    pipeline.currency = (pipeline.currency or "").strip().upper()
-    if len(pipeline.currency) != 3 or not pipeline.currency.isalpha():
-        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    pipeline.currency = _currency(pipeline.currency)
     pipeline.full_clean(validate_unique=False)
     if Pipeline.objects.filter(name=pipeline.name).exclude(pk=pipeline.pk).exists():
         raise ValidationError({"name": _("Another pipeline already has this name.")})
@@ -317,9 +330,9 @@ def _prepare(actor: User, opp: Opportunity, data: dict[str, Any], previous_owner
         opp.probability = opp.stage.probability
     if not opp.currency:
         opp.currency = opp.pipeline.currency
-    opp.currency = opp.currency.strip().upper()
-    if len(opp.currency) != 3 or not opp.currency.isalpha():
-        raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
+    opp.currency = _currency(opp.currency)
+    if opp.expected_close and not FIRST_DATE <= opp.expected_close <= LAST_DATE:
+        raise ValidationError({"expected_close": date_range_message()})
     _check_owner(actor, opp, previous_owner)
     opp.full_clean(
         exclude=[
