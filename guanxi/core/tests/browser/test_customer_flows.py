@@ -311,3 +311,15 @@ def test_delete_then_restore_from_the_recycle_bin(signed_in: Page, ada) -> None:
     expect(rows(page)).to_have_count(1)
     page.get_by_role("link", name="张晓明").click()
     expect(page).to_have_url(re.compile(rf"/customers/{zhang.pk}/$"))
+
+
+def test_a_long_tag_does_not_make_the_360_page_wider_than_a_phone(new_page, ada) -> None:
+    """A tag may have 50 characters without a space (a product code, an English compound);
+    its badge wraps instead of pushing the whole page sideways."""
+    page = new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    log_in(page, "ada", "pw-ada")
+    zhang = customer(ada, "张晓明", "13812345678", tags=["Q" * 50, "重点"])
+    page.goto(f"/customers/{zhang.pk}/")
+    expect(page.get_by_text("Q" * 50, exact=True)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
