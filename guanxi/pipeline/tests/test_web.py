@@ -221,3 +221,22 @@ def test_open_opportunity_reads_in_progress_in_chinese_not_to_do(world, client):
     url = reverse("pipeline:opportunity_detail", args=[world.opp_a.pk])
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "进行中" in html and "待办" not in html
+
+
+def test_stale_stage_select_on_the_detail_page_does_not_talk_of_a_card_on_the_board(world, client):
+    """The board's drag is told its card snapped back; the detail page's stage select has no
+    card and no board, so it gets the usual conflict message."""
+    client.force_login(world.rep_a)
+    url = reverse("pipeline:opportunity_move", args=[world.opp_a.pk])
+    client.post(url, {"stage": world.stages[1].pk, "version": 1})
+    response = client.post(
+        url,
+        {"stage": world.stages[2].pk, "version": 1},
+        follow=True,
+        HTTP_REFERER=reverse("pipeline:opportunity_detail", args=[world.opp_a.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    body = response.content.decode()
+    assert "changed by someone else" in body
+    assert "Reload the board" not in body and "back where it was" not in body
+    assert Opportunity.objects.get(pk=world.opp_a.pk).stage == world.stages[1]
