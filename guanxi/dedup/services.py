@@ -38,6 +38,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.policies import may, visible_q
 from guanxi.customers.services import CUSTOMER_FIELDS
+from guanxi.pool.selectors import pool_list
 
 from . import policies, scoring
 from .models import DedupSettings, DuplicatePair, Merge, PairStatus
@@ -439,6 +440,13 @@ def check_duplicates(
             "id", "display_name"
         )
     )
+    # A customer without an owner in the user's pool is no other team's: the user may claim
+    # it instead of adding it twice, and the pool already shows them its name.
+    pooled = dict(
+        pool_list(user=actor)
+        .filter(pk__in=[cid for cid, _s in found if cid not in visible])
+        .values_list("id", "display_name")
+    )
     out = []
     for cid, result in found:
         entry: dict[str, Any] = {
@@ -446,9 +454,17 @@ def check_duplicates(
             "likely": result.score >= likely,
             "reasons": scoring.public_reasons(result.reasons),
             "refused": cid in refused,
+            "in_pool": cid in pooled,
         }
         if cid in visible:
             entry.update(visible=True, id=cid, display_name=visible[cid])
+        elif cid in pooled:
+            entry.update(
+                visible=False,
+                id=cid,
+                display_name=pooled[cid],
+                message=_("It is in the public pool: claim it rather than adding it again."),
+            )
         else:
             entry.update(
                 visible=False,
