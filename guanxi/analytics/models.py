@@ -190,8 +190,11 @@ class LifecycleChange(models.Model):
         related_name="lifecycle_changes",
         verbose_name=_("customer"),
     )
-    from_stage = models.CharField(_("from"), max_length=20, blank=True)
-    to_stage = models.CharField(_("to"), max_length=20)
+    # In their own context: a bare "from" / "to" is a date range's (起 / 至) in other apps.
+    from_stage = models.CharField(
+        pgettext_lazy("lifecycle stage", "from"), max_length=20, blank=True
+    )
+    to_stage = models.CharField(pgettext_lazy("lifecycle stage", "to"), max_length=20)
     changed_at = models.DateTimeField(_("changed"))
 
     class Meta:

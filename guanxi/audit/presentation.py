@@ -15,7 +15,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from guanxi.core.context import Source
 from guanxi.customers.masking import present_changes
@@ -39,12 +39,18 @@ class Change:
     after: str
 
 
+# Records whose stored name (str() at the time of the change) is internal, such as a pool
+# event's "12 return": the record type and the changes say what happened, so no name is shown.
+UNNAMED_RECORDS = frozenset({"pool.poolevent", "care.careprofile"})
+
+
 @dataclass
 class PresentedEvent:
     event: AuditEvent
     record_type: str
     source: str
     changes: list[Change]
+    name: str = ""
 
 
 def model_of(object_type: str) -> type[models.Model] | None:
@@ -67,8 +73,12 @@ def _field(model, name: str):
 # beside the fields it changed. Their label, and what their value holds: a customer's id, a
 # merge's id, {field: "loser"} (the values taken from the merged customer) or
 # {"app.model.field": count} (rows moved from one customer to the other).
+# A share (guanxi.customers.services.share_customer) records "shared_with": "user:7" or
+# "team:3": a user or a team, shown by name.
 CUSTOMER_REF, MERGE_REF, FIELDS, ROWS = "customer", "merge", "fields", "rows"
+SHARE_REF = "share"
 EXTRA_ENTRIES = {
+    "shared_with": (pgettext_lazy("customer share", "shared with"), SHARE_REF),
     "merged_from": (gettext_lazy("merged from customer"), CUSTOMER_REF),
     "merged_into": (gettext_lazy("merged into customer"), CUSTOMER_REF),
     "merge": (gettext_lazy("merge number"), MERGE_REF),
@@ -160,12 +170,26 @@ def _names(user, events: list[tuple[Any, dict]]) -> dict[tuple[type, Any], str]:
             extra = _extra(model, name)
             if extra is not None and extra[1] == CUSTOMER_REF:
                 wanted[_customer_model()].update(v for v in pair if v not in (None, ""))
+            if extra is not None and extra[1] == SHARE_REF:
+                for value in pair:
+                    ref = _share_ref(value)
+                    if ref is not None:
+                        wanted[ref[0]].add(ref[1])
     names: dict[tuple[type, Any], str] = {}
     for related, ids in wanted.items():
         for obj in _related_records(user, related).filter(pk__in=ids):
             names[(related, obj.pk)] = str(obj)
             names[(related, str(obj.pk))] = str(obj)
     return names
+
+
+def _share_ref(value: Any) -> tuple[type, int] | None:
+    """("user:7") -> (User, 7); ("team:3") -> (Team, 3); None for anything else."""
+    kind, _colon, pk = str(value or "").partition(":")
+    model = {"user": "accounts.User", "team": "accounts.Team"}.get(kind)
+    if model is None or not pk.isdigit():
+        return None
+    return apps.get_model(model), int(pk)
 
 
 def _extra_value(model, kind: str, value: Any, names: dict) -> str:
@@ -175,6 +199,9 @@ def _extra_value(model, kind: str, value: Any, names: dict) -> str:
         return names.get((_customer_model(), value), f"#{value}")
     if kind == MERGE_REF:
         return f"#{value}"
+    if kind == SHARE_REF:
+        ref = _share_ref(value)
+        return names.get(ref, f"#{ref[1]}") if ref is not None else display(value)
     if kind == FIELDS and isinstance(value, dict):
         return ", ".join(field_label(model, name) for name in value) or "—"
     if kind == ROWS and isinstance(value, dict):
@@ -252,6 +279,7 @@ def present_events(user, events: Iterable[AuditEvent]) -> list[PresentedEvent]:
             PresentedEvent(
                 event=event,
                 record_type=str(model._meta.verbose_name) if model else event.object_type,
+                name="" if event.object_type in UNNAMED_RECORDS else event.object_repr,
                 source=str(SOURCE_LABELS.get(event.source, event.source)),
                 changes=[
                     Change(

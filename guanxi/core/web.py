@@ -343,8 +343,11 @@ def _rows_text(template: forms.Form, rows: list[dict[str, Any]], keys: list[str]
         return "—"
     parts = []
     for row in rows:
+        # A ticked box reads as its label ("primary"), not as a bare "yes" after the value.
         values = [
-            display_value(template.fields[k], row.get(k))
+            str(template.fields[k].label or k)
+            if row.get(k) is True
+            else display_value(template.fields[k], row.get(k))
             for k in keys
             if row.get(k) not in (None, "", False)
         ]

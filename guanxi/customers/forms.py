@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.accounts.models import Team, User
 from guanxi.accounts.policies import is_admin, managed_team_ids, sees_contact_details
@@ -356,7 +357,9 @@ AddressFormSet.label = _("addresses")
 
 class ContactForm(ServiceForm):
     name = forms.CharField(label=_("name"), max_length=100)
-    title = forms.CharField(label=_("title"), max_length=100, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("job title", "title"), max_length=100, required=False
+    )
     role = forms.ChoiceField(label=_("role"), choices=ContactRole.choices, initial="other")
     mobile = forms.CharField(label=_("mobile"), max_length=50, required=False)
     email = forms.CharField(label=_("e-mail"), max_length=200, required=False)

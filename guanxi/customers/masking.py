@@ -6,15 +6,32 @@ same wherever it appears: 138****1234, a***@qq.com.
 
 from __future__ import annotations
 
+import phonenumbers
+from django.core.exceptions import ValidationError
+
 from guanxi.accounts.policies import sees_contact_details
+
+from .normalize import normalize_phone
 
 MASK = "****"
 
 
+def _national_digits(value: str) -> list[str]:
+    """The digits of the number without its country code, however it was typed ((+86) 138…,
+    0086 138…, 86 138…): the mask must not start with the 86 of the country code."""
+    try:
+        e164 = normalize_phone(value).split(";")[0]
+    except ValidationError:
+        digits = [c for c in value if c.isdigit()]
+        return digits[2:] if value.startswith("+86") else digits
+    national = phonenumbers.format_number(
+        phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL
+    )  # with its trunk prefix: 010 6234 5678
+    return [c for c in national if c.isdigit()]
+
+
 def mask_phone(value: str) -> str:
-    digits = [c for c in value if c.isdigit()]
-    if value.startswith("+86"):
-        digits = digits[2:]
+    digits = _national_digits(value)
     if len(digits) >= 7:
         return "".join(digits[:3]) + MASK + "".join(digits[-4:])
     if len(digits) >= 3:

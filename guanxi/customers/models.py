@@ -392,7 +392,8 @@ class Contact(models.Model):
         Customer, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="contacts"
     )
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    # A contact's title is their position (职务), unlike the title of a task or an article.
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=100, blank=True)
     role = models.CharField(
         _("role"), max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER
     )

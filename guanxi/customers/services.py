@@ -1226,10 +1226,12 @@ def bulk_change_customers(
         "share_user": "user",
         "share_team": "team",
     }.get(action)
+    if needed == "tag":  # as a tag entered on the form: cleaned, refused when too long
+        params["tag"] = next(
+            iter(_clean_str_list([str(params.get("tag") or "")], "tag", max_len=50)), ""
+        )
     if needed and not params.get(needed):
         raise ValidationError({needed: _("This field is required.")})
-    if needed == "tag":
-        params["tag"] = normalize.clean_text(str(params["tag"]))[:50]
     ids = list(dict.fromkeys(customer_ids))
     if not ids:
         raise ValidationError({"customers": _("Select at least one customer.")})

@@ -38,6 +38,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.policies import may, visible_q
 from guanxi.customers.services import CUSTOMER_FIELDS
+from guanxi.pool.selectors import pool_list
 
 from . import policies, scoring
 from .models import DedupSettings, DuplicatePair, Merge, PairStatus
@@ -393,6 +394,16 @@ def _refused_by(data: dict[str, Any], record: scoring.Record, exclude_id: int | 
     return found
 
 
+def _dismissed_partners(customer_id: int) -> set[int]:
+    """The customers a dismissed pair says `customer_id` is not a duplicate of."""
+    pairs = DuplicatePair.objects.filter(status=PairStatus.DISMISSED).filter(
+        Q(customer_a_id=customer_id) | Q(customer_b_id=customer_id)
+    )
+    return {
+        b if a == customer_id else a for a, b in pairs.values_list("customer_a_id", "customer_b_id")
+    }
+
+
 def check_duplicates(
     *, actor: User, data: dict[str, Any], exclude_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -412,6 +423,11 @@ def check_duplicates(
     record = record_from_data(data)
     found = find_duplicates(record, exclude_id=exclude_id)
     refused = _refused_by(data, record, exclude_id)
+    if exclude_id is not None:
+        # A pair someone dismissed as "not a duplicate" is not raised again when either of
+        # its customers is edited (unless the save would be refused anyway).
+        different = _dismissed_partners(exclude_id) - refused
+        found = [(cid, result) for cid, result in found if cid not in different]
     missing = refused - {cid for cid, _s in found}
     for cid, other in load_records(missing).items():
         found.append((cid, scoring.score_pair(record, other)))
@@ -424,6 +440,13 @@ def check_duplicates(
             "id", "display_name"
         )
     )
+    # A customer without an owner in the user's pool is no other team's: the user may claim
+    # it instead of adding it twice, and the pool already shows them its name.
+    pooled = dict(
+        pool_list(user=actor)
+        .filter(pk__in=[cid for cid, _s in found if cid not in visible])
+        .values_list("id", "display_name")
+    )
     out = []
     for cid, result in found:
         entry: dict[str, Any] = {
@@ -431,9 +454,17 @@ def check_duplicates(
             "likely": result.score >= likely,
             "reasons": scoring.public_reasons(result.reasons),
             "refused": cid in refused,
+            "in_pool": cid in pooled,
         }
         if cid in visible:
             entry.update(visible=True, id=cid, display_name=visible[cid])
+        elif cid in pooled:
+            entry.update(
+                visible=False,
+                id=cid,
+                display_name=pooled[cid],
+                message=_("It is in the public pool: claim it rather than adding it again."),
+            )
         else:
             entry.update(
                 visible=False,

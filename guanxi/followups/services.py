@@ -21,6 +21,7 @@ from guanxi.accounts.policies import has_perm
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
 from guanxi.customers.policies import assignable_owner_q, can_see
 
@@ -54,6 +55,17 @@ def _check_assignee(actor: User, task: Task, previous_assignee: int | None) -> N
         raise ValidationError({"assignee": _("You cannot assign tasks to this user.")})
 
 
+def _local_day(moment: dt.datetime) -> dt.date:
+    """The day of `moment` where the user lives; a time too far out to convert (year 1 or
+    9999 in another zone) counts as its own day, which the range check then refuses."""
+    if timezone.is_naive(moment):
+        return moment.date()
+    try:
+        return timezone.localtime(moment).date()
+    except OverflowError:
+        return moment.date()
+
+
 def _prepare(actor: User, task: Task, data: dict[str, Any], previous_assignee=None) -> None:
     unknown = set(data) - set(FIELDS)
     if unknown:
@@ -67,6 +79,8 @@ def _prepare(actor: User, task: Task, data: dict[str, Any], previous_assignee=No
         raise ValidationError({"title": _("This field is required.")})
     if task.due_at is None:
         raise ValidationError({"due_at": _("This field is required.")})
+    if not FIRST_DATE <= _local_day(task.due_at) <= LAST_DATE:
+        raise ValidationError({"due_at": date_range_message()})
     if task.customer_id and task.customer_id != old_customer:
         if task.customer.deleted_at is not None:
             raise ValidationError({"customer": _("This customer is in the recycle bin.")})

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guanxi.sales.models import default_currency
 
 
 class Outcome(models.TextChoices):
-    OPEN = "open", _("open")
+    # In context: a bare "open" is an open task (待办), not a deal in progress (进行中).
+    OPEN = "open", pgettext_lazy("opportunity outcome", "open")
     WON = "won", _("won")
     LOST = "lost", _("lost")
 

@@ -18,6 +18,7 @@ from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
 from guanxi.core.versioning import check_version
 from guanxi.customers.policies import assignable_owner_q, can_see
 from guanxi.sales import services as sales
@@ -316,6 +317,8 @@ def _prepare(actor: User, opp: Opportunity, data: dict[str, Any], previous_owner
     if not opp.currency:
         opp.currency = opp.pipeline.currency
     opp.currency = sales.clean_currency(opp.currency)
+    if opp.expected_close and not FIRST_DATE <= opp.expected_close <= LAST_DATE:
+        raise ValidationError({"expected_close": date_range_message()})
     _check_owner(actor, opp, previous_owner)
     opp.full_clean(
         exclude=[

@@ -186,14 +186,13 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         )
         text = _("Moved to %(stage)s.") % {"stage": opp.stage.name}
     except ConflictError as exc:
-        status, text = (
-            409,
-            _(
+        # The board's card snaps back; the stage select of a page has no card to speak of.
+        status, text = 409, exc.message
+        if _wants_json(request):
+            text = _(
                 "This opportunity was changed by someone else; it is back where it was. "
                 "Reload the board to see the change."
-            ),
-        )
-        del exc
+            )
     except PermissionDeniedError as exc:
         status, text = 403, exc.message
     except ValidationError as exc:

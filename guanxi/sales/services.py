@@ -3,6 +3,7 @@ same transaction (DESIGN.md)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -23,6 +24,7 @@ from guanxi.audit.models import AuditAction
 from guanxi.core.errors import PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import aggregates
+from guanxi.customers.normalize import clean_text
 from guanxi.customers.policies import can_edit, can_see
 
 from .models import ExchangeRate, Order, OrderLine, Product
@@ -50,10 +52,14 @@ def _unknown(data: dict[str, Any], allowed) -> None:
         raise ValidationError({f: _("There is no such field.") for f in sorted(unknown)})
 
 
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+
+
 def clean_currency(value: Any) -> str:
-    """A currency code as stored: three Latin letters, upper case (ISO 4217: CNY, USD…)."""
-    code = str(value or "").strip().upper()
-    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+    """An ISO 4217 code as typed (" cny ", full-width ＣＮＹ) in its stored form (CNY): three
+    Latin letters, so neither 人民币 nor US$."""
+    code = clean_text(str(value or "")).upper()
+    if not _CURRENCY_CODE.fullmatch(code):
         raise ValidationError({"currency": _("Enter a three-letter currency code, e.g. CNY.")})
     return code
 

@@ -164,3 +164,26 @@ def test_dates_and_times_show_in_the_users_language_and_time_zone(two_teams):
             en = {c.field: c.after for c in present_events(two_teams.rep_a, [event])[0].changes}
     assert zh["截止时间"] == "2026年6月4日 12:00"
     assert en["due"] == "06/04/2026 noon"
+
+
+def test_a_share_reads_as_who_it_was_shared_with_not_as_an_internal_key(two_teams):
+    """Sharing records "shared_with": "user:7" / "team:3"; people read the label in their
+    language and the user's or team's name."""
+    from guanxi.customers import services
+    from guanxi.customers.models import Customer
+
+    customer = Customer.objects.create(
+        display_name="甲", owner=two_teams.rep_a, team=two_teams.team_a
+    )
+    services.share_customer(actor=two_teams.rep_a, customer=customer, user=two_teams.rep_b)
+    services.share_customer(actor=two_teams.rep_a, customer=customer, team=two_teams.team_b)
+    services.unshare_customer(actor=two_teams.rep_a, customer=customer, user=two_teams.rep_b)
+    events = AuditEvent.objects.filter(customer_id=customer.pk).order_by("id")
+    with translation.override("zh-hans"):
+        presented = present_events(two_teams.rep_a, events)
+    shares = [(c.field, c.before, c.after) for e in presented for c in e.changes]
+    assert shares == [
+        ("共享给", "—", str(two_teams.rep_b)),
+        ("共享给", "—", str(two_teams.team_b)),
+        ("共享给", str(two_teams.rep_b), "—"),
+    ]

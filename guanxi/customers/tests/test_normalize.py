@@ -102,6 +102,27 @@ def test_masked_mobile_keeps_only_prefix_and_last_four(mobile):
     assert mobile[3:7] not in masked.replace(mobile[:3], "", 1).replace(mobile[-4:], "")
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "(+86) 13812345678",
+        "(86)13812345678",
+        "+86-138-1234-5678",
+        "0086 138 1234 5678",
+        "86 13812345678",
+        "+８６ １３８１２３４５６７８",
+    ],
+)
+def test_masked_mobile_drops_the_country_code_however_it_was_typed(raw):
+    """The mask shows the national number's prefix (138****5678), not 861****5678."""
+    assert masking.mask("mobile", raw) == "138****5678"
+
+
+@pytest.mark.parametrize("raw", ["010-6234-5678", "+86 10 6234 5678", "(010) 6234 5678"])
+def test_masked_landline_keeps_its_area_code(raw):
+    assert masking.mask("phone", raw) == "010****5678"
+
+
 @given(st.emails())
 def test_masked_email_hides_the_local_part(email):
     masked = masking.mask("email", email)

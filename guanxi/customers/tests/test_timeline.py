@@ -163,3 +163,26 @@ def test_notes_are_written_by_those_who_may_change_the_customer(two_teams, custo
         services.delete_note(actor=two_teams.rep_b, note=note)
     services.delete_note(actor=two_teams.rep_a, note=note)
     assert not selectors.note_list(user=two_teams.rep_a).exists()
+
+
+def test_pool_events_show_no_internal_record_name_on_the_timeline_and_history(
+    two_teams, customer, client
+):
+    """A pool event's stored name ("12 return") is internal: the record type and its changes
+    say what happened, in the user's language."""
+    from django.urls import reverse
+
+    from guanxi.pool import services as pool
+
+    pool.return_to_pool(actor=two_teams.rep_a, customer=customer, reason="没有预算")
+    customer.refresh_from_db()
+    pool.claim(actor=two_teams.rep_a, customer=customer)
+    client.force_login(two_teams.rep_a)
+    zh = {"accept-language": "zh-hans"}
+    for url in (
+        reverse("customers:detail", args=[customer.pk]),
+        reverse("customers:history", args=[customer.pk]),
+    ):
+        html = client.get(url, headers=zh).content.decode()
+        assert "公海记录" in html
+        assert f"{customer.pk} return" not in html and f"{customer.pk} claim" not in html

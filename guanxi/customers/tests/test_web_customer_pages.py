@@ -403,6 +403,30 @@ def test_two_edits_from_version_1_conflict_and_reapplying_gives_version_3(client
     assert customer.contact_points.get().value == "13812345678"
 
 
+def test_conflict_page_names_a_primary_contact_point_primary_not_yes(client, two_teams):
+    """A row's tick box reads as its label ("首选"), not as a bare "是" after the value."""
+    customer = services.create_customer(
+        actor=two_teams.rep_a,
+        data={
+            "display_name": "王芳",
+            "contact_points": [{"kind": "mobile", "value": "13812345678", "is_primary": True}],
+        },
+    )
+    services.update_customer(
+        actor=two_teams.admin,
+        customer=customer,
+        data={"contact_points": [{"kind": "mobile", "value": "13900001111", "is_primary": True}]},
+        version=1,
+    )
+    c = web(client, two_teams.rep_a)
+    mine = form_data(customer, region="", **{"contact_points-0-is_primary": "on"})
+    mine["version"] = "1"
+    conflict = c.post(reverse("customers:edit", args=[customer.pk]), mine)
+    assert conflict.status_code == 409
+    rows = [(f.yours, f.current) for f in conflict.context["changes"]]
+    assert rows == [("手机 · 13812345678 · 首选", "手机 · 13900001111 · 首选")], rows
+
+
 def test_edit_page_shows_saved_rows_and_saves_a_removal(client, two_teams):
     customer = services.create_customer(
         actor=two_teams.rep_a,

@@ -195,6 +195,29 @@ def test_bulk_action_refuses_customers_outside_the_scope_as_not_found(world, cli
     assert "乙方贸易" not in body  # refused without revealing the name
 
 
+def test_bulk_refusal_names_a_hidden_customer_by_number_in_the_users_language(world, client):
+    client.force_login(world.rep_a)
+    response = client.post(
+        reverse("customers:bulk"),
+        {"ids": [world.b1.pk], "action": "add_tag", "tag": "重点", "next": LIST},
+        follow=True,
+        headers={"accept-language": "zh-hans"},
+    )
+    body = response.content.decode()
+    assert f"编号 {world.b1.pk}" in body and "No. " not in body
+
+
+def test_bulk_tag_longer_than_a_tag_may_be_is_refused_not_cut(world, client):
+    client.force_login(world.rep_a)
+    response = client.post(
+        reverse("customers:bulk"),
+        {"ids": [world.a1.pk], "action": "add_tag", "tag": "长" * 60, "next": LIST},
+        follow=True,
+    )
+    assert "alert-danger" in response.content.decode()
+    assert not world.a1.tags.exists()
+
+
 def test_bulk_share_reports_refusals_and_changes_the_rest(world, client):
     # manager_a sees rep_a's customers (team scope) but analyst-like read-only roles may not change
     client.force_login(world.analyst)

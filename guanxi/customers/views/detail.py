@@ -66,6 +66,7 @@ def _timeline_context(request: HttpRequest, customer: Customer, before: str | No
         if item.kind == "change":
             shown = next(presented)
             row["record_type"] = shown.record_type
+            row["name"] = shown.name
             row["changes"] = [(c.field, c.before, c.after) for c in shown.changes]
         rows.append(row)
     return {

@@ -486,10 +486,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
             % {"count": result.done},
         )
     if result.refused:
-        shown = [
-            f"{name or _('No. %(id)s') % {'id': pk}}: {reason}"
-            for pk, name, reason in result.refused[:10]
-        ]
+        shown = []
+        for pk, name, reason in result.refused[:10]:
+            label = name or _("No. %(id)s") % {"id": pk}  # not in an f-string: makemessages
+            shown.append(f"{label}: {reason}")  # finds no message inside one
         more = len(result.refused) - len(shown)
         text = ngettext(
             "%(count)d customer refused:", "%(count)d customers refused:", len(result.refused)

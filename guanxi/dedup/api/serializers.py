@@ -111,6 +111,10 @@ class DuplicateCandidateSerializer(serializers.Serializer):
         "e-mail address the administrator made unique."
     )
     reasons = ReasonSerializer(many=True)
+    in_pool = serializers.BooleanField(
+        help_text="Not visible, but in the user's public pool: claim it rather than adding it "
+        "again (its id and name are given, as the pool shows them)."
+    )
 
 
 class CheckResultSerializer(serializers.Serializer):

@@ -257,3 +257,46 @@ def test_customer_form_announces_a_phone_made_unique_and_lets_the_service_refuse
     body = saved.content.decode()
     assert "already has this phone number" in body and "_save_anyway" not in body
     assert not Customer.objects.filter(display_name="刘芳").exists()
+
+
+def test_editing_a_customer_does_not_ask_again_about_a_pair_dismissed_as_not_a_duplicate(
+    client, two_teams, twins
+):
+    """Once someone decided two customers are different people, editing either one must not
+    stop on "this customer probably exists already" for the other."""
+    a, b = twins
+    pair = DuplicatePair.objects.get()
+    services.dismiss_pair(actor=two_teams.rep_a, pair=pair, version=pair.version)
+    data = {"display_name": a.display_name, "contact_points": [MOBILE], "occupation": "医生"}
+    matches = services.check_duplicates(actor=two_teams.rep_a, data=data, exclude_id=a.pk)
+    assert not [m for m in matches if m["id"] == b.pk and m["likely"]]
+    # A third customer with the same details is still a likely duplicate of both.
+    fresh = services.check_duplicates(actor=two_teams.rep_a, data=data)
+    assert {m["id"] for m in fresh if m["likely"]} == {a.pk, b.pk}
+
+
+def test_customer_form_points_to_a_match_in_the_users_pool_and_hides_another_teams_pool(
+    client, two_teams, person
+):
+    """A customer in the rep's own pool has no owner: the form says it is in the pool and
+    links to it (claim it rather than add it twice); one in another team's pool stays hidden."""
+    from guanxi.customers import services as customers
+
+    pooled = customers.create_customer(
+        actor=two_teams.admin,
+        data={"display_name": "刘洋", "owner": None, "team": two_teams.team_a,
+              "contact_points": [MOBILE]},
+    )  # fmt: skip
+    customers.create_customer(
+        actor=two_teams.admin,
+        data={"display_name": "王芳", "owner": None, "team": two_teams.team_b,
+              "contact_points": [{"kind": "mobile", "value": "13900001111"}]},
+    )  # fmt: skip
+    login(client, two_teams.rep_a)
+    body = client.post(reverse("dedup:check"), _form("刘洋")).content.decode()
+    assert "public pool" in body and "another team" not in body
+    assert reverse("pool:history", args=[pooled.pk]) in body
+    hidden = client.post(reverse("dedup:check"), _form("王芳", mobile="13900001111"))
+    body = hidden.content.decode()
+    assert "another team" in body and "王芳" not in body.split("<ul")[1]
+    assert "/pool/" not in body

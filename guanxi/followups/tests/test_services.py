@@ -31,6 +31,22 @@ def test_completing_a_recurring_task_creates_the_next_one(world):
         assert follow.recurrence == recurrence and follow.assignee == world.rep_a
 
 
+@pytest.mark.parametrize("year", [1, 1899, 3000, 9999])
+def test_a_due_time_outside_the_calendar_people_use_is_refused(world, year):
+    """Year 9999 was accepted, and completing such a daily task then failed (no year 10000)
+    with a page that could not say why."""
+    from django.core.exceptions import ValidationError
+
+    due = dt.datetime(year, 12, 31, 23, 0, tzinfo=SHANGHAI)
+    with pytest.raises(ValidationError) as error:
+        services.create_task(
+            actor=world.rep_a, data={"title": "Far", "due_at": due, "recurrence": "daily"}
+        )
+    assert "due_at" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.update_task(actor=world.rep_a, task=world.task_a, data={"due_at": due}, version=1)
+
+
 def test_a_one_off_task_does_not_repeat(world):
     services.complete_task(actor=world.rep_a, task=world.task_a)
     assert Task.objects.filter(title="Call Alpha").count() == 1

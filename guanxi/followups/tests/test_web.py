@@ -143,3 +143,18 @@ def test_task_changes_show_in_the_customers_history_and_timeline(world, client):
     assert history.status_code == 200 and "Audited call" in history.content.decode()
     api_history = client.get(f"/api/v1/tasks/{task.pk}/history/")
     assert api_history.status_code == 200 and api_history.json()["results"]
+
+
+def test_task_form_in_chinese_calls_the_title_a_title_not_a_job_title(world, client):
+    """ "title" of a task is 标题; only a contact's title is a job title (职务)."""
+    client.force_login(world.rep_a)
+    zh = {"accept-language": "zh-hans"}
+    body = client.get(reverse("followups:create"), headers=zh).content.decode()
+    assert "标题" in body and "职务" not in body
+    org = world.cust_a
+    org.kind = "organisation"
+    org.save(update_fields=["kind"])
+    contact_form = client.get(
+        reverse("customers:contact_create", args=[org.pk]), headers=zh
+    ).content.decode()
+    assert "职务" in contact_form

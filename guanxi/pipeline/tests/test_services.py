@@ -82,6 +82,29 @@ def test_stale_version_is_refused(world):
     assert Opportunity.objects.get(pk=world.opp_a.pk).stage == world.stages[1]
 
 
+@pytest.mark.parametrize("currency", ["人民币", "US$", "12", "CN"])
+def test_a_currency_is_three_latin_letters(world, currency):
+    """ "人民币" passed as three letters (str.isalpha is true of Chinese characters)."""
+    with pytest.raises(ValidationError) as error:
+        services.update_opportunity(
+            actor=world.rep_a, opportunity=world.opp_a, data={"currency": currency}, version=1
+        )
+    assert "currency" in error.value.message_dict
+    opp = services.update_opportunity(
+        actor=world.rep_a, opportunity=world.opp_a, data={"currency": " ｕｓｄ "}, version=1
+    )
+    assert opp.currency == "USD"  # typed in lower case or full width
+
+
+@pytest.mark.parametrize("day", [dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(9999, 12, 31)])
+def test_an_expected_close_outside_1900_to_2999_is_refused(world, day):
+    with pytest.raises(ValidationError) as error:
+        services.update_opportunity(
+            actor=world.rep_a, opportunity=world.opp_a, data={"expected_close": day}, version=1
+        )
+    assert "expected_close" in error.value.message_dict
+
+
 def test_lost_needs_a_reason(world):
     with pytest.raises(ValidationError) as exc:
         services.lose_opportunity(

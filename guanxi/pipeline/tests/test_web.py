@@ -213,3 +213,39 @@ def test_a_board_asked_for_a_pipeline_in_superscript_digits_shows_the_first(
     """ "²" passed str.isdigit() and then failed int(): a 500."""
     client.force_login(world.admin)
     assert client.get(reverse("pipeline:board"), {"pipeline": pipeline}).status_code == 200
+
+
+def test_board_close_date_range_reads_from_to_in_chinese_not_lifecycle_stages(world, client):
+    """The "to" of the close-date filter is 至; the lifecycle history's "to" (新阶段, the stage
+    a customer moved to) lives in its own context and must not leak into other forms."""
+    client.force_login(world.rep_a)
+    response = client.get(reverse("pipeline:board"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert str(response.context["form"]["close_to"].label) == "至"
+    assert "新阶段" not in response.content.decode()
+
+
+def test_open_opportunity_reads_in_progress_in_chinese_not_to_do(world, client):
+    """An open opportunity is 进行中; 待办 is an open task's status."""
+    client.force_login(world.rep_a)
+    url = reverse("pipeline:opportunity_detail", args=[world.opp_a.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "进行中" in html and "待办" not in html
+
+
+def test_stale_stage_select_on_the_detail_page_does_not_talk_of_a_card_on_the_board(world, client):
+    """The board's drag is told its card snapped back; the detail page's stage select has no
+    card and no board, so it gets the usual conflict message."""
+    client.force_login(world.rep_a)
+    url = reverse("pipeline:opportunity_move", args=[world.opp_a.pk])
+    client.post(url, {"stage": world.stages[1].pk, "version": 1})
+    response = client.post(
+        url,
+        {"stage": world.stages[2].pk, "version": 1},
+        follow=True,
+        HTTP_REFERER=reverse("pipeline:opportunity_detail", args=[world.opp_a.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    body = response.content.decode()
+    assert "changed by someone else" in body
+    assert "Reload the board" not in body and "back where it was" not in body
+    assert Opportunity.objects.get(pk=world.opp_a.pk).stage == world.stages[1]

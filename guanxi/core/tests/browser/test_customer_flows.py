@@ -186,6 +186,29 @@ def test_interaction_logged_on_the_360_page_appears_in_its_timeline(signed_in: P
     )
 
 
+def test_interaction_without_subject_on_the_360_page_says_why_and_keeps_the_text(
+    signed_in: Page, ada
+) -> None:
+    """The quick form answers a mistake with 400 and the form with its errors: the page must
+    show them (htmx does not swap an error response unless told to), not seem to do nothing."""
+    page = signed_in
+    zhang = customer(ada, "张晓明", "13812345678")
+    page.goto(f"/customers/{zhang.pk}/")
+    panel = page.get_by_role("tabpanel")
+    labelled(panel, "textbox", "content").fill("客户想要十盒，下周回电")
+    panel.get_by_role("button", name="Log the interaction").click()
+
+    subject = labelled(page.get_by_role("tabpanel"), "textbox", "subject")
+    expect(subject).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("tabpanel")).to_contain_text("This field is required.")
+    expect(labelled(page.get_by_role("tabpanel"), "textbox", "content")).to_have_value(
+        "客户想要十盒，下周回电"
+    )
+    from guanxi.interactions.models import Interaction
+
+    assert not Interaction.objects.filter(customer=zhang).exists()
+
+
 def test_list_search_finds_by_pinyin_initials_and_by_phone_in_another_format(
     signed_in: Page, ada
 ) -> None:
@@ -288,3 +311,15 @@ def test_delete_then_restore_from_the_recycle_bin(signed_in: Page, ada) -> None:
     expect(rows(page)).to_have_count(1)
     page.get_by_role("link", name="张晓明").click()
     expect(page).to_have_url(re.compile(rf"/customers/{zhang.pk}/$"))
+
+
+def test_a_long_tag_does_not_make_the_360_page_wider_than_a_phone(new_page, ada) -> None:
+    """A tag may have 50 characters without a space (a product code, an English compound);
+    its badge wraps instead of pushing the whole page sideways."""
+    page = new_page(locale="zh-CN", viewport={"width": 390, "height": 844})
+    log_in(page, "ada", "pw-ada")
+    zhang = customer(ada, "张晓明", "13812345678", tags=["Q" * 50, "重点"])
+    page.goto(f"/customers/{zhang.pk}/")
+    expect(page.get_by_text("Q" * 50, exact=True)).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
