@@ -20,7 +20,7 @@ from guanxi.accounts.policies import require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core import bulk
-from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers.models import ContactPoint, Customer, CustomerKind, Grade
 from guanxi.customers.policies import may
@@ -266,7 +266,11 @@ def save_profile(
     created = profile is None
     if created:
         profile = CareProfile(customer=customer)
-    elif version is not None:
+    elif version is None:
+        # Written on a form opened before the profile existed: someone else created it
+        # meanwhile, and saving over it would silently undo their choice.
+        raise ConflictError(current_version=profile.version)
+    else:
         check_version(profile, version)
     before = audit.snapshot(profile, (*PROFILE_FIELDS, "lunar_month", "lunar_day"))
     for field, value in data.items():
