@@ -269,7 +269,8 @@ def save_profile(
     if created:
         profile = CareProfile(customer=customer)
     elif version is None:
-        # Read before the customer had preferences (no version): someone has set them since.
+        # Written on a form opened before the profile existed: someone else created it
+        # meanwhile, and saving over it would silently undo their choice.
         raise ConflictError(current_version=profile.version)
     else:
         check_version(profile, version)

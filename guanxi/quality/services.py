@@ -24,7 +24,7 @@ from guanxi.accounts.policies import has_perm, require_admin
 from guanxi.audit import services as audit
 from guanxi.audit.models import AuditAction
 from guanxi.core import bulk, context
-from guanxi.core.errors import PermissionDeniedError
+from guanxi.core.errors import ConflictError, PermissionDeniedError
 from guanxi.core.versioning import check_version
 from guanxi.customers import normalize
 from guanxi.customers import services as customer_services
@@ -615,16 +615,41 @@ def _locked_request(actor: User, request: ChangeRequest, version: int | None) ->
     return locked
 
 
+class CustomerChangedError(ConflictError):
+    """A request was decided beside customer data that has changed since."""
+
+
 @transaction.atomic
 def accept_request(
-    *, actor: User, request: ChangeRequest, version: int | None = None
+    *,
+    actor: User,
+    request: ChangeRequest,
+    version: int | None = None,
+    customer_version: int | None = None,
 ) -> ChangeRequest:
     """Apply the proposed changes through customers.services.update_customer (so every rule
     holds), audited with the self-service source: the request id names the change request.
     The customer went through all their data and the owner accepted it: the record is
-    verified now (`verify`, which also completes its open data-check task)."""
+    verified now (`verify`, which also completes its open data-check task).
+
+    `customer_version` is the customer's version beside which the request was read (its "now"
+    column): when the customer changed since, the decision was made on data no longer there
+    and accepting would write over that change: a conflict, nothing is changed."""
     locked = _locked_request(actor, request, version)
-    customer = locked.customer
+    customer = Customer.objects.select_for_update().get(pk=locked.customer_id)
+    if customer_version is not None:
+        try:
+            seen = int(customer_version)
+        except (TypeError, ValueError):
+            raise ValidationError({"customer_version": _("Enter a whole number.")}) from None
+        if seen != customer.version:
+            raise CustomerChangedError(
+                current_version=locked.version,
+                message=_(
+                    "The customer's data changed after you opened this request; look at it "
+                    "again before accepting."
+                ),
+            )
     data = service_data(customer, locked.proposed)
     with context.acting_as(request_id=f"self-service-{locked.pk}"):
         updated = customer_services.update_customer(

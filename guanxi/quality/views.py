@@ -304,7 +304,10 @@ def request_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse
     try:
         if decision == "accept":
             services.accept_request(
-                actor=request.user, request=change, version=request.POST.get("version")
+                actor=request.user,
+                request=change,
+                version=request.POST.get("version"),
+                customer_version=request.POST.get("customer_version") or None,
             )
             messages.success(request, _("The changes are applied."))
         else:
@@ -319,6 +322,8 @@ def request_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse
             messages.success(request, _("The changes are rejected."))
     except PermissionDeniedError as error:
         return render(request, "core/forbidden.html", {"message": error.message}, status=403)
+    except services.CustomerChangedError as error:
+        messages.error(request, error.message)
     except ConflictError:
         messages.error(request, _("Someone decided on this request meanwhile; see it below."))
     except ValidationError as error:

@@ -166,6 +166,14 @@ class QuestionCreate(_Form):
     def survey(self) -> Survey:
         return selectors.survey_get(user=self.request.user, pk=self.kwargs["survey"])
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            try:  # a survey that does not exist (or is not the user's to see): 404, not 500
+                self.survey()
+            except Survey.DoesNotExist:
+                raise Http404 from None
+        return super().dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(survey=self.survey(), **kwargs)
 

@@ -64,6 +64,9 @@ TARGETS: dict[str, Any] = {
     "tags": gettext_lazy("Tags"),
     "owner": gettext_lazy("Owner (user name)"),
     "notes": gettext_lazy("Notes"),
+    # Not a field: the version of the customer the file was exported at. An update refuses a
+    # row whose customer was changed since (someone else's edit is not written over).
+    "version": gettext_lazy("Version (as exported)"),
 }
 
 # Header words (after text_key: lower case, no spaces) that suggest a field.
@@ -107,6 +110,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "tags": ("标签", "tags", "tag", "labels"),
     "owner": ("负责人", "所有人", "归属人", "销售", "owner", "salesrep", "accountowner"),
     "notes": ("备注", "说明", "notes", "note", "remark", "remarks", "comment", "comments"),
+    "version": ("版本", "版本号", "version"),
 }  # fmt: skip
 # Each field's words, the most telling first: of two columns that could fill a field, the one
 # whose header comes earlier in its list is suggested (外部编号 before 编号).
@@ -255,6 +259,16 @@ def parse_date(text: str) -> dt.date:
         raise ValidationError(
             _("“%(value)s” is not a date (write it as 2024-03-31).") % {"value": text}
         ) from None
+
+
+def parse_version(text: str) -> int:
+    """The version column of an export: a whole number (a spreadsheet may write 3 as 3.0)."""
+    text = str(text).strip()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) < 1:
+        raise ValidationError(_("Enter the version as exported: a whole number."))
+    return int(text)
 
 
 def split_list(text: str) -> list[str]:
@@ -413,6 +427,8 @@ class RowReader:
                     data[field] = parse_choice(field, text)
                 elif field == "birthday":
                     data[field] = parse_date(text)
+                elif field == "version":
+                    data[field] = parse_version(text)
                 elif field == "tags":
                     data[field] = split_list(text)
                 elif field == "aliases":

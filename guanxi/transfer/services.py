@@ -218,6 +218,7 @@ class _Row:
     key: str | None = None
     keys: list[str] = field(default_factory=list)  # every value of the key in the row
     merged_into: _Row | None = None
+    version: int | None = None  # the customer's version when the file was exported
 
 
 @dataclass
@@ -247,6 +248,10 @@ def _find_by_key(key: str, values: Iterable[str]) -> dict[str, int]:
     for value, pk in sorted(pairs, key=lambda pair: pair[1]):  # the oldest customer first
         found.setdefault(value, pk)
     return found
+
+
+class _ChangedSinceExport(Exception):
+    """An update row's customer has another version than the file says."""
 
 
 class ImportRun:
@@ -350,6 +355,7 @@ class ImportRun:
         for row in rows:
             try:
                 row.data, problems = self.reader.read_all(row.cells)
+                row.version = row.data.pop("version", None)
                 if problems:
                     self._unreadable(outcome, row, problems)
                     continue
@@ -569,8 +575,25 @@ class ImportRun:
                     saved = customer_services.update_customer(
                         actor=self.actor, customer=customer, data=data, version=before
                     )
+                    if row.version not in (None, before) and saved.version != before:
+                        # The row would change a customer someone changed after the export:
+                        # undone (this savepoint), so that their edit is not written over.
+                        raise _ChangedSinceExport()
             except PermissionDeniedError:
                 self._error(outcome, row, self.reader.header(_key_field(self.imp.key)), not_yours)
+                continue
+            except _ChangedSinceExport:
+                self._error(
+                    outcome,
+                    row,
+                    self.reader.header("version"),
+                    _(
+                        "This customer was changed after the file was exported (version "
+                        "%(file)s, now %(now)s): export it again and make this row's changes "
+                        "there."
+                    )
+                    % {"file": row.version, "now": before},
+                )
                 continue
             except ConflictError as exc:
                 self._error(outcome, row, "", exc.message)

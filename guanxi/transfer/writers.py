@@ -46,7 +46,7 @@ def header_row(definitions: list[CustomFieldDefinition] = ()) -> list[str]:
         _("Source"), _("Grade"), _("Status"), _("Lifecycle stage"), _("Value tier"), _("Tags"),
         _("Owner"), _("Team"),
         _("Orders"), _("Total spent"), _("Last purchase"), _("Created"), _("Last updated"),
-        _("Notes"),
+        _("Version"), _("Notes"),
     ]  # fmt: skip
     return [*builtin, *custom_headers(list(definitions), builtin)]
 
@@ -84,7 +84,7 @@ def customer_row(user, c: Customer, definitions: list[CustomFieldDefinition] = (
         c.get_value_tier_display(), ", ".join(t.name for t in c.tags.all()),
         c.owner.username if c.owner_id else "", c.team.name if c.team_id else "",
         c.order_count, c.total_spent, _local(c.last_purchase_at), _local(c.created_at),
-        _local(c.updated_at), c.notes,
+        _local(c.updated_at), c.version, c.notes,
         *(custom_cell(d, custom.get(d.key)) for d in definitions),
     ]  # fmt: skip
 

@@ -191,12 +191,21 @@ def test_periodic_jobs_run_the_services(world, smtp_server):
     send_daily_greetings.call_local()  # whatever today is: runs without error
 
 
-def test_two_tabs_setting_a_new_profile_the_second_save_is_a_conflict(world, client):
-    """Both tabs opened the form before the customer had greeting preferences (no version):
-    the second save must not silently overwrite the first."""
-    client.force_login(world.rep_a)
+def test_two_people_setting_up_a_new_profile_at_once_do_not_overwrite_each_other(world, client):
+    """Rep A and their manager both open the greeting preferences of a customer who has none
+    yet (so their forms carry no version). The first save creates the profile; the second,
+    made on the empty form, is a conflict and changes nothing."""
+    Customer.objects.filter(pk=world.cust_a.pk).update(birthday=dt.date(1990, 9, 21))
     url = reverse("care:profile_edit", args=[world.cust_a.pk])
-    assert client.post(url, {"calendar": "gregorian", "language": "en"}).status_code == 302
+    client.force_login(world.rep_a)
+    assert client.post(url, {"calendar": "lunar", "language": "en"}).status_code == 302
+    client.force_login(world.manager_a)
     response = client.post(url, {"calendar": "gregorian", "language": "zh-hans"})
     assert response.status_code == 409
-    assert CareProfile.objects.get(customer=world.cust_a).language == "en"
+    profile = CareProfile.objects.get(customer=world.cust_a)
+    assert (profile.calendar, profile.language, profile.version) == ("lunar", "en", 1)
+    # Sent again from the conflict page, with the version it shows, it is saved.
+    again = client.post(url, {"calendar": "gregorian", "language": "zh-hans", "version": 1})
+    assert again.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.calendar, profile.language) == ("gregorian", "zh-hans")

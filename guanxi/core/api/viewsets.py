@@ -4,6 +4,8 @@ touches `Model.objects`."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +17,9 @@ from guanxi.audit.api.serializers import AuditEventSerializer
 from guanxi.audit.selectors import record_history
 
 from .permissions import ModulePermission
+
+# What the paginator reads of a view to sort a record's history (KeysetPagination).
+_HISTORY_ORDER = SimpleNamespace(ordering=("-id",), filter_backends=())
 
 
 class ServiceViewSet(
@@ -78,6 +83,8 @@ class ServiceViewSet(
     def history(self, request, **kwargs):
         """The record's change history from the audit log, newest first."""
         events = record_history(user=request.user, instance=self.get_object())
-        page = self.paginate_queryset(events)
+        # Audit events newest first, whatever the resource's own list is sorted by (a stage's
+        # position, a plan's grade are no fields of an event).
+        page = self.paginator.paginate_queryset(events, request, view=_HISTORY_ORDER)
         serializer = AuditEventSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)

@@ -151,6 +151,13 @@ class AcceptRequestSerializer(StrictSerializerMixin, serializers.Serializer):
     version = VersionField(required=True, help_text="the version of the request you read")
 
 
+class AcceptSerializer(AcceptRequestSerializer):
+    customer_version = VersionField(
+        help_text="the version of the customer whose data you read beside the request: "
+        "refused with 409 when the customer changed since"
+    )
+
+
 class RejectRequestSerializer(AcceptRequestSerializer):
     reason = serializers.CharField(
         max_length=500,

@@ -21,7 +21,7 @@ from guanxi.quality.models import RequestStatus
 from guanxi.quality.policies import may_configure, may_manage_links
 
 from .serializers import (
-    AcceptRequestSerializer,
+    AcceptSerializer,
     ChangeRequestSerializer,
     IssuedLinkSerializer,
     IssueLinkSerializer,
@@ -185,15 +185,18 @@ class ChangeRequestViewSet(
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=AcceptRequestSerializer, responses=ChangeRequestSerializer)
+    @extend_schema(request=AcceptSerializer, responses=ChangeRequestSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Apply the proposed changes to the customer."""
         change = self.get_object()
-        serializer = AcceptRequestSerializer(data=request.data)
+        serializer = AcceptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.accept_request(
-            actor=request.user, request=change, version=serializer.validated_data["version"]
+            actor=request.user,
+            request=change,
+            version=serializer.validated_data["version"],
+            customer_version=serializer.validated_data.get("customer_version"),
         )
         return self._output(change)
 

@@ -275,6 +275,62 @@ def test_owner_accepts_and_the_change_goes_through_the_services(client, two_team
     assert ChangeRequest.objects.get(pk=request.pk).status == RequestStatus.ACCEPTED
 
 
+def test_accepting_after_the_customer_changed_on_screen_does_not_undo_that_change(
+    client, two_teams, wang, web
+):
+    """Rep A opens the pending request (now: 138…, proposed: 139…). Meanwhile their manager
+    takes a newer mobile on the phone and saves it. Rep A's accept was decided on the old
+    "now": it is refused, the manager's number stays, the request stays pending to be looked
+    at again; accepted from the page as it shows now, it goes through."""
+    from guanxi.customers import services as customer_services
+
+    _link, url = new_link(two_teams.rep_a, wang)
+    request = submit(client, url, mobile="13900139000")
+    owner = web(two_teams.rep_a)
+    page = owner.get(reverse("quality:requests")).content.decode()
+    seen = f'name="customer_version" value="{wang.version}"'
+    assert seen in page
+    fresh = Customer.objects.get(pk=wang.pk)
+    customer_services.update_customer(
+        actor=two_teams.manager_a,
+        customer=fresh,
+        data={"contact_points": [{"kind": "mobile", "value": "13700137000"}]},
+        version=fresh.version,
+    )
+    accept = reverse("quality:request_accept", args=[request.pk])
+    response = owner.post(
+        accept, {"version": request.version, "customer_version": wang.version}, follow=True
+    )
+    assert response.status_code == 200
+    mobiles = list(wang.contact_points.filter(kind="mobile").values_list("value", flat=True))
+    assert mobiles == ["13700137000"]
+    assert ChangeRequest.objects.get(pk=request.pk).status == RequestStatus.PENDING
+    page = owner.get(reverse("quality:requests")).content.decode()
+    assert "13700137000" in page  # the "now" column shows the manager's number
+    wang.refresh_from_db()
+    owner.post(accept, {"version": request.version, "customer_version": wang.version})
+    assert ChangeRequest.objects.get(pk=request.pk).status == RequestStatus.ACCEPTED
+    mobiles = list(wang.contact_points.filter(kind="mobile").values_list("value", flat=True))
+    assert mobiles == ["13900139000"]
+
+
+def test_the_api_refuses_an_accept_made_on_an_older_customer(client, two_teams, wang, api):
+    from guanxi.customers import services as customer_services
+
+    _link, url = new_link(two_teams.rep_a, wang)
+    request = submit(client, url, mobile="13900139000")
+    seen = wang.version
+    customer_services.update_customer(
+        actor=two_teams.manager_a, customer=wang, data={"notes": "called"}, version=seen
+    )
+    accept = f"/api/v1/change-requests/{request.pk}/accept/"
+    body = {"version": request.version, "customer_version": seen}
+    assert api(two_teams.rep_a).post(accept, body, format="json").status_code == 409
+    assert ChangeRequest.objects.get(pk=request.pk).status == RequestStatus.PENDING
+    body["customer_version"] = seen + 1
+    assert api(two_teams.rep_a).post(accept, body, format="json").status_code == 200
+
+
 def test_an_accepted_correction_is_the_data_check_done(client, two_teams, wang, web):
     """The customer went through all their data and the owner accepted it: the record is
     verified now, and its open data-check task is done; a rejected one verifies nothing."""

@@ -149,6 +149,13 @@ def test_list_query_counts(world, client, django_assert_max_num_queries):
         assert client.get(reverse("surveys:action_list")).status_code == 200
 
 
+def test_adding_a_question_to_a_survey_that_is_not_there_is_a_404(world, client):
+    client.force_login(world.rep_a)
+    url = reverse("surveys:question_create", args=[987654])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"kind": "text", "text": "Hello?"}).status_code == 404
+
+
 def test_question_and_status_pages_two_users(world, client):
     draft = services.create_survey(actor=world.rep_a, data={"title": "Mine", "kind": "custom"})
     create = reverse("surveys:question_create", args=[draft.pk])

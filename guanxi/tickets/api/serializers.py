@@ -95,7 +95,9 @@ class TicketSerializer(StrictSerializerMixin, serializers.ModelSerializer):
 
 class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
-    version = VersionField()
+    # Required: a status change decided on an older ticket (resolving what a colleague has
+    # just reopened) is refused with 409 rather than undoing their change.
+    version = VersionField(required=True, help_text="the version of the ticket you read")
 
 
 class ArticleLinkSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -92,7 +92,7 @@ def test_create_bad_inputs_are_field_errors(world, api):
 def test_transitions_through_the_api(world, api):
     client = api(world.rep_a)
     url = f"{URL}{world.ticket_a.pk}/transition/"
-    response = client.post(url, {"action": "close"}, format="json")
+    response = client.post(url, {"action": "close", "version": 1}, format="json")
     assert response.status_code == 400 and "status" in response.json()
     assert client.post(url, {"action": "dance"}, format="json").status_code == 400
     response = client.post(url, {"action": "start", "version": 1}, format="json")
@@ -101,6 +101,22 @@ def test_transitions_through_the_api(world, api):
     assert response.status_code == 409
     history = client.get(f"{URL}{world.ticket_a.pk}/history/").json()["results"]
     assert history[0]["changes"]["status"] == ["new", "in_progress"]
+
+
+def test_a_status_change_made_on_an_older_ticket_is_refused(world, api):
+    """Agent A reopens a resolved ticket (the customer called: still broken). Agent B's client
+    had read the ticket before and resolves it again: without the version it read that is not
+    accepted, and with it it is a conflict; A's reopening stands."""
+    url = f"{URL}{world.ticket_a.pk}/transition/"
+    a, b = api(world.rep_a), api(world.manager_a)
+    assert a.post(url, {"action": "resolve", "version": 1}, format="json").status_code == 200
+    seen_by_b = b.get(f"{URL}{world.ticket_a.pk}/").json()["version"]
+    assert a.post(url, {"action": "reopen", "version": seen_by_b}, format="json").status_code == 200
+    response = b.post(url, {"action": "resolve"}, format="json")
+    assert response.status_code == 400 and "version" in response.json()
+    response = b.post(url, {"action": "resolve", "version": seen_by_b}, format="json")
+    assert response.status_code == 409
+    assert Ticket.objects.get(pk=world.ticket_a.pk).status == TicketStatus.IN_PROGRESS
 
 
 def test_replies_through_the_api(world, api):

@@ -455,6 +455,19 @@ def test_a_customer_updated_twice_in_one_batch(two_teams, csv_bytes, run_import)
     assert customer.industry == "零售" and sorted(t.name for t in customer.tags.all()) == ["a", "b"]
 
 
+def test_a_version_column_is_read_as_a_whole_number(two_teams, csv_bytes, run_import):
+    """The export's version column (版本): a bad cell is the row's error; a good one is the
+    version the row was exported at (1 here, as the customer has it: the row is applied)."""
+    run_import(two_teams.rep_a, csv_bytes([["外部编号", "姓名"], ["K", "甲"], ["L", "乙"]]))
+    content = csv_bytes([["外部编号", "行业", "版本"], ["K", "制造", "1"], ["L", "零售", "一"]])
+    imp = run_import(two_teams.rep_a, content, mode="update", key="external_id")
+    assert imp.mapping == {"0": "external_id", "1": "industry", "2": "version"}
+    assert (imp.updated_count, imp.error_count) == (1, 1)
+    assert list(imp.errors.values_list("row_number", "column")) == [(3, "版本")]
+    assert Customer.objects.get(external_id="K").industry == "制造"
+    assert Customer.objects.get(external_id="L").industry == ""
+
+
 def test_unchanged_rows_are_skipped(two_teams, csv_bytes, run_import):
     content = csv_bytes([["外部编号", "姓名"], ["K", "甲"]])
     run_import(two_teams.rep_a, content)

@@ -329,3 +329,55 @@ def test_a_phone_typed_before_the_known_ones_still_finds_the_customer(
     assert Customer.objects.count() == 2
     values = set(person.contact_points.values_list("value", flat=True))
     assert {"13700137000", "new@example.com", "13800138000"} <= values
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_a_row_for_a_customer_changed_since_the_export_is_refused_not_written_over(
+    two_teams, book, run_import, django_capture_on_commit_callbacks, file_format
+):
+    """Manager A exports the list and edits it in a spreadsheet; meanwhile the head of sales
+    makes a customer VIP on its page. Importing the file back must not silently put the grade the
+    file still holds over the head's change: the row of that customer is refused (a
+    conflict, named in the error file), the other rows go through."""
+    person, company = book
+    read, write = FORMATS[file_format]
+    content = _export(two_teams.manager_a, django_capture_on_commit_callbacks, file_format, "en")
+    customer_services.update_customer(
+        actor=two_teams.head_manager,
+        customer=company,
+        data={"grade": "vip"},
+        version=Customer.objects.get(pk=company.pk).version,
+    )
+    rows = read(content)
+    header = rows[0]
+    ext = header.index("External id")
+    for line in rows[1:]:
+        line[header.index("Notes")] = "checked in the spreadsheet"
+    imp = run_import(two_teams.manager_a, write(rows), filename=f"customers.{file_format}",
+                     mode="update", key="external_id")  # fmt: skip
+    assert imp.status == "done", imp.message
+    errors = list(imp.errors.values_list("row_number", "message"))
+    company_row = next(i for i, r in enumerate(rows) if r[ext] == "C-002") + 1
+    assert [row for row, _m in errors] == [company_row]
+    assert "changed" in errors[0][1]
+    assert imp.updated_count == 1
+    company.refresh_from_db()
+    person.refresh_from_db()
+    assert (company.grade, company.notes) == ("vip", "")
+    assert person.notes == "checked in the spreadsheet"
+    # The file as exported, imported again: each row would undo a later change: refused.
+    again = run_import(two_teams.manager_a, content, filename=f"customers.{file_format}",
+                       mode="update", key="external_id")  # fmt: skip
+    assert again.errors.count() == 2 and again.updated_count == 0
+    company.refresh_from_db()
+    person.refresh_from_db()
+    assert (company.grade, person.notes) == ("vip", "checked in the spreadsheet")
+    # A row of an older version that changes nothing writes nothing over: it is skipped.
+    rows = read(content)
+    line = next(r for r in rows[1:] if r[ext] == "C-001")
+    line[header.index("Notes")] = "checked in the spreadsheet"
+    last = run_import(two_teams.manager_a, write([rows[0], line]),
+                      filename=f"customers.{file_format}", mode="update",
+                      key="external_id")  # fmt: skip
+    assert list(last.errors.values_list("message", flat=True)) == []
+    assert (last.updated_count, last.skipped_count) == (0, 1)
