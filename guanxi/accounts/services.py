@@ -142,6 +142,10 @@ def save_user(
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from None
         user.set_password(password)
+    if (
+        User.objects.filter(username__iexact=user.username or "").exclude(pk=user.pk).exists()
+    ):  # "Rep_A" beside "rep_a": two accounts no one can tell apart
+        raise ValidationError({"username": _("A user with that username already exists.")})
     user.full_clean(exclude=["version", "password", "last_login", "date_joined"])
     if not creating:
         user.version = F("version") + 1

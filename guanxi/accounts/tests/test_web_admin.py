@@ -4,6 +4,7 @@ changed through the services, with field messages and nothing typed lost."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -117,6 +118,57 @@ def test_user_without_password_or_with_a_taken_name_keeps_what_was_typed(two_tea
     assert response.status_code == 400
     assert "username" in response.context["form"].errors
     assert User.objects.filter(username="rep_a").count() == 1
+
+
+def test_a_username_that_differs_only_in_case_is_taken(two_teams, client):
+    """ "REP_A" beside "rep_a": two accounts that people (and the audit log) cannot tell
+    apart, and a log-in that depends on the case typed."""
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="REP_A", display_name="冒名", password="Long-enough-pw-2024"),
+    )
+    assert response.status_code == 400
+    assert "username" in response.context["form"].errors
+    assert not User.objects.filter(username="REP_A").exists()
+    # Renaming another user to it is refused too; a user may change the case of their own.
+    with pytest.raises(ValidationError) as info:
+        services.save_user(
+            actor=two_teams.admin,
+            user=two_teams.rep_b,
+            data={"username": "Rep_A"},
+            version=two_teams.rep_b.version,
+        )
+    assert "username" in info.value.message_dict
+    services.save_user(
+        actor=two_teams.admin,
+        user=two_teams.rep_a,
+        data={"username": "Rep_A"},
+        version=two_teams.rep_a.version,
+    )
+    assert User.objects.get(pk=two_teams.rep_a.pk).username == "Rep_A"
+
+
+def test_a_too_short_password_is_refused_in_chinese_on_a_chinese_page(two_teams, client):
+    """Django 5.2 changed the wording of this message and its zh-hans catalogue kept the old
+    one: the page showed it in English."""
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="xiaohong", password="Ab1!x"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors["password"])
+    assert "This password is too short" not in message
+    assert "8" in message and "密码" in message
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="xiaohong", password="Ab1!x"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    message = " ".join(response.context["form"].errors["password"])
+    assert "This password is too short. It must contain at least 8 characters." in message
 
 
 def test_admin_edits_a_user_and_stale_version_shows_the_conflict_page(two_teams, client):
