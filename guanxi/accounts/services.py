@@ -101,6 +101,9 @@ def delete_team(*, actor: User, team: Team) -> None:
     require_admin(actor)
     if team.children.exists() or team.members.exists():
         raise ValidationError(_("Move the members and the teams below this team first."))
+    if team.customers.exists():  # those in the recycle bin too: they may be restored
+        # They would be left with no team, out of sight of the managers of their team.
+        raise ValidationError(_("Move this team's customers to another team first."))
     audit.record(
         actor=actor, action=AuditAction.DELETE, instance=team, changes={"name": [team.name, None]}
     )

@@ -252,6 +252,26 @@ def test_team_tree_create_edit_and_delete_when_empty(two_teams, client):
     assert not Team.objects.filter(pk=east.pk).exists()
 
 
+def test_a_team_that_still_has_customers_is_not_deleted(two_teams, client, make_team):
+    """With its members moved away, a team's customers still name it: deleting it left them
+    with no team, out of sight of the managers who see that team's customers."""
+    from guanxi.customers.models import Customer
+
+    old = make_team("旧团队")
+    customer = Customer.objects.create(display_name="老客户", owner=two_teams.rep_a, team=old)
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:team_delete", args=[old.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert Team.objects.filter(pk=old.pk).exists()
+    customer.refresh_from_db()
+    assert customer.team == old
+    assert any("customers" in str(m) for m in response.context["messages"]), "the reason"
+    Customer.objects.filter(pk=customer.pk).update(team=two_teams.team_a)
+    assert client.post(reverse("accounts:team_delete", args=[old.pk])).status_code == 302
+    assert not Team.objects.filter(pk=old.pk).exists()
+
+
 def test_team_list_queries_do_not_grow(two_teams, client, make_team, make_user):
     client.force_login(two_teams.admin)
     with CaptureQueriesContext(connection) as few:
