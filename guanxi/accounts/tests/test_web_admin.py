@@ -334,6 +334,16 @@ def test_role_edit_unchecking_takes_a_right_away(two_teams, client):
     assert client.get(reverse("sales:order_list")).status_code == 403
 
 
+def test_a_built_in_role_is_named_in_the_users_language_on_its_page(two_teams, client):
+    """The list said 经理 and the role's own page "编辑角色 Manager"."""
+    role = Role.objects.get(code="manager")
+    client.force_login(two_teams.admin)
+    url = reverse("accounts:role_edit", args=[role.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "编辑角色 经理" in page and "编辑角色 Manager" not in page
+    assert "Edit role Manager" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
 def test_role_edit_bad_input_and_stale_version(two_teams, client):
     role = Role.objects.get(code="sales")
     client.force_login(two_teams.admin)
