@@ -135,8 +135,12 @@ def save_user(
         before = audit.snapshot(user, USER_FIELDS)
         if user.pk == actor.pk and data.get("is_active") is False:
             raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
+    was_admin = not creating and user.pk == actor.pk and bool(user.role and user.role.is_admin)
     for field, value in data.items():
         setattr(user, field, value)
+    if was_admin and not user.is_superuser and not (user.role and user.role.is_admin):
+        # As deactivating oneself: the Administration menu, and the way back, would go at once.
+        raise ValidationError({"role": _("You cannot take away your own administrator role.")})
     if user.role is None and creating:
         user.role = Role.objects.filter(code="read-only").first()
     if password:

@@ -207,6 +207,34 @@ def test_admin_deactivates_a_user_but_not_themself(two_teams, client):
     assert list(response.context["messages"])
 
 
+def test_an_administrator_cannot_take_away_their_own_administrator_role(two_teams, client):
+    """As deactivating oneself is refused: an administrator who gave themself another role lost
+    the Administration menu at once, and with it the way back (the last one, everyone's)."""
+    me = two_teams.admin
+    assert not me.is_superuser and me.role.is_admin
+    client.force_login(me)
+    response = client.post(
+        reverse("accounts:user_edit", args=[me.pk]),
+        user_post(username=me.username, role=str(Role.objects.get(code="sales").pk),
+                  version=me.version),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "role" in response.context["form"].errors
+    me.refresh_from_db()
+    assert me.role.is_admin
+    # Another administrator's role may be changed, and one's own other fields.
+    other = User.objects.create_user(
+        username="admin2", password="x-Long-enough-1", role=Role.objects.get(code="admin")
+    )
+    services.save_user(
+        actor=me,
+        user=other,
+        data={"role": Role.objects.get(code="sales")},
+        version=other.version,
+    )
+    services.save_user(actor=me, user=me, data={"display_name": "管理员甲"}, version=me.version)
+
+
 def test_user_list_queries_do_not_grow_with_its_length(two_teams, client, make_user):
     client.force_login(two_teams.admin)
     with CaptureQueriesContext(connection) as few:
