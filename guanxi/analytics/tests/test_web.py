@@ -33,9 +33,11 @@ def test_the_warning_list_puts_the_customers_who_spent_most_first(shop, client):
     assert len(warned) >= 2
     for rank, customer in enumerate(sorted(warned, key=lambda c: c.pk)):
         Customer.objects.filter(pk=customer.pk).update(total_spent=1000 * (rank + 1))
-    text = login(client, shop.admin).get("/analytics/warnings/").content.decode()
+    page = login(client, shop.admin).get("/analytics/warnings/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
     positions = [text.index(c.display_name) for c in sorted(warned, key=lambda c: -c.pk)]
     assert positions == sorted(positions)
+    assert "1,000.00" in text  # the amount the order follows is on the page
 
 
 def services_warned(shop):
