@@ -21,6 +21,7 @@ urlpatterns = [
     path("care/", include("guanxi.care.urls")),
     path("pool/", include("guanxi.pool.urls")),
     path("transfer/", include("guanxi.transfer.urls")),
+    path("audit/", include("guanxi.audit.urls")),
     path("api/v1/", include("guanxi.core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

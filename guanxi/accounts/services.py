@@ -101,6 +101,9 @@ def delete_team(*, actor: User, team: Team) -> None:
     require_admin(actor)
     if team.children.exists() or team.members.exists():
         raise ValidationError(_("Move the members and the teams below this team first."))
+    if team.customers.exists():  # those in the recycle bin too: they may be restored
+        # They would be left with no team, out of sight of the managers of their team.
+        raise ValidationError(_("Move this team's customers to another team first."))
     audit.record(
         actor=actor, action=AuditAction.DELETE, instance=team, changes={"name": [team.name, None]}
     )
@@ -132,8 +135,12 @@ def save_user(
         before = audit.snapshot(user, USER_FIELDS)
         if user.pk == actor.pk and data.get("is_active") is False:
             raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
+    was_admin = not creating and user.pk == actor.pk and bool(user.role and user.role.is_admin)
     for field, value in data.items():
         setattr(user, field, value)
+    if was_admin and not user.is_superuser and not (user.role and user.role.is_admin):
+        # As deactivating oneself: the Administration menu, and the way back, would go at once.
+        raise ValidationError({"role": _("You cannot take away your own administrator role.")})
     if user.role is None and creating:
         user.role = Role.objects.filter(code="read-only").first()
     if password:
@@ -142,6 +149,10 @@ def save_user(
         except ValidationError as exc:
             raise ValidationError({"password": exc.messages}) from None
         user.set_password(password)
+    if (
+        User.objects.filter(username__iexact=user.username or "").exclude(pk=user.pk).exists()
+    ):  # "Rep_A" beside "rep_a": two accounts no one can tell apart
+        raise ValidationError({"username": _("A user with that username already exists.")})
     user.full_clean(exclude=["version", "password", "last_login", "date_joined"])
     if not creating:
         user.version = F("version") + 1

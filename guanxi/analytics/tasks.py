@@ -19,6 +19,12 @@ def recompute(job, progress) -> dict:
     result = services.recompute_all(as_of=dt.datetime.fromisoformat(as_of) if as_of else None)
     if not as_of and services.get_settings().create_tasks:
         result["winback_tasks"] = services.create_winback_tasks()
+    if not as_of:
+        # Stages, tiers and lifetime values have changed for every customer: the dashboard of
+        # those who see all customers reads a summary, refreshed now rather than within the hour.
+        from guanxi.reports import services as reports
+
+        result["dashboard_summary_rows"] = reports.refresh_dashboard_summary().rows
     return result
 
 

@@ -32,7 +32,8 @@ def warnings(request: HttpRequest) -> HttpResponse:
     if not selectors.can_view(request.user):
         raise PermissionDenied
     qs = selectors.warning_list(user=request.user)
-    web_page = keyset.paginate_request(request, qs, sort="id")
+    # The customers who spent most first: those whose loss costs the business most.
+    web_page = keyset.paginate_request(request, qs, sort="-total_spent")
     if web_page.reset:
         messages.warning(request, _("That page link is out of date; here is the first page."))
     rules = services.rules_from(services.get_settings())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from guanxi.accounts.models import User
-from guanxi.accounts.policies import has_perm
+from guanxi.accounts.policies import has_perm, is_admin
 from guanxi.customers.models import Customer
 
 from .models import AuditEvent
@@ -41,3 +41,10 @@ def record_history(*, user: User, instance) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         object_type=instance._meta.label_lower, object_id=str(instance.pk)
     ).select_related("actor")
+
+
+def audit_log(*, user: User) -> QuerySet[AuditEvent]:
+    """Every event of the log, newest first: administrators only (no one else gets any)."""
+    if not is_admin(user):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.select_related("actor")

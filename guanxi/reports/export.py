@@ -19,12 +19,16 @@ def _sheets(charts: Iterable[dict]) -> list[tuple[str, list[str], list[list[Any]
     return [(c["title"], c["table"]["columns"], c["table"]["rows"]) for c in charts]
 
 
-def to_csv(charts: Iterable[dict]) -> bytes:
-    """All tables one after the other, each under its title; UTF-8 with a BOM for Excel."""
+def to_csv(charts: Iterable[dict], about: Iterable[tuple[str, Any]] = ()) -> bytes:
+    """What the report covers (`about`: label and value, e.g. its team and period), then all
+    tables one after the other, each under its title; UTF-8 with a BOM for Excel."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    about = list(about)
+    for label, value in about:
+        writer.writerow([safe_cell(label), safe_cell(value)])
     for i, (title, columns, rows) in enumerate(_sheets(charts)):
-        if i:
+        if i or about:
             writer.writerow([])
         writer.writerow([safe_cell(title)])
         writer.writerow([safe_cell(c) for c in columns])
@@ -33,13 +37,22 @@ def to_csv(charts: Iterable[dict]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(charts: Iterable[dict]) -> bytes:
-    """One worksheet per chart."""
+def to_xlsx(
+    charts: Iterable[dict], about: Iterable[tuple[str, Any]] = (), about_title: str = ""
+) -> bytes:
+    """What the report covers (`about`) on a first worksheet, then one worksheet per chart."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
+    about = list(about)
+    if about:
+        name = "".join(ch for ch in about_title if ch not in "[]:*?/\\")[:28] or "About"
+        used.add(name)
+        sheet = book.create_sheet(name)
+        for label, value in about:
+            sheet.append(xlsx_row(sheet, [label, value]))
     for title, columns, rows in _sheets(charts):
         name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28] or "Sheet"
         base, n = name, 2

@@ -57,6 +57,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _about(filters: Filters, data: dict) -> list[tuple[str, str]]:
+    """What an exported report covers, for whoever reads the file later: its team, its period
+    (as the charts draw it: the months from the first day of the first), when it was made."""
+    months = data["months"]
+    start = filters.date_from or (months and f"{months[0]}-01")
+    end = filters.date_to or timezone.localdate()
+    rows = [
+        (_("Team"), str(filters.team) if filters.team else _("All teams I can see")),
+        (_("Period"), f"{start} – {end}"),
+    ]
+    if data.get("as_of"):
+        rows.append(
+            (_("Figures as of"), timezone.localtime(data["as_of"]).strftime("%Y-%m-%d %H:%M"))
+        )
+    rows.append((_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M")))
+    return rows
+
+
 @login_required
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     if not has_perm(request.user, "analytics", "export"):
@@ -74,14 +92,16 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
             for k, v in form.errors.items()
         )
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
-    data = selectors.dashboard(user=request.user, filters=form.filters())
+    filters = form.filters()
+    data = selectors.dashboard(user=request.user, filters=filters)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    about = _about(filters, data)
     if fmt == "xlsx":
         response = HttpResponse(
-            export.to_xlsx(data["charts"]),
+            export.to_xlsx(data["charts"], about=about, about_title=_("Report")),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        response = HttpResponse(export.to_csv(data["charts"]), content_type="text/csv")
+        response = HttpResponse(export.to_csv(data["charts"], about=about), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="dashboard-{stamp}.{fmt}"'
     return response

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 # Old Excel (.xls, OLE2) and a few binaries people rename to .csv.
 BINARY_MAGICS = (b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"\x1f\x8b")
 SNIFF_BYTES = 64 * 1024
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 def _error(message: str) -> ValidationError:
@@ -67,12 +69,15 @@ def detect_encoding(content: bytes) -> str:
         return encoding
     except UnicodeDecodeError:
         pass
+    wrong = _("The file's text encoding is not UTF-8 nor GBK; save it as CSV in UTF-8.")
     try:
-        content.decode("gb18030")
+        text = content.decode("gb18030")
     except UnicodeDecodeError:
-        raise _error(
-            _("The file's text encoding is not UTF-8 nor GBK; save it as CSV in UTF-8.")
-        ) from None
+        raise _error(wrong) from None
+    if PRIVATE_USE.search(text):
+        # GBK's user-defined areas: no list of customers holds them, but another encoding
+        # read as GBK does (Big5, of Taiwan and Hong Kong, decodes without an error into them).
+        raise _error(wrong)
     return "gb18030"
 
 

@@ -872,6 +872,23 @@ def start_export(
             raise ValidationError(
                 {"ids": _("Select at most %(n)d customers.") % {"n": settings.EXPORT_MAX_IDS}}
             )
+    if filters and not clean_ids:
+        from django.http import QueryDict
+
+        from guanxi.customers.views.list import filter_errors
+
+        errors = filter_errors(user=actor, params=QueryDict(filters))
+        if errors:
+            # The list leaves such a filter out; an export would then hold every customer
+            # the user sees instead of the ones asked for.
+            raise ValidationError(
+                {
+                    "filters": [
+                        _("The export was not started: %(error)s") % {"error": error}
+                        for error in errors.values()
+                    ]
+                }
+            )
     export = Export.objects.create(
         created_by=actor,
         language=language[:10],

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -251,7 +252,9 @@ def export_create(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-        return redirect("customers:list")
+        # Back to the list as it was, with its filters, to fix the one that does not apply.
+        query = form.cleaned_data["query"].lstrip("?")
+        return redirect(reverse("customers:list") + (f"?{query}" if query else ""))
     messages.success(request, _("The export has started; its file will be listed here."))
     return redirect("transfer:export_list")
 

@@ -4,6 +4,7 @@ changed through the services, with field messages and nothing typed lost."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -119,6 +120,57 @@ def test_user_without_password_or_with_a_taken_name_keeps_what_was_typed(two_tea
     assert User.objects.filter(username="rep_a").count() == 1
 
 
+def test_a_username_that_differs_only_in_case_is_taken(two_teams, client):
+    """ "REP_A" beside "rep_a": two accounts that people (and the audit log) cannot tell
+    apart, and a log-in that depends on the case typed."""
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="REP_A", display_name="冒名", password="Long-enough-pw-2024"),
+    )
+    assert response.status_code == 400
+    assert "username" in response.context["form"].errors
+    assert not User.objects.filter(username="REP_A").exists()
+    # Renaming another user to it is refused too; a user may change the case of their own.
+    with pytest.raises(ValidationError) as info:
+        services.save_user(
+            actor=two_teams.admin,
+            user=two_teams.rep_b,
+            data={"username": "Rep_A"},
+            version=two_teams.rep_b.version,
+        )
+    assert "username" in info.value.message_dict
+    services.save_user(
+        actor=two_teams.admin,
+        user=two_teams.rep_a,
+        data={"username": "Rep_A"},
+        version=two_teams.rep_a.version,
+    )
+    assert User.objects.get(pk=two_teams.rep_a.pk).username == "Rep_A"
+
+
+def test_a_too_short_password_is_refused_in_chinese_on_a_chinese_page(two_teams, client):
+    """Django 5.2 changed the wording of this message and its zh-hans catalogue kept the old
+    one: the page showed it in English."""
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="xiaohong", password="Ab1!x"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400
+    message = " ".join(response.context["form"].errors["password"])
+    assert "This password is too short" not in message
+    assert "8" in message and "密码" in message
+    response = client.post(
+        reverse("accounts:user_create"),
+        user_post(username="xiaohong", password="Ab1!x"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    message = " ".join(response.context["form"].errors["password"])
+    assert "This password is too short. It must contain at least 8 characters." in message
+
+
 def test_admin_edits_a_user_and_stale_version_shows_the_conflict_page(two_teams, client):
     rep = two_teams.rep_b
     client.force_login(two_teams.admin)
@@ -153,6 +205,34 @@ def test_admin_deactivates_a_user_but_not_themself(two_teams, client):
     me.refresh_from_db()
     assert me.is_active
     assert list(response.context["messages"])
+
+
+def test_an_administrator_cannot_take_away_their_own_administrator_role(two_teams, client):
+    """As deactivating oneself is refused: an administrator who gave themself another role lost
+    the Administration menu at once, and with it the way back (the last one, everyone's)."""
+    me = two_teams.admin
+    assert not me.is_superuser and me.role.is_admin
+    client.force_login(me)
+    response = client.post(
+        reverse("accounts:user_edit", args=[me.pk]),
+        user_post(username=me.username, role=str(Role.objects.get(code="sales").pk),
+                  version=me.version),
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "role" in response.context["form"].errors
+    me.refresh_from_db()
+    assert me.role.is_admin
+    # Another administrator's role may be changed, and one's own other fields.
+    other = User.objects.create_user(
+        username="admin2", password="x-Long-enough-1", role=Role.objects.get(code="admin")
+    )
+    services.save_user(
+        actor=me,
+        user=other,
+        data={"role": Role.objects.get(code="sales")},
+        version=other.version,
+    )
+    services.save_user(actor=me, user=me, data={"display_name": "管理员甲"}, version=me.version)
 
 
 def test_user_list_queries_do_not_grow_with_its_length(two_teams, client, make_user):
@@ -198,6 +278,26 @@ def test_team_tree_create_edit_and_delete_when_empty(two_teams, client):
     assert list(response.context["messages"])
     assert client.post(reverse("accounts:team_delete", args=[east.pk])).status_code == 302
     assert not Team.objects.filter(pk=east.pk).exists()
+
+
+def test_a_team_that_still_has_customers_is_not_deleted(two_teams, client, make_team):
+    """With its members moved away, a team's customers still name it: deleting it left them
+    with no team, out of sight of the managers who see that team's customers."""
+    from guanxi.customers.models import Customer
+
+    old = make_team("旧团队")
+    customer = Customer.objects.create(display_name="老客户", owner=two_teams.rep_a, team=old)
+    client.force_login(two_teams.admin)
+    response = client.post(
+        reverse("accounts:team_delete", args=[old.pk]), follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert Team.objects.filter(pk=old.pk).exists()
+    customer.refresh_from_db()
+    assert customer.team == old
+    assert any("customers" in str(m) for m in response.context["messages"]), "the reason"
+    Customer.objects.filter(pk=customer.pk).update(team=two_teams.team_a)
+    assert client.post(reverse("accounts:team_delete", args=[old.pk])).status_code == 302
+    assert not Team.objects.filter(pk=old.pk).exists()
 
 
 def test_team_list_queries_do_not_grow(two_teams, client, make_team, make_user):
@@ -260,6 +360,16 @@ def test_role_edit_unchecking_takes_a_right_away(two_teams, client):
     assert client.post(reverse("accounts:role_edit", args=[role.pk]), data).status_code == 302
     client.force_login(two_teams.rep_a)
     assert client.get(reverse("sales:order_list")).status_code == 403
+
+
+def test_a_built_in_role_is_named_in_the_users_language_on_its_page(two_teams, client):
+    """The list said 经理 and the role's own page "编辑角色 Manager"."""
+    role = Role.objects.get(code="manager")
+    client.force_login(two_teams.admin)
+    url = reverse("accounts:role_edit", args=[role.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "编辑角色 经理" in page and "编辑角色 Manager" not in page
+    assert "Edit role Manager" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_role_edit_bad_input_and_stale_version(two_teams, client):

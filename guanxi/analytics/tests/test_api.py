@@ -147,6 +147,39 @@ def test_recompute_is_for_administrators(shop, api, django_capture_on_commit_cal
     assert job.result["customers"] == 6
 
 
+def test_a_recompute_refreshes_the_dashboard_summary_it_changed(
+    shop, api, django_capture_on_commit_callbacks
+):
+    """The dashboard of a user who sees every customer reads a summary refreshed hourly: after
+    a recompute (new thresholds, new stages and tiers) it kept the old figures for up to an
+    hour, while a manager's live charts, and the customers a slice opens, had the new ones."""
+    from collections import Counter
+
+    from guanxi.customers.models import Customer
+    from guanxi.reports import services as reports
+    from guanxi.reports.charts import Filters
+    from guanxi.reports.selectors import dashboard
+
+    reports.refresh_dashboard_summary()  # before any scores: every customer a prospect
+
+    def stages(user):
+        chart = next(
+            c for c in dashboard(user=user, filters=Filters())["charts"] if c["key"] == "by_stage"
+        )
+        return dict(zip(chart["categories"], chart["series"][0]["data"], strict=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(shop.admin).post("/api/v1/analytics/recompute/", {}, format="json")
+    assert response.status_code == 202, response.content
+    live = Counter(
+        Customer.objects.filter(pk__in=[c.pk for c in shop.customers.values()]).values_list(
+            "lifecycle_stage", flat=True
+        )
+    )
+    assert len(live) > 1  # the recompute moved customers out of "prospect"
+    assert sorted(stages(shop.admin).values()) == sorted(live.values())
+
+
 def test_recompute_as_of_and_bad_input(shop, api):
     client = api(shop.admin)
     response = client.post(

@@ -23,6 +23,30 @@ def test_warning_list_shows_only_the_users_customers_with_reasons(shop, client):
     assert "Delta" in text and "Bravo" not in text
 
 
+def test_the_warning_list_puts_the_customers_who_spent_most_first(shop, client):
+    """It listed the warned customers by number (the order they were entered in): among
+    hundreds, an owner could not see which slipping customers carry the business."""
+    from guanxi.customers.models import Customer
+
+    services.recompute_all(now=NOW)
+    warned = list(services_warned(shop))
+    assert len(warned) >= 2
+    for rank, customer in enumerate(sorted(warned, key=lambda c: c.pk)):
+        Customer.objects.filter(pk=customer.pk).update(total_spent=1000 * (rank + 1))
+    page = login(client, shop.admin).get("/analytics/warnings/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    positions = [text.index(c.display_name) for c in sorted(warned, key=lambda c: -c.pk)]
+    assert positions == sorted(positions)
+    assert "1,000.00" in text  # the amount the order follows is on the page
+
+
+def services_warned(shop):
+    from guanxi.analytics.models import CustomerScore
+
+    ids = CustomerScore.objects.filter(warning=True).values_list("customer_id", flat=True)
+    return [c for c in shop.customers.values() if c.pk in set(ids)]
+
+
 def test_warning_list_query_count(shop, client, django_assert_max_num_queries):
     services.recompute_all(now=NOW)
     login(client, shop.admin).get("/analytics/warnings/")

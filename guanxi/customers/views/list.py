@@ -541,6 +541,23 @@ def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("customers:list")
 
 
+# Parameters that change how the list is shown, not which customers it holds.
+NOT_SELECTION = ("sort", "per_page")
+
+
+def filter_errors(*, user, params) -> dict[str, str]:
+    """The filters among `params` that this list would leave out for `user` (a segment they
+    cannot see, a value that does not exist...), each as "label: message". The list shows
+    the others and says so; an export must not quietly hold more customers than asked for."""
+    form = CustomerFilterForm(params, user=user, definitions=_filterable_definitions(user))
+    form.is_valid()
+    return {
+        name: f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if name not in NOT_SELECTION
+    }
+
+
 def filtered_customers(*, user, params) -> QuerySet[Customer]:
     """The customers this list shows `user` for these query parameters (its filters and
     search), in no particular order: what an export of the list exports."""

@@ -341,6 +341,27 @@ def test_an_open_ended_period_of_the_last_years_is_drawn(world, api):
     assert months[-1] == timezone.localdate().strftime("%Y-%m")
 
 
+def test_an_exported_report_says_which_team_and_period_it_covers(world, client):
+    """The file held the figures only: a manager's export for one team and one quarter could
+    not be told from another's once downloaded and passed on."""
+    from openpyxl import load_workbook
+
+    client.force_login(world.manager_a)
+    params = {"team": world.team_a.pk, "date_from": "2025-01-01", "date_to": "2025-03-31"}
+    csv = client.get(reverse("reports:export"), {**params, "format": "csv"}, **EN)
+    head = csv.content.decode("utf-8-sig").splitlines()[:4]
+    assert head[0] == f"Team,{world.team_a.name}"
+    assert head[1] == "Period,2025-01-01 – 2025-03-31"
+    xlsx = client.get(reverse("reports:export"), {**params, "format": "xlsx"}, **EN)
+    book = load_workbook(io.BytesIO(xlsx.content))
+    about = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    assert about[:2] == [["Team", world.team_a.name], ["Period", "2025-01-01 – 2025-03-31"]]
+    # No filter: every team the user sees, and the twelve months the charts draw.
+    csv = client.get(reverse("reports:export"), {"format": "csv"}, **EN).content
+    first = csv.decode("utf-8-sig").splitlines()[0]
+    assert first == "Team,All teams I can see"
+
+
 def test_a_refused_export_says_why_in_readable_text(world, client):
     client.force_login(world.manager_a)
     with translation.override("zh-hans"):

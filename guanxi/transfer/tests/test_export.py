@@ -394,3 +394,57 @@ def test_export_queries_do_not_grow_with_the_customers(two_teams, rich, django_a
             },
         )
     assert count() == few
+
+
+def test_an_export_with_a_filter_that_does_not_apply_is_refused_not_made_of_everything(
+    two_teams, book, client, django_capture_on_commit_callbacks
+):
+    """A segment the user cannot see (another manager's private one) or a filter value that
+    does not exist would be left out by the list, which says so; an export made from such a
+    query held every customer the user sees instead of the ones asked for."""
+    from django.core.exceptions import ValidationError
+
+    from guanxi.segments import services as segment_services
+
+    private = segment_services.create_segment(
+        actor=two_teams.head_manager,
+        data={
+            "name": "VIP only",
+            "rules": {
+                "type": "group",
+                "op": "and",
+                "rules": [
+                    {"type": "condition", "field": "grade", "operator": "eq", "value": "vip"}
+                ],
+            },
+        },
+    )
+    for query in (f"segment={private.pk}", "grade=emperor", "segment=abc"):
+        with pytest.raises(ValidationError) as info:
+            services.start_export(actor=two_teams.manager_a, file_format="csv", filters=query)
+        assert "filters" in info.value.message_dict, query
+    assert not Export.objects.exists()
+    # The author of the segment exports it; how the list is sorted or paged does not matter.
+    e = export(two_teams.head_manager, django_capture_on_commit_callbacks, file_format="csv",
+               filters=f"segment={private.pk}&sort=bogus&per_page=7&cursor=x")  # fmt: skip
+    assert {r[2] for r in read_csv(e)[1:]} == {"甲一", "乙一"}
+    # From the list page: the message, and back on the list with the same filters.
+    client.force_login(two_teams.manager_a)
+    response = client.post(
+        reverse("transfer:export_create"),
+        {"file_format": "csv", "query": f"segment={private.pk}&grade=vip"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("customers:list") + f"?segment={private.pk}&grade=vip"
+    page = client.get(response.url).content.decode()
+    assert "Segment" in page and "The export was not started" in page
+    assert Export.objects.count() == 1
+    # And through the API: a 400 naming the field.
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(two_teams.manager_a)
+    bad = api.post(
+        "/api/v1/exports/", {"file_format": "csv", "filters": "grade=emperor"}, format="json"
+    )
+    assert bad.status_code == 400 and "filters" in bad.json()

@@ -226,6 +226,20 @@ def test_bad_files_are_refused_with_a_message(two_teams, filename, content, mess
     assert not Import.objects.exists()
 
 
+def test_a_big5_file_is_refused_rather_than_imported_as_garbled_names(two_teams):
+    """Big5 (Traditional Chinese, Taiwan and Hong Kong) decodes as GB18030 without an error,
+    into characters of GBK's user-defined areas (shown as boxes): 張三 became 昕 and a box,
+    and would have been imported so."""
+    content = "姓名,手機\n張三,13800000000\n陳七,13800000001\n".encode("big5")
+    with pytest.raises(ValidationError) as info:
+        services.upload_import(actor=two_teams.rep_a, filename="a.csv", content=content)
+    assert "encoding" in " ".join(info.value.messages)
+    assert not Import.objects.exists()
+    # GBK with the characters a Chinese customer list has is still read.
+    gbk = "姓名,手机,公司\n王小明,13800000000,北京星辰科技有限公司\n".encode("gbk")
+    assert services.upload_import(actor=two_teams.rep_a, filename="b.csv", content=gbk)
+
+
 def test_a_cell_too_long_to_read_is_refused_with_its_line_in_the_users_language(two_teams):
     """Python's csv module stops at a cell over its limit (128 KiB) with an English message:
     the user is told which line holds a cell too long for any field, in their language."""
