@@ -164,7 +164,8 @@ class AssignmentRule(models.Model):
         verbose_name_plural = _("assignment rules")
 
     def __str__(self) -> str:
-        return f"{self.category or _('default')} → {self.team}"
+        category = self.category or _("default")  # (outside the f-string: makemessages finds it)
+        return f"{category} → {self.team}"
 
 
 class Ticket(models.Model):
