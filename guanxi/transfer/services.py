@@ -229,13 +229,15 @@ class _Outcome:
     errors: list[ImportRowError] = field(default_factory=list)
 
 
-def _find_by_key(key: str, values: Iterable[str]) -> dict[str, int]:
-    """Live customers whose match key has one of these (normalised) values: {value: id}. A
+def _find_by_key(key: str, values: Iterable[str]) -> tuple[dict[str, int], set[str]]:
+    """Live customers whose match key has one of these (normalised) values: {value: id}, and
+    the values that more than one customer has (a phone or an e-mail where the administrator
+    does not make them unique): such a value does not say which customer a row updates. A
     write-side lookup over the whole base (as the uniqueness checks): whether the user may
     touch the customer found is decided after, through the selector."""
     values = list(set(values))
     if not values:
-        return {}
+        return {}, set()
     live = Customer.objects.filter(deleted_at__isnull=True)
     if key in (ImportKey.EXTERNAL_ID, ImportKey.CREDIT_CODE):
         pairs = live.filter(code_lookup(key, values)).order_by().values_list(key, "id")
@@ -245,9 +247,11 @@ def _find_by_key(key: str, values: Iterable[str]) -> dict[str, int]:
             normalized__in=values, kind__in=kinds, customer__deleted_at__isnull=True
         ).values_list("normalized", "customer_id")
     found: dict[str, int] = {}
-    for value, pk in sorted(pairs, key=lambda pair: pair[1]):  # the oldest customer first
-        found.setdefault(value, pk)
-    return found
+    shared: set[str] = set()
+    for value, pk in pairs:
+        if found.setdefault(value, pk) != pk:
+            shared.add(value)
+    return found, shared
 
 
 class _ChangedSinceExport(Exception):
@@ -409,7 +413,9 @@ class ImportRun:
         outcome = _Outcome()
         mode, key = self.imp.mode, self.imp.key
         good = self._parse(rows, outcome)
-        existing = _find_by_key(key, [k for r in good for k in r.keys]) if key else {}
+        existing, shared = (
+            _find_by_key(key, [k for r in good for k in r.keys]) if key else ({}, set())
+        )
         creates: list[_Row] = []
         updates: list[tuple[_Row, int]] = []
         first_of: dict[str, _Row] = {}
@@ -419,6 +425,18 @@ class ImportRun:
             found = next((k for k in row.keys if k in existing), None)
             if found is not None:
                 row.key = found
+            if found in shared and mode != ImportMode.CREATE:
+                self._error(
+                    outcome,
+                    row,
+                    self.reader.header(_key_field(key)),
+                    _(
+                        "More than one customer has this %(key)s, so it does not say which one "
+                        "to update: match by external id or unified social credit code instead."
+                    )
+                    % {"key": ImportKey(key).label},
+                )
+                continue
             pk = existing.get(found) if found is not None else None
             seen = self.imp.dry_run and any(k in self.seen_keys for k in row.keys)
             if pk is not None or seen:

@@ -442,6 +442,32 @@ def test_create_mode_refuses_existing_key_and_repeats(two_teams, csv_bytes, run_
     assert "already exists" in messages[0] and "row 3" in messages[1]
 
 
+def test_an_update_by_a_phone_two_customers_share_is_refused_not_applied_to_the_oldest(
+    two_teams, csv_bytes, run_import
+):
+    """A family's landline: the phone does not say which customer the row means."""
+    run_import(
+        two_teams.rep_a,
+        csv_bytes([["手机", "姓名"], ["13800138000", "陈七"], ["13800138000", "王小明"]]),
+    )
+    run_import(two_teams.rep_a, csv_bytes([["手机", "姓名"], ["13900139000", "乙"]]))
+    content = csv_bytes(
+        [["手机", "行业", "姓名"], ["138 0013 8000", "制造", "陈七"], ["13900139000", "零售", "乙"]]
+    )
+    for mode in ("update", "upsert"):
+        imp = run_import(
+            two_teams.rep_a, content, mode=mode, key="phone",
+            mapping={"0": "mobile", "1": "industry", "2": "display_name"},
+        )  # fmt: skip
+        assert (imp.updated_count + imp.skipped_count, imp.error_count) == (1, 1)
+        error = imp.errors.get()
+        assert (error.row_number, error.column) == (2, "手机")
+        assert "More than one customer has this" in error.message
+        assert set(Customer.objects.filter(industry="制造")) == set()
+    assert Customer.objects.get(display_name="乙").industry == "零售"
+    assert Customer.objects.count() == 3
+
+
 def test_update_mode_cannot_touch_another_reps_customer(two_teams, csv_bytes, run_import):
     run_import(two_teams.rep_b, csv_bytes([["外部编号", "姓名"], ["B-1", "乙的客户"]]))
     run_import(two_teams.rep_a, csv_bytes([["外部编号", "姓名"], ["A-1", "甲的客户"]]))
