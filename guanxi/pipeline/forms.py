@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
 from guanxi.core.web import DateInput, ServiceForm, StyledForm
+from guanxi.customers.forms import NumberField
 from guanxi.customers.models import Customer
 from guanxi.customers.policies import assignable_owner_q
 from guanxi.customers.selectors import customer_list
@@ -30,7 +31,7 @@ class OpportunityForm(ServiceForm):
         required=False,
         help_text=_("Empty: the first stage of the pipeline."),
     )
-    amount = forms.DecimalField(label=_("amount"), max_digits=16, decimal_places=2, min_value=0)
+    amount = NumberField(label=_("amount"), max_digits=16, decimal_places=2, min_value=0)
     currency = forms.CharField(
         label=_("currency"), max_length=3, required=False, help_text=_("Empty: the pipeline's.")
     )

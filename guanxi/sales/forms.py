@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.web import DateInput, ServiceForm, StyledForm
+from guanxi.customers.forms import NumberField
 from guanxi.customers.models import Customer
 
 from .models import OrderStatus, Product
@@ -25,8 +26,8 @@ class ProductForm(ServiceForm):
     description = forms.CharField(
         label=_("Description"), required=False, max_length=10000, widget=forms.Textarea
     )
-    unit_price = forms.DecimalField(label=_("Unit price"), **MONEY)
-    unit_cost = forms.DecimalField(label=_("Unit cost"), required=False, **MONEY)
+    unit_price = NumberField(label=_("Unit price"), **MONEY)
+    unit_cost = NumberField(label=_("Unit cost"), required=False, **MONEY)
     currency = forms.CharField(
         label=_("Currency"), max_length=3, min_length=3, initial=settings.DEFAULT_CURRENCY
     )
@@ -50,7 +51,7 @@ class ExchangeRateForm(ServiceForm):
         widget=DateInput(),
         help_text=_("Orders from this day on, until the currency's next rate, are valued at it."),
     )
-    rate = forms.DecimalField(
+    rate = NumberField(
         label=_("Rate"),
         max_digits=18,
         decimal_places=8,
@@ -131,7 +132,7 @@ class OrderLineForm(StyledForm):
         min_value=Decimal("0.001"),
         initial=Decimal("1"),
     )
-    unit_price = forms.DecimalField(label=_("Unit price"), required=False, **MONEY)
+    unit_price = NumberField(label=_("Unit price"), required=False, **MONEY)
 
     def __init__(self, *args: Any, products=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -160,6 +162,22 @@ def test_create_form_errors_and_success(world, client):
     )
     assert response.status_code == 302
     assert Opportunity.objects.filter(name="Web deal", amount="12.50").exists()
+
+
+def test_an_amount_written_with_thousands_separators_or_full_width_digits_is_read(world, client):
+    client.force_login(world.rep_a)
+    url = reverse("pipeline:opportunity_create")
+    for name, amount in (("Big deal", "1,000,000.50"), ("Wide deal", "１２,５００")):
+        data = {
+            "name": name,
+            "customer": world.cust_a.pk,
+            "pipeline": world.pipeline.pk,
+            "amount": amount,
+            "owner": world.rep_a.pk,
+        }
+        assert client.post(url, data).status_code == 302, name
+    assert Opportunity.objects.get(name="Big deal").amount == Decimal("1000000.50")
+    assert Opportunity.objects.get(name="Wide deal").amount == Decimal("12500")
 
 
 def test_settings_admin_only(world, client):
