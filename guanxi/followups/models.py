@@ -76,6 +76,16 @@ class Task(models.Model):
         _("repeats"), max_length=10, choices=Recurrence.choices, default=Recurrence.NONE
     )
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    # The ticket a task reminds of (an SLA alert): it is done once the ticket is resolved.
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reminders",
+        editable=False,
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -105,6 +105,37 @@ def create_task(*, actor: User, data: dict[str, Any]) -> Task:
 
 
 @transaction.atomic
+def link_to_ticket(task: Task, ticket_id: int) -> None:
+    """The task reminds of this ticket (an SLA alert): settle_ticket_tasks ends it."""
+    Task.objects.filter(pk=task.pk).update(ticket_id=ticket_id)
+
+
+@transaction.atomic
+def settle_ticket_tasks(*, ticket_id: int) -> int:
+    """The open tasks that remind of a ticket are done once it is resolved or closed, whoever
+    did it: an SLA alert has nothing left to ask for. Returns how many were done."""
+    now = timezone.now()
+    done = 0
+    for task in Task.objects.select_for_update().filter(
+        ticket_id=ticket_id, status=TaskStatus.OPEN
+    ):
+        before = audit.snapshot(task, AUDITED)
+        task.status, task.completed_at = TaskStatus.DONE, now
+        changes = audit.diff(before, audit.snapshot(task, AUDITED))
+        task.version = F("version") + 1
+        task.save(update_fields=["status", "completed_at", "version", "updated_at"])
+        audit.record(
+            actor=None,
+            action=AuditAction.UPDATE,
+            instance=task,
+            changes=changes,
+            customer_id=task.customer_id,
+        )
+        done += 1
+    return done
+
+
+@transaction.atomic
 def update_task(*, actor: User, task: Task, data: dict[str, Any], version: int | None) -> Task:
     locked = Task.objects.select_for_update(of=("self",)).select_related("customer").get(pk=task.pk)
     check_version(locked, version)

@@ -507,7 +507,11 @@ def _apply(ticket: Ticket, action: str, now: dt.datetime, hours: sla.BusinessHou
 
 
 def _after_status(actor: User | None, ticket: Ticket, action: str) -> None:
+    from guanxi.followups import services as followups
+
     _refresh_open_count(ticket.customer_id)
+    if action in ("resolve", "close"):
+        followups.settle_ticket_tasks(ticket_id=ticket.pk)
     if action == "resolve":
         request_rating(ticket=ticket)
     elif action == "close":
@@ -794,7 +798,7 @@ def _notify_sla(ticket: Ticket, level: str, due: dt.datetime) -> None:
         title = f"{title} {ticket.subject}"[:200]
     try:
         with transaction.atomic():
-            followups.create_task(
+            task = followups.create_task(
                 actor=assignee,
                 data={
                     "customer": _task_customer(assignee, ticket),
@@ -805,6 +809,7 @@ def _notify_sla(ticket: Ticket, level: str, due: dt.datetime) -> None:
                     "priority": "urgent" if level == SlaAlert.BREACHED else "high",
                 },
             )
+            followups.link_to_ticket(task, ticket.pk)
     except (PermissionDeniedError, ValidationError):
         # The in-app flag on the ticket (sla_alert) still shows it in the list.
         log.info("no SLA task for ticket %s: the assignee may not create tasks", ticket.pk)

@@ -253,6 +253,22 @@ def test_sla_watch_flags_and_notifies_once(world):
     assert services.check_sla() == 0
 
 
+def test_an_sla_task_is_done_once_its_ticket_is_resolved_and_others_stay(world):
+    t = world.ticket_a
+    past = timezone.now() - dt.timedelta(hours=1)
+    Ticket.objects.filter(pk=t.pk).update(first_response_due_at=past)
+    services.check_sla()
+    alert = Task.objects.get(assignee=world.rep_a, title__contains=f"#{t.pk}")
+    assert alert.ticket_id == t.pk and alert.status == "open"
+    other = Task.objects.create(title="Call back", assignee=world.rep_a, due_at=timezone.now())
+    t.refresh_from_db()
+    services.change_status(actor=world.rep_a, ticket=t, action="resolve", version=t.version)
+    alert.refresh_from_db()
+    other.refresh_from_db()
+    assert (alert.status, alert.version) == ("done", 2) and alert.completed_at is not None
+    assert other.status == "open"
+
+
 def test_sla_watch_due_soon(world):
     t = world.ticket_a
     soon = services.sla.add_business_time(
