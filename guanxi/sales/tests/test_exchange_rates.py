@@ -206,7 +206,8 @@ def test_revenue_adds_orders_in_the_base_currency(shop):
     enter_rate(shop, "USD", day(1), "7")
     usd_order(shop, at(5))  # 10 USD = 70 CNY
     figures = figures_revenue(Order.objects.all())
-    assert figures[("2026-03", "revenue")] == Decimal("70.00")
+    # (the month is "2026-03" on SQLite and a date on PostgreSQL: one month either way)
+    assert [v for k, v in figures.items() if k[-1] == "revenue"] == [Decimal("70.00")]
 
 
 def test_costs_are_valued_at_todays_rate_and_a_rate_change_rebuilds_them(shop):
