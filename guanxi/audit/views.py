@@ -16,7 +16,7 @@ from guanxi.accounts import selectors as account_selectors
 from guanxi.accounts.policies import is_admin
 from guanxi.core import keyset
 from guanxi.core.validation import FIRST_DATE, LAST_DATE, date_range_message
-from guanxi.core.web import StyledForm
+from guanxi.core.web import DateInput, StyledForm
 
 from . import selectors
 from .models import AuditAction
@@ -34,12 +34,8 @@ class AuditFilterForm(StyledForm):
         max_length=64,
         help_text=_("As the API names it, e.g. customers.customer, transfer.export."),
     )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
