@@ -29,8 +29,9 @@ def ticket_visible_q(user: User) -> Q:
     if not customers:  # a role that sees every customer (Q() would swallow the OR below)
         return live
     mine = Q(assignee_id=user.pk)
-    if data_scope(user) == DataScope.TEAM and managed_team_ids(user):
-        mine |= Q(team_id__in=managed_team_ids(user))
+    teams = managed_team_ids(user) if data_scope(user) == DataScope.TEAM else []
+    if teams:
+        mine |= Q(team_id__in=teams)
     return live & (mine | customers)
 
 
