@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.deletion import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -341,29 +341,6 @@ def _no_rate_message(currency: str) -> str:
         "There is no exchange rate for %(currency)s yet, so the order cannot be valued in "
         "%(base)s. Someone who manages products enters one under Sales › Exchange rates."
     ) % {"currency": currency, "base": settings.DEFAULT_CURRENCY}
-
-
-def currencies_without_rate() -> list[dict[str, Any]]:
-    """Currencies that orders or products use but that have no rate: their orders count in
-    no revenue or customer total, their costs in no profit, until a rate is entered."""
-    rated = set(ExchangeRate.objects.order_by().values_list("currency", flat=True).distinct())
-    rated.add(settings.DEFAULT_CURRENCY)
-    orders = dict(
-        Order.objects.exclude(currency__in=rated)
-        .order_by()
-        .values_list("currency")
-        .annotate(n=Count("id"))
-    )
-    products = dict(
-        Product.objects.exclude(currency__in=rated)
-        .order_by()
-        .values_list("currency")
-        .annotate(n=Count("id"))
-    )
-    return [
-        {"currency": code, "orders": orders.get(code, 0), "products": products.get(code, 0)}
-        for code in sorted(set(orders) | set(products))
-    ]
 
 
 def revalue_orders(currency: str, *, chunk: int = 2000) -> int:

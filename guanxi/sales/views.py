@@ -304,7 +304,7 @@ def exchange_rate_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.exchange_rate_list(user=request.user)
     context = {
         "base_currency": settings.DEFAULT_CURRENCY,
-        "missing": services.currencies_without_rate(),
+        "missing": selectors.currencies_without_rate(user=request.user),
         "may_create": has_perm(request.user, "products", "create"),
         "may_change": has_perm(request.user, "products", "change"),
         **_page(request, qs, "-valid_from"),

@@ -19,6 +19,7 @@ from guanxi.reports.charts import figures_revenue
 from guanxi.sales import services
 from guanxi.sales.models import ExchangeRate, Order
 from guanxi.sales.rates import rate_from, rate_on
+from guanxi.sales.selectors import currencies_without_rate
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -229,9 +230,20 @@ def test_costs_are_valued_at_todays_rate_and_a_rate_change_rebuilds_them(shop):
 
 
 def test_currencies_that_orders_or_products_use_without_a_rate_are_listed(shop):
-    assert services.currencies_without_rate() == [{"currency": "USD", "orders": 0, "products": 1}]
+    assert currencies_without_rate(user=shop.admin) == [
+        {"currency": "USD", "orders": 0, "products": 1}
+    ]
     enter_rate(shop, "USD", day(1), "7")
-    assert services.currencies_without_rate() == []
+    assert currencies_without_rate(user=shop.admin) == []
+
+
+def test_a_rep_counts_only_the_orders_of_customers_they_may_see_without_a_rate(shop):
+    Order.objects.create(
+        customer=shop.customer, number="OLD-1", ordered_at=at(5), currency="USD", total=10
+    )  # from before rates existed: no value
+    theirs = {"currency": "USD", "orders": 1, "products": 1}
+    assert currencies_without_rate(user=shop.rep_a) == [theirs]  # rep A's customer
+    assert currencies_without_rate(user=shop.rep_b) == [theirs | {"orders": 0}]
 
 
 # --- API --------------------------------------------------------------------------------------
